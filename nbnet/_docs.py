@@ -1,0 +1,150 @@
+"""Docstring pieces shared by MLPClassifier and MLPRegressor, written once.
+
+The estimators compose their docstrings from these with ``str.format``; the parameter
+meanings are scikit-learn's, and where nbnet differs on purpose the text says so.
+"""
+
+SHARED_PARAMETERS = """\
+hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
+        The ith element is the number of neurons in the ith hidden layer.
+
+    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
+        Activation function of the hidden layers: 'identity' ``f(x) = x``, 'logistic'
+        ``f(x) = 1 / (1 + exp(-x))``, 'tanh' ``f(x) = tanh(x)``, 'relu' ``f(x) = max(0, x)``.
+
+    solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
+        The solver for weight optimisation: scipy's L-BFGS-B on the full-batch loss,
+        stochastic gradient descent, or Adam (Kingma and Ba). 'adam' suits thousands of
+        samples or more; on small data sets 'lbfgs' often converges faster and better.
+
+    alpha : float, default=0.0001
+        Strength of the L2 penalty. The penalty is divided by the (weighted) sample size
+        when added to the loss.
+
+    batch_size : int or 'auto', default='auto'
+        Size of the mini-batches of the stochastic solvers; 'auto' means
+        ``min(200, n_samples)``. Not used by 'lbfgs'.
+
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+        Learning-rate schedule of 'sgd': 'constant' keeps ``learning_rate_init``;
+        'invscaling' uses ``learning_rate_init / pow(t, power_t)`` with ``t`` the number of
+        samples seen; 'adaptive' divides the rate by 5 each time ``n_iter_no_change``
+        consecutive epochs fail to improve the loss (or validation score) by ``tol``.
+
+    learning_rate_init : float, default=0.001
+        Initial learning rate of 'sgd' and 'adam'.
+
+    power_t : float, default=0.5
+        Exponent of the 'invscaling' schedule (solver='sgd').
+
+    max_iter : int, default=200
+        Maximum number of iterations: epochs for 'sgd' and 'adam', L-BFGS iterations for
+        'lbfgs'.
+
+    shuffle : bool, default=True
+        Whether to shuffle the samples at each epoch ('sgd' and 'adam').
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial weights, the validation split of early stopping and the
+        shuffling. nbnet draws these exactly as scikit-learn does, so the same seed gives
+        scikit-learn's model to round-off.
+
+    tol : float, default=1e-4
+        Tolerance: training stops when the loss (or validation score) does not improve by
+        at least ``tol`` for ``n_iter_no_change`` consecutive epochs; for 'lbfgs' it is
+        the projected-gradient tolerance.
+
+    verbose : bool, default=False
+        Print ``Iteration N, loss = ...`` after each epoch. Unlike scikit-learn, 'lbfgs'
+        prints the same lines for its iterations.
+
+    warm_start : bool, default=False
+        Reuse the weights of the previous call to ``fit`` as initialisation.
+
+    momentum : float, default=0.9
+        Momentum of 'sgd', in [0, 1].
+
+    nesterovs_momentum : bool, default=True
+        Whether 'sgd' uses Nesterov's momentum.
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified for single-output
+        classification), stop when the validation score has not improved by ``tol`` for
+        ``n_iter_no_change`` epochs, and keep the weights of the best validation score.
+        Only for 'sgd' and 'adam'.
+
+    validation_fraction : float, default=0.1
+        Fraction of the training data held out for early stopping, in [0, 1).
+
+    beta_1 : float, default=0.9
+        Decay rate of Adam's first-moment estimates, in [0, 1).
+
+    beta_2 : float, default=0.999
+        Decay rate of Adam's second-moment estimates, in [0, 1).
+
+    epsilon : float, default=1e-8
+        Adam's numerical-stability constant.
+
+    n_iter_no_change : int, default=10
+        Number of epochs without an improvement of ``tol`` before stopping ('sgd', 'adam').
+
+    max_fun : int, default=15000
+        Maximum number of loss evaluations of 'lbfgs'."""
+
+SHARED_ATTRIBUTES = """\
+loss_ : float
+        The loss at the end of fitting (for 'sgd'/'adam' the mean loss of the last epoch).
+
+    best_loss_ : float or None
+        The lowest epoch loss reached; None with early stopping (see
+        ``best_validation_score_``). Only for 'sgd' and 'adam'.
+
+    loss_curve_ : list of shape (n_iter_,)
+        The loss of each epoch. Only for 'sgd' and 'adam'.
+
+    validation_scores_ : list of shape (n_iter_,) or None
+        {score} on the held-out validation set after each epoch; None without early stopping.
+
+    best_validation_score_ : float or None
+        Best validation {score}; None without early stopping.
+
+    t_ : int
+        Number of training samples seen by the solver.
+
+    coefs_ : list of ndarray of shape (n_layers - 1,)
+        The ith element is the weight matrix of layer i. The arrays are views into one
+        flat parameter vector; assigning new arrays to ``coefs_`` is also respected.
+
+    intercepts_ : list of ndarray of shape (n_layers - 1,)
+        The ith element is the bias vector of layer i + 1.
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features seen during fit, when they are all strings.
+
+    n_iter_ : int
+        Number of iterations (epochs) the solver ran.
+
+    n_layers_ : int
+        Number of layers, input and output included.
+
+    n_outputs_ : int
+        Number of outputs.
+
+    out_activation_ : str
+        Name of the output activation."""
+
+DIFFERENCES = """\
+    nbnet trains the same model as scikit-learn's estimator of the same name, with the
+    same parameters, defaults and fitted attributes; a whole epoch runs in one compiled
+    call. It differs on purpose in these points:
+
+    - float32 input is kept end to end: weights, training and outputs are float32
+      (scikit-learn's 'lbfgs' trains float32 input in float64).
+    - ``partial_fit`` raises ``AttributeError`` for solver='lbfgs' (scikit-learn's
+      regressor silently runs a full fit).
+    - A loss that becomes non-finite stops the fit with a ``ValueError`` that names the
+      likely cause; the model keeps the weights of its last finished epoch.
+    - A failed ``fit``/``partial_fit`` (bad input) leaves a fitted model as it was."""

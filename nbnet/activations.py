@@ -1,0 +1,61 @@
+"""Hidden-layer activations: fused bias + forward pass, and derivatives taken from outputs.
+
+Activations are selected by integer code (not by passing functions) so that one compiled
+network serves every activation without recompiling; :data:`HIDDEN_ACTIVATIONS` maps the
+public names to the codes.
+"""
+
+import numpy as np
+
+from ._jit import jit
+
+IDENTITY, LOGISTIC, TANH, RELU = 0, 1, 2, 3
+HIDDEN_ACTIVATIONS = {"identity": IDENTITY, "logistic": LOGISTIC, "tanh": TANH, "relu": RELU}
+
+
+@jit
+def bias_activation(Z, bias, code):
+    """``Z = f(Z + bias)`` in place, row by row, in one pass over ``Z``."""
+    m, n = Z.shape
+    one = Z.dtype.type(1)
+    for i in range(m):
+        z = Z[i]
+        if code == RELU:
+            for j in range(n):
+                v = z[j] + bias[j]
+                z[j] = v if v > 0 else 0
+        elif code == TANH:
+            for j in range(n):
+                z[j] = np.tanh(z[j] + bias[j])
+        elif code == LOGISTIC:
+            for j in range(n):
+                z[j] = one / (one + np.exp(-(z[j] + bias[j])))
+        else:
+            for j in range(n):
+                z[j] += bias[j]
+
+
+@jit
+def derivative_and_bias_grad(A, delta, code, bias_grad):
+    """``delta *= f'(Z)`` with the derivative taken from the output ``A = f(Z)``.
+
+    In the same pass, ``bias_grad`` receives the column sums of the finished ``delta``.
+    logistic: ``a (1 - a)``; tanh: ``1 - a²``; relu: ``[a > 0]``; identity: ``1``.
+    """
+    m, n = delta.shape
+    one = delta.dtype.type(1)
+    bias_grad[:] = 0
+    for i in range(m):
+        a = A[i]
+        d = delta[i]
+        if code == RELU:
+            for j in range(n):
+                d[j] = d[j] if a[j] > 0 else 0
+        elif code == TANH:
+            for j in range(n):
+                d[j] *= one - a[j] * a[j]
+        elif code == LOGISTIC:
+            for j in range(n):
+                d[j] *= a[j] * (one - a[j])
+        for j in range(n):
+            bias_grad[j] += d[j]

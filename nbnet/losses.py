@@ -1,0 +1,124 @@
+"""Output layers with their canonical losses.
+
+Each output activation is paired with the loss whose gradient with respect to the
+pre-activation is simply ``A - Y``; one fused pass adds the bias, applies the output
+activation, accumulates the loss and writes the output error ``δ_L = s (A - Y) / S``
+together with the output bias gradient (see MATH.md).
+
+The losses follow scikit-learn's definitions, including probabilities clipped to the
+dtype's ``[eps, 1 - eps]`` before the log and the constant terms of the Poisson deviance,
+so that the reported ``loss_`` is the same figure.
+"""
+
+import numpy as np
+
+from ._jit import jit
+
+SOFTMAX, LOGISTIC, IDENTITY, EXP = 0, 1, 2, 3
+OUTPUT_ACTIVATIONS = {"softmax": SOFTMAX, "logistic": LOGISTIC, "identity": IDENTITY, "exp": EXP}
+
+
+@jit
+def output_activation(Z, bias, kind):
+    """``Z = g(Z + bias)`` in place for the output activation ``g`` (used by predict)."""
+    m, n = Z.shape
+    one = Z.dtype.type(1)
+    for i in range(m):
+        z = Z[i]
+        for j in range(n):
+            z[j] += bias[j]
+        if kind == SOFTMAX:
+            _softmax_row(z)
+        elif kind == LOGISTIC:
+            for j in range(n):
+                z[j] = one / (one + np.exp(-z[j]))
+        elif kind == EXP:
+            for j in range(n):
+                z[j] = np.exp(z[j])
+
+
+@jit
+def _softmax_row(z):
+    """Max-subtracted softmax of one row, in place."""
+    top = z[0]
+    for j in range(1, z.shape[0]):
+        top = max(top, z[j])
+    total = z.dtype.type(0)
+    for j in range(z.shape[0]):
+        z[j] = np.exp(z[j] - top)
+        total += z[j]
+    for j in range(z.shape[0]):
+        z[j] /= total
+
+
+@jit
+def _row_loss(a, y, kind, eps):
+    """Unweighted loss of one sample (sum over outputs), given the output activations ``a``."""
+    loss = 0.0
+    n = a.shape[0]
+    if kind == SOFTMAX:
+        for j in range(n):
+            if y[j] != 0:
+                p = min(max(a[j], eps), 1 - eps)
+                loss -= y[j] * np.log(p)
+    elif kind == LOGISTIC:
+        for j in range(n):
+            p = min(max(a[j], eps), 1 - eps)
+            if y[j] != 0:
+                loss -= y[j] * np.log(p)
+            if y[j] != 1:
+                loss -= (1 - y[j]) * np.log(1 - p)
+    elif kind == IDENTITY:
+        for j in range(n):
+            r = a[j] - y[j]
+            loss += 0.5 * r * r
+    else:
+        for j in range(n):
+            if y[j] != 0:
+                loss += y[j] * np.log(y[j] / a[j])
+            loss += a[j] - y[j]
+    return loss
+
+
+@jit
+def output_loss_and_delta(Z, bias, Y, sw, total_weight, kind, delta, bias_grad):
+    """Finish the output layer of a batch and start the backward pass, in one pass.
+
+    Parameters
+    ----------
+    Z : (m, n_out) array, the product ``A_{L-1} W_L``; overwritten with ``A_L``.
+    bias : (n_out,) output bias.
+    Y : (m, n_out) targets.
+    sw : (m,) sample weights, or an empty array for unit weights.
+    total_weight : the sum ``S`` of the batch's sample weights (``m`` without weights).
+    kind : output activation code.
+    delta : (m, n_out) output buffer for ``δ_L = s (A_L - Y) / S``.
+    bias_grad : (n_out,) output buffer for the column sums of ``δ_L``.
+
+    Returns
+    -------
+    loss : float
+        The weighted mean loss ``(1/S) Σ_i s_i ℓ_i``, divided by ``n_out`` for squared error
+        as scikit-learn reports it. The L2 penalty is not included.
+    """
+    m, n = Z.shape
+    weighted = sw.shape[0] > 0
+    scale = Z.dtype.type(1.0 / total_weight)
+    eps = np.finfo(Z.dtype).eps
+    output_activation(Z, bias, kind)
+    bias_grad[:] = 0
+    loss = 0.0
+    for i in range(m):
+        a = Z[i]
+        y = Y[i]
+        d = delta[i]
+        s = sw[i] if weighted else Z.dtype.type(1)
+        loss += s * _row_loss(a, y, kind, eps)
+        factor = s * scale
+        for j in range(n):
+            d[j] = factor * (a[j] - y[j])
+            bias_grad[j] += d[j]
+    loss /= total_weight
+    if kind == IDENTITY:
+        loss /= n
+    return loss

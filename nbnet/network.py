@@ -1,0 +1,202 @@
+"""The network over one flat parameter vector: layout, forward pass and backpropagation.
+
+All weights and biases of a network live in one contiguous vector ``theta``, in
+scikit-learn's packing order: every layer's weight matrix (row-major) first, then every
+layer's bias. A :class:`Layout` of three small integer arrays says where each piece is, so
+one compiled function serves networks of any depth, and ``coefs_``/``intercepts_`` are views.
+
+Activations and errors of a batch live in flat workspaces too; layer ``i``'s block holds
+``capacity × n_{i+1}`` values, of which a batch of ``m ≤ capacity`` rows uses the first
+``m × n_{i+1}``. Products go to BLAS through ``np.dot(a, b, out)`` on contiguous views;
+transposes are passed as flags (``a.T`` of a C-contiguous view), never copied.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ._jit import jit
+from .activations import bias_activation, derivative_and_bias_grad
+from .losses import output_activation, output_loss_and_delta
+
+
+class Layout(NamedTuple):
+    """Where each layer's parameters sit in the flat vector (all int64 arrays).
+
+    sizes : (n_layers + 1,) units per layer, inputs first.
+    coef_offsets : (n_layers,) start of each weight matrix.
+    intercept_offsets : (n_layers,) start of each bias vector.
+    """
+
+    sizes: np.ndarray
+    coef_offsets: np.ndarray
+    intercept_offsets: np.ndarray
+
+
+def make_layout(layer_units) -> Layout:
+    """Build the :class:`Layout` of a network with ``layer_units = [n_in, *hidden, n_out]``."""
+    sizes = np.asarray(layer_units, dtype=np.int64)
+    coef_sizes = sizes[:-1] * sizes[1:]
+    coef_offsets = np.concatenate(([0], np.cumsum(coef_sizes)[:-1])).astype(np.int64)
+    n_coefs = coef_sizes.sum()
+    intercept_offsets = (n_coefs + np.concatenate(([0], np.cumsum(sizes[1:])[:-1]))).astype(np.int64)
+    return Layout(sizes, coef_offsets, intercept_offsets)
+
+
+def n_parameters(layout: Layout) -> int:
+    """Length of the flat parameter vector."""
+    return int(layout.intercept_offsets[-1] + layout.sizes[-1])
+
+
+def n_coefficients(layout: Layout) -> int:
+    """Number of weights (the penalised part, at the start of the flat vector)."""
+    return int(layout.intercept_offsets[0])
+
+
+def unpack(theta: np.ndarray, layout: Layout) -> tuple[list, list]:
+    """``coefs_``- and ``intercepts_``-style lists of views into ``theta``."""
+    sizes = layout.sizes
+    coefs, intercepts = [], []
+    for i in range(len(sizes) - 1):
+        start = layout.coef_offsets[i]
+        coefs.append(theta[start : start + sizes[i] * sizes[i + 1]].reshape(sizes[i], sizes[i + 1]))
+        start = layout.intercept_offsets[i]
+        intercepts.append(theta[start : start + sizes[i + 1]])
+    return coefs, intercepts
+
+
+def workspace_size(layout: Layout, capacity: int) -> int:
+    """Length of a flat activation (or error) workspace for batches of ``capacity`` rows."""
+    return int(capacity * layout.sizes[1:].sum())
+
+
+@jit
+def coef_view(theta, layout, i):
+    """Weight matrix ``W_{i+1}`` (``n_i × n_{i+1}``) as a view of ``theta``."""
+    n_in, n_out = layout.sizes[i], layout.sizes[i + 1]
+    start = layout.coef_offsets[i]
+    return theta[start : start + n_in * n_out].reshape(n_in, n_out)
+
+
+@jit
+def intercept_view(theta, layout, i):
+    """Bias vector ``b_{i+1}`` as a view of ``theta``."""
+    start = layout.intercept_offsets[i]
+    return theta[start : start + layout.sizes[i + 1]]
+
+
+@jit
+def layer_block(buffer, layout, capacity, i, m):
+    """The ``m × n_{i+1}`` block of layer ``i``'s outputs in a flat workspace."""
+    start = capacity * layout.sizes[1 : i + 1].sum()
+    n = layout.sizes[i + 1]
+    return buffer[start : start + m * n].reshape(m, n)
+
+
+@jit
+def input_product(A0, sparse, rows, W, out):
+    """``out = X[rows] · W`` for the first layer.
+
+    Dense input arrives as the batch itself (``A0``, ``m × n_0``); sparse input as the CSR
+    arrays ``sparse = (data, indices, indptr)`` of the whole ``X`` and the batch's ``rows``,
+    so sparse rows are never densified (``indptr`` is empty for dense input).
+    """
+    data, indices, indptr = sparse
+    if indptr.shape[0] == 0:
+        np.dot(A0, W, out)
+        return
+    out[:] = 0
+    for r in range(rows.shape[0]):
+        row = rows[r]
+        o = out[r]
+        for p in range(indptr[row], indptr[row + 1]):
+            w = W[indices[p]]
+            v = data[p]
+            for j in range(o.shape[0]):
+                o[j] += v * w[j]
+
+
+@jit
+def input_transpose_product(A0, sparse, rows, delta, out):
+    """``out = X[rows]ᵀ · δ``: the first layer's weight gradient, dense or sparse."""
+    data, indices, indptr = sparse
+    if indptr.shape[0] == 0:
+        np.dot(A0.T, delta, out)
+        return
+    out[:] = 0
+    for r in range(rows.shape[0]):
+        row = rows[r]
+        d = delta[r]
+        for p in range(indptr[row], indptr[row + 1]):
+            o = out[indices[p]]
+            v = data[p]
+            for j in range(d.shape[0]):
+                o[j] += v * d[j]
+
+
+@jit
+def forward(theta, layout, hidden, A0, sparse, rows, activations, capacity, m):
+    """Forward pass of a batch of ``m`` rows up to the output layer's product.
+
+    Hidden layers get bias and activation fused; the output layer's block is left as
+    ``A_{L-1} W_L`` (no bias) for the output kernel to finish.
+    """
+    n_layers = layout.sizes.shape[0] - 1
+    Z = layer_block(activations, layout, capacity, 0, m)
+    input_product(A0, sparse, rows, coef_view(theta, layout, 0), Z)
+    for i in range(1, n_layers):
+        bias_activation(Z, intercept_view(theta, layout, i - 1), hidden)
+        Z_next = layer_block(activations, layout, capacity, i, m)
+        np.dot(Z, coef_view(theta, layout, i), Z_next)
+        Z = Z_next
+    return Z
+
+
+@jit
+def backprop(theta, grad, layout, hidden, out_kind, A0, sparse, rows, Y, sw, total_weight,
+             activations, deltas, capacity):
+    """Loss and gradient of one batch; the batch is ``rows`` (``m`` of them) of the input.
+
+    ``grad`` receives ``∂C/∂θ`` without the L2 term, in the layout of ``theta``; the
+    returned loss is the batch's weighted mean loss without the penalty (see
+    :func:`nbnet.losses.output_loss_and_delta`). The caller adds both terms of the penalty.
+    """
+    m = Y.shape[0]
+    n_layers = layout.sizes.shape[0] - 1
+    last = n_layers - 1
+    Z = forward(theta, layout, hidden, A0, sparse, rows, activations, capacity, m)
+    delta = layer_block(deltas, layout, capacity, last, m)
+    loss = output_loss_and_delta(
+        Z, intercept_view(theta, layout, last), Y, sw, total_weight, out_kind,
+        delta, intercept_view(grad, layout, last),
+    )
+    for i in range(last, 0, -1):
+        A_prev = layer_block(activations, layout, capacity, i - 1, m)
+        np.dot(A_prev.T, delta, coef_view(grad, layout, i))
+        delta_prev = layer_block(deltas, layout, capacity, i - 1, m)
+        np.dot(delta, coef_view(theta, layout, i).T, delta_prev)
+        derivative_and_bias_grad(A_prev, delta_prev, hidden, intercept_view(grad, layout, i - 1))
+        delta = delta_prev
+    input_transpose_product(A0, sparse, rows, delta, coef_view(grad, layout, 0))
+    return loss
+
+
+@jit
+def predict(theta, layout, hidden, out_kind, X, sparse, out, chunk):
+    """Network outputs ``A_L`` for every row of the input, written into ``out``.
+
+    The input is ``X`` (dense), or the CSR arrays ``sparse`` with ``X`` an empty
+    ``(0, n_features)`` array. Rows go through in chunks of ``chunk`` so that the
+    workspace stays small whatever the number of rows.
+    """
+    n = out.shape[0]
+    last = layout.sizes.shape[0] - 2
+    activations = np.empty(chunk * layout.sizes[1:].sum(), dtype=theta.dtype)
+    rows = np.arange(n)
+    dense = sparse[2].shape[0] == 0
+    for start in range(0, n, chunk):
+        stop = min(start + chunk, n)
+        A0 = X[start:stop] if dense else X
+        Z = forward(theta, layout, hidden, A0, sparse, rows[start:stop], activations, chunk, stop - start)
+        output_activation(Z, intercept_view(theta, layout, last), out_kind)
+        out[start:stop] = Z

@@ -1,0 +1,125 @@
+"""Update rules on flat parameter vectors, and the state they carry between epochs.
+
+Each update is one fused loop over the flat vector: it adds the L2 term ``l2 · θ`` to the
+weights' gradient (the weights are the first ``n_coefs`` entries; biases are not
+penalised), applies the rule, and returns ``Σ θ_coef²`` of the weights *before* the step,
+which the caller needs for the batch's penalised loss. The rules and the learning-rate
+schedules follow scikit-learn 1.9's ``_stochastic_optimizers.py`` operation for operation.
+"""
+
+import numpy as np
+
+from ._jit import jit
+
+SGD, ADAM = 0, 1
+
+
+@jit
+def sgd_step(theta, grad, velocity, n_coefs, l2, learning_rate, momentum, nesterov):
+    """SGD with momentum: ``v ← μ v − η g``; ``θ ← θ + v``, or ``θ ← θ + μ v − η g`` (Nesterov)."""
+    lr = theta.dtype.type(learning_rate)
+    mu = theta.dtype.type(momentum)
+    decay = theta.dtype.type(l2)
+    sq = _sgd_range(theta[:n_coefs], grad[:n_coefs], velocity[:n_coefs], decay, lr, mu, nesterov)
+    _sgd_range(theta[n_coefs:], grad[n_coefs:], velocity[n_coefs:], theta.dtype.type(0), lr, mu, nesterov)
+    return sq
+
+
+@jit
+def _sgd_range(theta, grad, velocity, decay, lr, mu, nesterov):
+    sq = 0.0
+    for i in range(theta.shape[0]):
+        w = theta[i]
+        sq += w * w
+        g = grad[i] + decay * w
+        v = mu * velocity[i] - lr * g
+        velocity[i] = v
+        theta[i] = w + (mu * v - lr * g if nesterov else v)
+    return sq
+
+
+@jit
+def adam_learning_rate(learning_rate_init, beta_1, beta_2, t):
+    """Adam's step size with scikit-learn's bias correction: ``η √(1 − β₂ᵗ) / (1 − β₁ᵗ)``."""
+    return learning_rate_init * np.sqrt(1 - beta_2**t) / (1 - beta_1**t)
+
+
+@jit
+def adam_step(theta, grad, m, v, n_coefs, l2, learning_rate, beta_1, beta_2, epsilon):
+    """One Adam step with the bias-corrected ``learning_rate`` (see :func:`adam_learning_rate`).
+
+    ``m ← β₁ m + (1 − β₁) g``; ``v ← β₂ v + (1 − β₂) g²``; ``θ ← θ − η_t m / (√v + ε)``.
+    """
+    dtype = theta.dtype.type
+    lr, b1, b2, eps = dtype(learning_rate), dtype(beta_1), dtype(beta_2), dtype(epsilon)
+    sq = _adam_range(theta[:n_coefs], grad[:n_coefs], m[:n_coefs], v[:n_coefs], dtype(l2), lr, b1, b2, eps)
+    _adam_range(theta[n_coefs:], grad[n_coefs:], m[n_coefs:], v[n_coefs:], dtype(0), lr, b1, b2, eps)
+    return sq
+
+
+@jit
+def _adam_range(theta, grad, m, v, decay, lr, b1, b2, eps):
+    one = theta.dtype.type(1)
+    sq = 0.0
+    for i in range(theta.shape[0]):
+        w = theta[i]
+        sq += w * w
+        g = grad[i] + decay * w
+        mi = b1 * m[i] + (one - b1) * g
+        vi = b2 * v[i] + (one - b2) * (g * g)
+        m[i] = mi
+        v[i] = vi
+        theta[i] = w + -lr * mi / (np.sqrt(vi) + eps)
+    return sq
+
+
+class StochasticOptimizer:
+    """State of an SGD or Adam run that outlives one epoch: moments, step count, learning rate.
+
+    Mirrors scikit-learn's ``SGDOptimizer``/``AdamOptimizer``: the learning-rate schedules
+    (``iteration_ends``) and the adaptive schedule's reaction to a stall
+    (``trigger_stopping``) are applied between epochs, in Python.
+
+    Parameters
+    ----------
+    solver : {'sgd', 'adam'}
+    n_params : length of the flat parameter vector.
+    dtype : dtype of the parameters.
+    learning_rate_init, lr_schedule, momentum, nesterov, power_t, beta_1, beta_2, epsilon :
+        as in scikit-learn's MLP.
+    """
+
+    def __init__(self, solver, n_params, dtype, learning_rate_init, lr_schedule="constant",
+                 momentum=0.9, nesterov=True, power_t=0.5, beta_1=0.9, beta_2=0.999,
+                 epsilon=1e-8):
+        self.code = SGD if solver == "sgd" else ADAM
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = float(learning_rate_init)
+        self.lr_schedule = lr_schedule
+        self.power_t = power_t
+        # hyper = (momentum, nesterov, beta_1, beta_2, epsilon), read by the compiled trainer
+        self.hyper = np.array([momentum, float(nesterov), beta_1, beta_2, epsilon])
+        self.first_moment = np.zeros(n_params, dtype=dtype)
+        second = n_params if self.code == ADAM else 0
+        self.second_moment = np.zeros(second, dtype=dtype)
+        self.t = 0
+
+    def iteration_ends(self, time_step: int) -> None:
+        """Apply the ``invscaling`` schedule after an epoch (``time_step`` samples seen so far)."""
+        if self.code == SGD and self.lr_schedule == "invscaling":
+            self.learning_rate = float(self.learning_rate_init) / (time_step + 1) ** self.power_t
+
+    def trigger_stopping(self, msg: str, verbose: bool) -> bool:
+        """Decide whether a stalled run stops; the ``adaptive`` schedule divides the rate by 5 instead."""
+        if self.code == ADAM or self.lr_schedule != "adaptive":
+            if verbose:
+                print(msg + " Stopping.")
+            return True
+        if self.learning_rate <= 1e-6:
+            if verbose:
+                print(msg + " Learning rate too small. Stopping.")
+            return True
+        self.learning_rate /= 5.0
+        if verbose:
+            print(msg + " Setting learning rate to %f" % self.learning_rate)
+        return False

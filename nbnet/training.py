@@ -1,0 +1,145 @@
+"""Compiled drivers: one call trains a whole epoch, one call gives L-BFGS its loss and gradient.
+
+Python enters once per epoch (stochastic solvers) or once per function evaluation (L-BFGS);
+everything inside — gathering each mini-batch by the caller's permutation, forward,
+backward, update — runs compiled, in workspaces allocated once per fit.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ._jit import jit
+from .network import backprop, workspace_size
+from .optimizers import ADAM, adam_learning_rate, adam_step, sgd_step
+
+
+class Workspace(NamedTuple):
+    """Buffers for batches of up to ``capacity`` rows, allocated once per fit.
+
+    inputs : (capacity, n_features) gathered dense rows; (0, n_features) for sparse input.
+    targets : (capacity, n_outputs) gathered targets.
+    weights : (capacity,) gathered sample weights; empty when there are none.
+    activations, deltas : flat per-layer workspaces (see :mod:`nbnet.network`).
+    """
+
+    inputs: np.ndarray
+    targets: np.ndarray
+    weights: np.ndarray
+    activations: np.ndarray
+    deltas: np.ndarray
+
+
+def make_workspace(layout, capacity, dtype, sparse_input=False, weighted=False) -> Workspace:
+    """Allocate a :class:`Workspace` for ``layout`` and batches of ``capacity`` rows."""
+    n_features, n_outputs = int(layout.sizes[0]), int(layout.sizes[-1])
+    size = workspace_size(layout, capacity)
+    return Workspace(
+        inputs=np.empty((0 if sparse_input else capacity, n_features), dtype=dtype),
+        targets=np.empty((capacity, n_outputs), dtype=dtype),
+        weights=np.empty(capacity if weighted else 0, dtype=dtype),
+        activations=np.empty(size, dtype=dtype),
+        deltas=np.empty(size, dtype=dtype),
+    )
+
+
+@jit
+def _gather_rows(source, rows, out):
+    for r in range(rows.shape[0]):
+        out[r] = source[rows[r]]
+
+
+@jit
+def _total_weight(sw, m):
+    if sw.shape[0] == 0:
+        return float(m)
+    total = 0.0
+    for i in range(sw.shape[0]):
+        total += sw[i]
+    return total
+
+
+@jit
+def train_epoch(theta, grad, first_moment, second_moment, layout, hidden, out_kind,
+                X, sparse, Y, sw, permutation, batch_size, alpha, solver, learning_rate,
+                hyper, step, work):
+    """Run one epoch of mini-batch SGD or Adam over ``X[permutation]``, updating ``theta``.
+
+    Parameters
+    ----------
+    theta, grad : flat parameter and gradient vectors.
+    first_moment, second_moment : optimizer state (velocity; or Adam's ``m`` and ``v``).
+    layout : :class:`nbnet.network.Layout`.
+    hidden, out_kind : activation codes of the hidden and output layers.
+    X : (n, n_features) dense input, or an empty array when ``sparse`` holds CSR arrays.
+    sparse : CSR ``(data, indices, indptr)`` of the input, or empty arrays.
+    Y : (n, n_outputs) targets. sw : (n,) sample weights or empty.
+    permutation : int64 row order; consecutive slices of ``batch_size`` form the batches.
+    alpha : L2 strength. solver : :data:`nbnet.optimizers.SGD` or ``ADAM``.
+    learning_rate : current (SGD) or initial (Adam) learning rate.
+    hyper : float64 ``(momentum, nesterov, beta_1, beta_2, epsilon)``.
+    step : Adam's step count before this epoch. work : :class:`Workspace`.
+
+    Returns
+    -------
+    loss_sum : float
+        Σ over batches of (penalised batch loss × batch rows), as scikit-learn accumulates.
+        Non-finite if a batch's loss was: the epoch then stops before that batch's update.
+    step : int
+        Adam's step count after the epoch.
+    """
+    n = permutation.shape[0]
+    dense = sparse[2].shape[0] == 0
+    weighted = sw.shape[0] > 0
+    n_coefs = layout.intercept_offsets[0]
+    momentum, nesterov = hyper[0], hyper[1] != 0
+    beta_1, beta_2, epsilon = hyper[2], hyper[3], hyper[4]
+    loss_sum = 0.0
+    for start in range(0, n, batch_size):
+        stop = min(start + batch_size, n)
+        m = stop - start
+        rows = permutation[start:stop]
+        A0 = work.inputs[:m]
+        if dense:
+            _gather_rows(X, rows, A0)
+        Yb = work.targets[:m]
+        _gather_rows(Y, rows, Yb)
+        swb = work.weights[:m]
+        if weighted:
+            _gather_rows(sw, rows, swb)
+        total_weight = _total_weight(swb, m)
+        loss = backprop(theta, grad, layout, hidden, out_kind, A0, sparse, rows, Yb, swb,
+                        total_weight, work.activations, work.deltas, batch_size)
+        if not np.isfinite(loss):
+            return loss, step
+        l2 = alpha / total_weight
+        if solver == ADAM:
+            step += 1
+            lr_t = adam_learning_rate(learning_rate, beta_1, beta_2, step)
+            sq = adam_step(theta, grad, first_moment, second_moment, n_coefs, l2, lr_t,
+                           beta_1, beta_2, epsilon)
+        else:
+            sq = sgd_step(theta, grad, first_moment, n_coefs, l2, learning_rate, momentum, nesterov)
+        loss_sum += (loss + 0.5 * alpha * sq / total_weight) * m
+    return loss_sum, step
+
+
+@jit
+def loss_and_gradient(theta, grad, layout, hidden, out_kind, X, sparse, Y, sw, alpha, work):
+    """Full-batch penalised loss and its gradient (into ``grad``), for scipy's L-BFGS-B.
+
+    ``work`` is a :class:`Workspace` sized for all ``n`` rows; dense ``X`` is used in place.
+    """
+    n = Y.shape[0]
+    rows = np.arange(n)
+    total_weight = _total_weight(sw, n)
+    loss = backprop(theta, grad, layout, hidden, out_kind, X, sparse, rows, Y, sw,
+                    total_weight, work.activations, work.deltas, n)
+    n_coefs = layout.intercept_offsets[0]
+    l2 = theta.dtype.type(alpha / total_weight)
+    sq = 0.0
+    for i in range(n_coefs):
+        w = theta[i]
+        sq += w * w
+        grad[i] += l2 * w
+    return loss + 0.5 * alpha * sq / total_weight
