@@ -44,7 +44,8 @@ def derivative_and_bias_grad(A, delta, code, bias_grad):
     """
     m, n = delta.shape
     one = delta.dtype.type(1)
-    bias_grad[:] = 0
+    for j in range(n):
+        bias_grad[j] = 0
     for i in range(m):
         a = A[i]
         d = delta[i]

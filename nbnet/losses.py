@@ -106,7 +106,8 @@ def output_loss_and_delta(Z, bias, Y, sw, total_weight, kind, delta, bias_grad):
     scale = Z.dtype.type(1.0 / total_weight)
     eps = np.finfo(Z.dtype).eps
     output_activation(Z, bias, kind)
-    bias_grad[:] = 0
+    for j in range(n):
+        bias_grad[j] = 0
     loss = 0.0
     for i in range(m):
         a = Z[i]

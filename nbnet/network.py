@@ -7,14 +7,15 @@ one compiled function serves networks of any depth, and ``coefs_``/``intercepts_
 
 Activations and errors of a batch live in flat workspaces too; layer ``i``'s block holds
 ``capacity × n_{i+1}`` values, of which a batch of ``m ≤ capacity`` rows uses the first
-``m × n_{i+1}``. Products go to BLAS through ``np.dot(a, b, out)`` on contiguous views;
-transposes are passed as flags (``a.T`` of a C-contiguous view), never copied.
+``m × n_{i+1}``. Products go to BLAS (:func:`nbnet._blas.gemm`) on contiguous views;
+transposes are passed as flags, never copied.
 """
 
 from typing import NamedTuple
 
 import numpy as np
 
+from ._blas import gemm
 from ._jit import jit
 from .activations import bias_activation, derivative_and_bias_grad
 from .losses import output_activation, output_loss_and_delta
@@ -94,6 +95,24 @@ def layer_block(buffer, layout, capacity, i, m):
 
 
 @jit
+def _zero(out):
+    flat = out.ravel()
+    for i in range(flat.shape[0]):
+        flat[i] = 0
+
+
+@jit
+def copy_rows(source, rows, out):
+    """``out[r] = source[rows[r]]`` for every ``r`` (an explicit loop compiles fastest)."""
+    n = out.shape[1]
+    for r in range(rows.shape[0]):
+        src = source[rows[r]]
+        dst = out[r]
+        for j in range(n):
+            dst[j] = src[j]
+
+
+@jit
 def input_product(A0, sparse, rows, W, out):
     """``out = X[rows] · W`` for the first layer.
 
@@ -103,9 +122,9 @@ def input_product(A0, sparse, rows, W, out):
     """
     data, indices, indptr = sparse
     if indptr.shape[0] == 0:
-        np.dot(A0, W, out)
+        gemm(A0, W, out)
         return
-    out[:] = 0
+    _zero(out)
     for r in range(rows.shape[0]):
         row = rows[r]
         o = out[r]
@@ -121,9 +140,9 @@ def input_transpose_product(A0, sparse, rows, delta, out):
     """``out = X[rows]ᵀ · δ``: the first layer's weight gradient, dense or sparse."""
     data, indices, indptr = sparse
     if indptr.shape[0] == 0:
-        np.dot(A0.T, delta, out)
+        gemm(A0, delta, out, True, False)
         return
-    out[:] = 0
+    _zero(out)
     for r in range(rows.shape[0]):
         row = rows[r]
         d = delta[r]
@@ -147,7 +166,7 @@ def forward(theta, layout, hidden, A0, sparse, rows, activations, capacity, m):
     for i in range(1, n_layers):
         bias_activation(Z, intercept_view(theta, layout, i - 1), hidden)
         Z_next = layer_block(activations, layout, capacity, i, m)
-        np.dot(Z, coef_view(theta, layout, i), Z_next)
+        gemm(Z, coef_view(theta, layout, i), Z_next)
         Z = Z_next
     return Z
 
@@ -172,9 +191,9 @@ def backprop(theta, grad, layout, hidden, out_kind, A0, sparse, rows, Y, sw, tot
     )
     for i in range(last, 0, -1):
         A_prev = layer_block(activations, layout, capacity, i - 1, m)
-        np.dot(A_prev.T, delta, coef_view(grad, layout, i))
+        gemm(A_prev, delta, coef_view(grad, layout, i), True, False)
         delta_prev = layer_block(deltas, layout, capacity, i - 1, m)
-        np.dot(delta, coef_view(theta, layout, i).T, delta_prev)
+        gemm(delta, coef_view(theta, layout, i), delta_prev, False, True)
         derivative_and_bias_grad(A_prev, delta_prev, hidden, intercept_view(grad, layout, i - 1))
         delta = delta_prev
     input_transpose_product(A0, sparse, rows, delta, coef_view(grad, layout, 0))
@@ -199,4 +218,4 @@ def predict(theta, layout, hidden, out_kind, X, sparse, out, chunk):
         A0 = X[start:stop] if dense else X
         Z = forward(theta, layout, hidden, A0, sparse, rows[start:stop], activations, chunk, stop - start)
         output_activation(Z, intercept_view(theta, layout, last), out_kind)
-        out[start:stop] = Z
+        copy_rows(Z, np.arange(stop - start), out[start:stop])

@@ -10,7 +10,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._jit import jit
-from .network import backprop, workspace_size
+from .network import backprop, copy_rows, workspace_size
 from .optimizers import ADAM, adam_learning_rate, adam_step, sgd_step
 
 
@@ -41,12 +41,6 @@ def make_workspace(layout, capacity, dtype, sparse_input=False, weighted=False) 
         activations=np.empty(size, dtype=dtype),
         deltas=np.empty(size, dtype=dtype),
     )
-
-
-@jit
-def _gather_rows(source, rows, out):
-    for r in range(rows.shape[0]):
-        out[r] = source[rows[r]]
 
 
 @jit
@@ -101,12 +95,13 @@ def train_epoch(theta, grad, first_moment, second_moment, layout, hidden, out_ki
         rows = permutation[start:stop]
         A0 = work.inputs[:m]
         if dense:
-            _gather_rows(X, rows, A0)
+            copy_rows(X, rows, A0)
         Yb = work.targets[:m]
-        _gather_rows(Y, rows, Yb)
+        copy_rows(Y, rows, Yb)
         swb = work.weights[:m]
         if weighted:
-            _gather_rows(sw, rows, swb)
+            for r in range(m):
+                swb[r] = sw[rows[r]]
         total_weight = _total_weight(swb, m)
         loss = backprop(theta, grad, layout, hidden, out_kind, A0, sparse, rows, Yb, swb,
                         total_weight, work.activations, work.deltas, batch_size)
