@@ -51,22 +51,25 @@ def adam_step(theta, grad, m, v, n_coefs, l2, learning_rate, beta_1, beta_2, eps
     ``m ← β₁ m + (1 − β₁) g``; ``v ← β₂ v + (1 − β₂) g²``; ``θ ← θ − η_t m / (√v + ε)``.
     """
     dtype = theta.dtype.type
-    lr, b1, b2, eps = dtype(learning_rate), dtype(beta_1), dtype(beta_2), dtype(epsilon)
-    sq = _adam_range(theta[:n_coefs], grad[:n_coefs], m[:n_coefs], v[:n_coefs], dtype(l2), lr, b1, b2, eps)
-    _adam_range(theta[n_coefs:], grad[n_coefs:], m[n_coefs:], v[n_coefs:], dtype(0), lr, b1, b2, eps)
+    # 1 - β is formed in float64 and rounded once, as scikit-learn does: float32(0.999)
+    # subtracted from 1 in float32 would be 1.3e-5 off.
+    rates = (dtype(learning_rate), dtype(beta_1), dtype(1.0 - beta_1), dtype(beta_2),
+             dtype(1.0 - beta_2), dtype(epsilon))
+    sq = _adam_range(theta[:n_coefs], grad[:n_coefs], m[:n_coefs], v[:n_coefs], dtype(l2), rates)
+    _adam_range(theta[n_coefs:], grad[n_coefs:], m[n_coefs:], v[n_coefs:], dtype(0), rates)
     return sq
 
 
 @jit
-def _adam_range(theta, grad, m, v, decay, lr, b1, b2, eps):
-    one = theta.dtype.type(1)
+def _adam_range(theta, grad, m, v, decay, rates):
+    lr, b1, one_minus_b1, b2, one_minus_b2, eps = rates
     sq = 0.0
     for i in range(theta.shape[0]):
         w = theta[i]
         sq += w * w
         g = grad[i] + decay * w
-        mi = b1 * m[i] + (one - b1) * g
-        vi = b2 * v[i] + (one - b2) * (g * g)
+        mi = b1 * m[i] + one_minus_b1 * g
+        vi = b2 * v[i] + one_minus_b2 * (g * g)
         m[i] = mi
         v[i] = vi
         theta[i] = w + -lr * mi / (np.sqrt(vi) + eps)

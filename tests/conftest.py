@@ -1,0 +1,112 @@
+"""Shared fixtures, tolerances and problem builders for the kernel tests.
+
+Helpers are plain functions (``from conftest import ...``); tests/ has no ``__init__.py`` so
+pytest puts this directory on ``sys.path``.
+"""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from nbnet import activations, losses, network
+
+HIDDEN = list(activations.HIDDEN_ACTIVATIONS)  # ['identity', 'logistic', 'tanh', 'relu']
+
+# (output activation, number of outputs): multiclass, binary, multilabel, regression, Poisson
+OUTPUT_CASES = [("softmax", 3), ("logistic", 1), ("logistic", 3), ("identity", 2), ("exp", 2)]
+OUTPUT_IDS = ["softmax", "binary", "multilabel", "identity", "poisson"]
+
+# float32 kernels are compared with float64 references computed from the same float32 inputs,
+# so 1e-5 covers a few dozen float32 roundings (eps 1.2e-7); float64 compares like with like.
+RTOL = {np.dtype(np.float32): 1e-5, np.dtype(np.float64): 1e-12}
+
+
+@pytest.fixture(params=[np.float32, np.float64], ids=["float32", "float64"])
+def dtype(request):
+    """Every kernel test runs in both working precisions."""
+    return request.param
+
+
+def rtol(dtype):
+    """Relative tolerance of ``dtype`` (see :data:`RTOL`)."""
+    return RTOL[np.dtype(dtype)]
+
+
+def assert_close(actual, desired, dtype, factor=1.0, err_msg=""):
+    """``|actual - desired| <= r (|desired| + max|desired|)`` with ``r = factor × rtol(dtype)``.
+
+    The absolute slack scales with the array's largest entry because entries produced by
+    cancellation (gradient sums near 0) carry errors relative to their summands, not to themselves.
+    """
+    actual = np.asarray(actual, dtype=np.float64)
+    desired = np.asarray(desired, dtype=np.float64)
+    r = factor * rtol(dtype)
+    scale = float(np.max(np.abs(desired))) if desired.size else 0.0
+    np.testing.assert_allclose(actual, desired, rtol=r, atol=r * scale, err_msg=err_msg)
+
+
+# ------------------------------------------------------------------------------- builders
+
+
+def codes(hidden, out):
+    """Kernel codes of a hidden activation name and an output activation name."""
+    return activations.HIDDEN_ACTIVATIONS[hidden], losses.OUTPUT_ACTIVATIONS[out]
+
+
+def targets(rng, out, n, n_out, dtype):
+    """Targets of the right kind: one-hot, 0/1 columns, reals, or counts (with zeros)."""
+    if out == "softmax":
+        Y = np.eye(n_out)[rng.integers(0, n_out, n)]
+    elif out == "logistic":
+        Y = rng.integers(0, 2, (n, n_out)).astype(float)
+    elif out == "identity":
+        Y = rng.normal(size=(n, n_out))
+    else:
+        Y = rng.poisson(1.5, (n, n_out)).astype(float)
+        Y[0, 0] = 0.0  # xlogy(0, .) branch
+    return np.ascontiguousarray(Y, dtype=dtype)
+
+
+def sample_weights(rng, n, dtype):
+    """Positive, unequal sample weights."""
+    return rng.uniform(0.2, 2.0, n).astype(dtype)
+
+
+def inputs(rng, n, n_features, dtype, density=None):
+    """Dense inputs; with ``density``, about that fraction non-zero and row 1 empty."""
+    X = rng.normal(size=(n, n_features))
+    if density is not None:
+        X[rng.uniform(size=X.shape) > density] = 0.0
+        X[1] = 0.0
+    return np.ascontiguousarray(X, dtype=dtype)
+
+
+def parameters(rng, layout, dtype, scale=0.6):
+    """A random flat parameter vector for ``layout``."""
+    return (scale * rng.normal(size=network.n_parameters(layout))).astype(dtype)
+
+
+def csr_arrays(X):
+    """``(data, indices, indptr)`` of ``X`` as CSR with int32 indices, plus the matrix itself."""
+    M = sp.csr_matrix(X)
+    arrays = (M.data.astype(X.dtype), M.indices.astype(np.int32), M.indptr.astype(np.int32))
+    return arrays, M
+
+
+def no_sparse(dtype):
+    """The empty CSR triple that marks dense input."""
+    return (np.empty(0, dtype), np.empty(0, np.int32), np.empty(0, np.int32))
+
+
+def no_weights(dtype):
+    """The empty sample-weight array that means unit weights."""
+    return np.empty(0, dtype)
+
+
+def f64(a):
+    """A float64 copy, never a view (dense arrays, scipy sparse matrices or None)."""
+    if a is None:
+        return None
+    if sp.issparse(a):
+        return a.astype(np.float64, copy=True)
+    return np.array(a, dtype=np.float64, copy=True)

@@ -1,0 +1,207 @@
+"""Plain-NumPy twins of nbnet's compiled kernels, for the tests to compare against.
+
+Written from docs/MATH.md and scikit-learn's formulas (``sklearn/neural_network/_base.py``,
+``_multilayer_perceptron.py``, ``_stochastic_optimizers.py``), deliberately in the simplest
+whole-array style: lists of matrices instead of a flat vector, activations chosen by name,
+no fused passes, no in-place tricks, and scikit-learn's own ordering of operations (δ_L not
+divided by S until the gradient; L2 term added to the gradient, not fused in the optimizer).
+Nothing here imports nbnet. Functions compute in the dtype they are given; the tests usually
+pass float64 copies of float32 data so that the reference is the exact answer.
+"""
+
+import numpy as np
+from scipy.special import expit, xlogy
+
+# ----------------------------------------------------------------------------- activations
+
+
+def hidden_forward(Z, bias, name):
+    """``f(Z + b)`` for a hidden layer (a new array)."""
+    Z = Z + bias
+    if name == "identity":
+        return Z
+    if name == "logistic":
+        return expit(Z)
+    if name == "tanh":
+        return np.tanh(Z)
+    if name == "relu":
+        return np.maximum(Z, 0)
+    raise ValueError(name)
+
+
+def hidden_backward(A, delta, name):
+    """``(delta ⊙ f'(Z), column sums)`` with ``f'`` written in terms of the output ``A = f(Z)``.
+
+    relu follows scikit-learn's rule (the error is zeroed where the output is exactly 0).
+    """
+    if name == "identity":
+        d = delta.copy()
+    elif name == "logistic":
+        d = delta * A * (1 - A)
+    elif name == "tanh":
+        d = delta * (1 - A**2)
+    elif name == "relu":
+        d = np.where(A == 0, 0, delta)
+    else:
+        raise ValueError(name)
+    return d, d.sum(axis=0)
+
+
+def output_forward(Z, bias, name):
+    """Output activation ``g(Z + b)``: softmax (row max subtracted first), logistic, identity, exp."""
+    Z = Z + bias
+    if name == "softmax":
+        E = np.exp(Z - Z.max(axis=1, keepdims=True))
+        return E / E.sum(axis=1, keepdims=True)
+    if name == "logistic":
+        return expit(Z)
+    if name == "identity":
+        return Z
+    if name == "exp":
+        return np.exp(Z)
+    raise ValueError(name)
+
+
+# ----------------------------------------------------------------------------------- losses
+
+
+def loss(Y, P, name, sw=None, eps=None):
+    """Batch loss exactly as scikit-learn's ``LOSS_FUNCTIONS`` define it, keyed by output activation.
+
+    softmax: ``log_loss``; logistic: ``binary_log_loss``; identity: ``squared_loss`` (0.5 × mean
+    over outputs of the weighted average); exp: ``poisson_loss`` (half deviance with
+    ``xlogy(y, y/p) - y + p``). ``eps`` is the clipping constant (the dtype's eps by default;
+    pass the working dtype's eps when ``P`` has been upcast).
+    """
+    if eps is None:
+        eps = np.finfo(P.dtype).eps
+    if name == "softmax":
+        P = np.clip(P, eps, 1 - eps)
+        return -np.average(xlogy(Y, P), weights=sw, axis=0).sum()
+    if name == "logistic":
+        P = np.clip(P, eps, 1 - eps)
+        return -np.average(xlogy(Y, P) + xlogy(1 - Y, 1 - P), weights=sw, axis=0).sum()
+    if name == "identity":
+        return 0.5 * np.average((Y - P) ** 2, weights=sw, axis=0).mean()
+    if name == "exp":
+        return np.average(xlogy(Y, Y / P) - Y + P, weights=sw, axis=0).sum()
+    raise ValueError(name)
+
+
+# ---------------------------------------------------------------------------------- network
+
+
+def layer_shapes(layer_units):
+    """``[(n_0, n_1), (n_1, n_2), ...]``."""
+    return [(layer_units[i], layer_units[i + 1]) for i in range(len(layer_units) - 1)]
+
+
+def split(theta, layer_units):
+    """Flat vector -> (coefs, intercepts) copies, in scikit-learn's packing order."""
+    coefs, intercepts, pos = [], [], 0
+    for a, b in layer_shapes(layer_units):
+        coefs.append(np.array(theta[pos : pos + a * b]).reshape(a, b))
+        pos += a * b
+    for _, b in layer_shapes(layer_units):
+        intercepts.append(np.array(theta[pos : pos + b]))
+        pos += b
+    assert pos == len(theta)
+    return coefs, intercepts
+
+
+def join(coefs, intercepts):
+    """(coefs, intercepts) -> flat vector: every coef row-major, then every intercept."""
+    return np.concatenate([c.ravel() for c in coefs] + [b.ravel() for b in intercepts])
+
+
+def forward(coefs, intercepts, X, hidden, out):
+    """All layer outputs ``[A_1, ..., A_L]``; ``X`` may be a dense array or a scipy sparse matrix."""
+    A, outputs = X, []
+    for i, (W, b) in enumerate(zip(coefs, intercepts)):
+        Z = np.asarray(A @ W)
+        if i < len(coefs) - 1:
+            A = hidden_forward(Z, b, hidden)
+        else:
+            A = output_forward(Z, b, out)
+        outputs.append(A)
+    return outputs
+
+
+def loss_and_grads(coefs, intercepts, X, Y, hidden, out, alpha=0.0, sw=None, eps=None):
+    """Penalised batch loss and its gradients, the way scikit-learn's ``_backprop`` computes them.
+
+    loss = data loss + 0.5 α Σ‖W‖² / S; δ_L = s (A_L − Y); ∂W_l = (A_{l−1}ᵀ δ_l + α W_l) / S;
+    ∂b_l = Σ_rows δ_l / S; δ_{l−1} = (δ_l W_lᵀ) ⊙ f'(A_{l−1}).
+    """
+    n = Y.shape[0]
+    S = n if sw is None else sw.sum()
+    acts = [X] + forward(coefs, intercepts, X, hidden, out)
+    value = loss(Y, acts[-1], out, sw, eps)
+    value += 0.5 * alpha * sum((W**2).sum() for W in coefs) / S
+    delta = acts[-1] - Y
+    if sw is not None:
+        delta = delta * sw[:, None]
+    L = len(coefs)
+    coef_grads, intercept_grads = [None] * L, [None] * L
+    for l in range(L - 1, -1, -1):
+        coef_grads[l] = (np.asarray(acts[l].T @ delta) + alpha * coefs[l]) / S
+        intercept_grads[l] = delta.sum(axis=0) / S
+        if l > 0:
+            delta, _ = hidden_backward(acts[l], delta @ coefs[l].T, hidden)
+    return value, coef_grads, intercept_grads
+
+
+def flat_loss_and_grad(theta, layer_units, X, Y, hidden, out, alpha=0.0, sw=None, eps=None):
+    """:func:`loss_and_grads` on a flat parameter vector; returns (loss, flat gradient)."""
+    coefs, intercepts = split(theta, layer_units)
+    value, cg, ig = loss_and_grads(coefs, intercepts, X, Y, hidden, out, alpha, sw, eps)
+    return value, join(cg, ig)
+
+
+# ------------------------------------------------------------------------------- optimizers
+
+
+def sgd(theta, g, velocity, lr, momentum, nesterov):
+    """scikit-learn's SGDOptimizer on flat arrays: returns (new theta, new velocity)."""
+    velocity = momentum * velocity - lr * g
+    update = momentum * velocity - lr * g if nesterov else velocity
+    return theta + update, velocity
+
+
+def adam_rate(lr_init, beta_1, beta_2, t):
+    """scikit-learn's bias-corrected Adam step size for step ``t`` (1-based)."""
+    return lr_init * np.sqrt(1 - beta_2**t) / (1 - beta_1**t)
+
+
+def adam(theta, g, m, v, t, lr_init, beta_1, beta_2, epsilon):
+    """scikit-learn's AdamOptimizer for step ``t`` (already incremented): returns (theta, m, v)."""
+    m = beta_1 * m + (1 - beta_1) * g
+    v = beta_2 * v + (1 - beta_2) * g**2
+    lr = adam_rate(lr_init, beta_1, beta_2, t)
+    return theta - lr * m / (np.sqrt(v) + epsilon), m, v
+
+
+def epoch(theta, layer_units, X, Y, sw, permutation, batch_size, hidden, out, alpha,
+          solver, lr, state, t=0, momentum=0.9, nesterov=True, beta_1=0.9, beta_2=0.999,
+          epsilon=1e-8, eps=None):
+    """One epoch over ``permutation`` in consecutive slices of ``batch_size`` rows.
+
+    ``state`` is ``[velocity]`` for 'sgd' or ``[m, v]`` for 'adam' (copied, not modified).
+    Returns ``(theta, state, loss_sum, t)`` with ``loss_sum = Σ batch_loss × batch_rows``.
+    """
+    theta = theta.copy()
+    state = [s.copy() for s in state]
+    loss_sum = 0.0
+    for start in range(0, len(permutation), batch_size):
+        rows = permutation[start : start + batch_size]
+        swb = None if sw is None else sw[rows]
+        value, g = flat_loss_and_grad(theta, layer_units, X[rows], Y[rows], hidden, out,
+                                      alpha, swb, eps)
+        loss_sum += value * len(rows)
+        if solver == "sgd":
+            theta, state[0] = sgd(theta, g, state[0], lr, momentum, nesterov)
+        else:
+            t += 1
+            theta, state[0], state[1] = adam(theta, g, state[0], state[1], t, lr, beta_1,
+                                             beta_2, epsilon)
+    return theta, state, loss_sum, t

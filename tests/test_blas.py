@@ -1,0 +1,36 @@
+"""nbnet._blas.gemm against NumPy's matmul: every transpose combination, alpha/beta, both dtypes."""
+
+import numpy as np
+import pytest
+from numba.core.errors import TypingError
+
+from nbnet._blas import gemm
+
+
+@pytest.mark.parametrize("trans_a", [False, True])
+@pytest.mark.parametrize("trans_b", [False, True])
+@pytest.mark.parametrize("alpha, beta", [(1.0, 0.0), (-0.5, 2.0)])
+def test_gemm_matches_numpy(dtype, trans_a, trans_b, alpha, beta):
+    rng = np.random.default_rng(0)
+    m, n, k = 7, 5, 3
+    a = rng.standard_normal((k, m) if trans_a else (m, k)).astype(dtype)
+    b = rng.standard_normal((n, k) if trans_b else (k, n)).astype(dtype)
+    out = rng.standard_normal((m, n)).astype(dtype)
+    expected = alpha * (a.T if trans_a else a) @ (b.T if trans_b else b) + beta * out
+    gemm(a, b, out, trans_a, trans_b, alpha, beta)
+    assert out.dtype == dtype
+    np.testing.assert_allclose(out, expected, rtol=1e-5 if dtype == np.float32 else 1e-13)
+
+
+def test_gemm_beta_zero_ignores_nan_in_out():
+    """BLAS does not read ``out`` when beta is 0: uninitialised workspaces are safe."""
+    a = np.ones((2, 3))
+    out = np.full((2, 2), np.nan)
+    gemm(a, a, out, False, True, 1.0, 0.0)
+    np.testing.assert_array_equal(out, np.full((2, 2), 3.0))
+
+
+def test_gemm_rejects_non_contiguous_views():
+    a = np.ones((4, 4))
+    with pytest.raises(TypingError, match="C-contiguous"):
+        gemm(a[:, ::2], a[:2], np.empty((4, 4)), False, False, 1.0, 0.0)

@@ -1,0 +1,79 @@
+"""Central-difference check of ``training.loss_and_gradient`` (float64): the gradient it returns is
+the derivative of the loss it returns, for every hidden activation × output kind.
+
+Squared error: the reported loss is scikit-learn's ``loss_``, whose data term is divided by
+n_outputs while the gradient is that of the undivided sum. The single-output case is checked
+as is; the 3-output case differentiates ``n_out × (loss − penalty) + penalty`` instead.
+"""
+
+import numpy as np
+import pytest
+
+import naive
+from conftest import (HIDDEN, codes, inputs, no_sparse, no_weights, parameters, sample_weights,
+                      targets)
+from nbnet import network, training
+
+N, N_FEATURES, HIDDEN_UNITS = 6, 3, [5, 4]
+STEP = 1e-5  # rounding error ~ eps·|C|/STEP ≈ 1e-11, truncation ~ STEP² ≈ 1e-10: far below 1e-6
+CASES = [("softmax", 3), ("logistic", 1), ("logistic", 3), ("identity", 1), ("identity", 3),
+         ("exp", 2)]
+CASE_IDS = ["softmax", "binary", "multilabel", "identity-1", "identity-3", "poisson"]
+
+
+def _hidden_preactivations(theta, units, X, hidden):
+    """Z of every hidden layer, computed with the naive twin (to keep relu away from its kink)."""
+    coefs, intercepts = naive.split(theta, units)
+    A, Zs = X, []
+    for W, b in zip(coefs[:-1], intercepts[:-1]):
+        Zs.append(A @ W + b)
+        A = naive.hidden_forward(A @ W, b, hidden)
+    return Zs
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.7])
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("out,n_out", CASES, ids=CASE_IDS)
+@pytest.mark.parametrize("hidden", HIDDEN)
+def test_gradient_matches_central_differences(hidden, out, n_out, weighted, alpha):
+    """Every entry of the analytic gradient equals the central difference of the returned loss
+    to 1e-6 (relative to the largest gradient entry for entries near 0)."""
+    dtype = np.float64
+    rng = np.random.default_rng(10 + n_out)
+    units = [N_FEATURES, *HIDDEN_UNITS, n_out]
+    layout = network.make_layout(units)
+    theta = parameters(rng, layout, dtype, scale=0.5)
+    X = inputs(rng, N, N_FEATURES, dtype)
+    Y = targets(rng, out, N, n_out, dtype)
+    sw = sample_weights(rng, N, dtype) if weighted else no_weights(dtype)
+    S = sw.sum() if weighted else N
+    h, k = codes(hidden, out)
+    work = training.make_workspace(layout, N, dtype, weighted=weighted)
+    sparse = no_sparse(dtype)
+    n_coefs = network.n_coefficients(layout)
+
+    # the check is only meaningful away from relu's kink and from the probability clipping
+    if hidden == "relu":  # a step of STEP moves Z by at most STEP·max|A| ≈ 3e-5
+        Zs = _hidden_preactivations(theta, units, X, hidden)
+        assert min(np.abs(Z).min() for Z in Zs) > 100 * STEP, "seed puts relu near its kink"
+    P = naive.forward(*naive.split(theta, units), X, hidden, out)[-1]
+    if out in ("softmax", "logistic"):
+        assert 1e-8 < P.min() and P.max() < 1 - 1e-8
+
+    def objective(t):
+        value = training.loss_and_gradient(t, np.empty_like(t), layout, h, k, X, sparse, Y, sw,
+                                           alpha, work)
+        if out == "identity":  # undo the per-output averaging of the data term
+            penalty = 0.5 * alpha * (t[:n_coefs] ** 2).sum() / S
+            value = n_out * (value - penalty) + penalty
+        return value
+
+    grad = np.full_like(theta, np.nan)
+    training.loss_and_gradient(theta, grad, layout, h, k, X, sparse, Y, sw, alpha, work)
+    fd = np.empty_like(theta)
+    for i in range(theta.size):
+        e = np.zeros_like(theta)
+        e[i] = STEP
+        fd[i] = (objective(theta + e) - objective(theta - e)) / (2 * STEP)
+    scale = np.abs(fd).max()
+    np.testing.assert_allclose(grad, fd, rtol=1e-6, atol=1e-6 * scale)
