@@ -147,4 +147,6 @@ DIFFERENCES = """\
       regressor silently runs a full fit).
     - A loss that becomes non-finite stops the fit with a ``ValueError`` that names the
       likely cause; the model keeps the weights of its last finished epoch.
-    - A failed ``fit``/``partial_fit`` (bad input) leaves a fitted model as it was."""
+    - A failed ``fit``/``partial_fit`` (bad input) leaves a fitted model as it was.
+    - A single class in ``y`` raises ``ValueError`` (scikit-learn trains a constant model),
+      and so do negative targets with ``loss='poisson'`` (scikit-learn ends with a NaN loss)."""

