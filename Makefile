@@ -4,8 +4,13 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
-# Compiled kernels are cached inside the checkout, so runs never share a stale cache.
-export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba_cache
+# The benchmarks need the `bench` extra too; its stamp is removed whenever the one above is remade.
+BENCH_INSTALLED := $(VENV)/.installed-bench-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+# Compiled kernels are cached inside the checkout, in a folder named by a hash of nbnet's
+# sources: Numba's cache checks only the file that defines a function, so a kernel whose
+# callee (in another file) changed would otherwise load stale code.
+KERNELS_HASH := $(shell cat nbnet/*.py | cksum | cut -d' ' -f1)
+export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba_cache/$(KERNELS_HASH)
 
 .PHONY: demo test bench bench-quick clean
 
@@ -17,11 +22,24 @@ $(INSTALLED): pyproject.toml | $(PY)
 	rm -f $(VENV)/.installed-*
 	touch $@
 
+$(BENCH_INSTALLED): $(INSTALLED)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[test,bench]"
+	touch $@
+
 demo: $(INSTALLED)
 	$(PY) demo.py
 
 test: $(INSTALLED)
+	find .numba_cache -mindepth 1 -maxdepth 1 ! -name $(KERNELS_HASH) -exec rm -rf {} + 2>/dev/null || true
 	$(PY) -m pytest -q
+
+# The suite, or a short version of it (a few minutes); both print the table, write it and the
+# plot to benchmarks/results/ and put it into README.md.
+bench: $(BENCH_INSTALLED)
+	$(PY) -m benchmarks --readme README.md
+
+bench-quick: $(BENCH_INSTALLED)
+	$(PY) -m benchmarks --quick --readme README.md
 
 clean:
 	rm -rf $(VENV) .numba_cache .pytest_cache build *.egg-info
