@@ -1,0 +1,11 @@
+"""nbnet's benchmark suite: nbnet against scikit-learn's MLP (and PyTorch where installed).
+
+``python -m benchmarks [--quick | --tiny] [--only P1,P3] [--out benchmarks/results]``;
+``make bench`` and ``make bench-quick`` run it and put the latest table in the README.
+
+Modules: :mod:`~benchmarks.workloads` (what is run, sized by a scale),
+:mod:`~benchmarks.measure` (timers, GEMM peak, subprocess probes),
+:mod:`~benchmarks.child` (the subprocesses' entry point), :mod:`~benchmarks.phases`
+(per-phase profile of an epoch), :mod:`~benchmarks.torch_baseline` (the optional PyTorch
+loop), :mod:`~benchmarks.report` (Markdown and plots) and :mod:`~benchmarks.run` (the CLI).
+"""

@@ -1,0 +1,63 @@
+"""The suite's subprocesses; each prints one JSON line.
+
+``python -m benchmarks.child memory KEY LIBRARY SCALE``
+    Peak memory of one fit (two epochs or iterations) of workload ``KEY`` by ``LIBRARY``,
+    in a process of its own so that one library's peak cannot hide another's.
+``python -m benchmarks.child compile DTYPE SOLVER``
+    nbnet's compile time: the first tiny fit-and-score of the process minus a second one.
+"""
+
+import json
+import sys
+from time import perf_counter
+
+import numpy as np
+
+from nbnet import MLPClassifier
+from nbnet.datasets import make_synthetic
+
+from .measure import peak_rss_mib, reset_peak_rss, rss_mib, timed_fit
+from .workloads import SCALES, find_library, find_workload, warm_up
+
+MEMORY_EPOCHS = 2
+
+
+def memory(key: str, library_name: str, scale_name: str) -> dict:
+    """Peak and growth of the resident size over one fit (see
+    :func:`benchmarks.measure.peak_memory`)."""
+    workload = find_workload(key, SCALES[scale_name])
+    library = find_library(library_name)
+    split = workload.load()
+    warm_up(workload, library, split)
+    model = workload.estimator(library, max_iter=MEMORY_EPOCHS)
+    exact = reset_peak_rss()
+    before = rss_mib()
+    timed_fit(model, split.X_train, split.y_train)
+    peak = peak_rss_mib()
+    return {"peak_mib": peak, "delta_mib": peak - before, "exact": exact}
+
+
+def compile_time(dtype_name: str, solver: str) -> dict:
+    """Seconds to compile (or load from the cache) what a first fit and score need (see
+    :func:`benchmarks.measure.compile_seconds`)."""
+    split = make_synthetic("classification", 250, 8, 3, dtype=np.dtype(dtype_name).type)
+
+    def fit_and_score():
+        start = perf_counter()
+        model = MLPClassifier((16,), solver=solver, max_iter=2, random_state=0)
+        timed_fit(model, split.X_train, split.y_train)
+        model.score(split.X_test, split.y_test)
+        return perf_counter() - start
+
+    first, second = fit_and_score(), fit_and_score()
+    return {"first_s": first, "second_s": second, "compile_s": first - second}
+
+
+def main(argv: list[str]) -> None:
+    """Dispatch ``memory`` or ``compile`` and print the result as JSON."""
+    commands = {"memory": memory, "compile": compile_time}
+    print(json.dumps(commands[argv[0]](*argv[1:])))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,189 @@
+"""Timers and probes: interleaved repeated runs, the machine's GEMM peak, and the peak memory
+and compile time that are measured in subprocesses (entry point: :mod:`benchmarks.child`).
+"""
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import warnings
+from pathlib import Path
+from time import perf_counter
+from typing import Callable, NamedTuple
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Stats(NamedTuple):
+    """Median and range of repeated measurements."""
+
+    median: float
+    low: float
+    high: float
+
+
+def stats(values) -> Stats:
+    """:class:`Stats` of a sequence of numbers."""
+    values = np.asarray(values, dtype=float)
+    return Stats(float(np.median(values)), float(values.min()), float(values.max()))
+
+
+def alternate(tasks: dict[str, Callable], repeats: int) -> dict[str, list]:
+    """Call every task ``repeats`` times, interleaved, and collect what each returns.
+
+    The order reverses every other round (A B, B A, A B, …) so that no task always runs
+    first, just after another task warmed the caches or woke a BLAS thread pool.
+
+    Parameters
+    ----------
+    tasks : dict of str to callable
+        Zero-argument callables.
+    repeats : int
+        Rounds.
+
+    Returns
+    -------
+    results : dict of str to list
+        What each task returned, in call order.
+    """
+    names = list(tasks)
+    results = {name: [] for name in names}
+    for round_ in range(repeats):
+        for name in names if round_ % 2 == 0 else names[::-1]:
+            results[name].append(tasks[name]())
+    return results
+
+
+def timed(function: Callable, *args) -> float:
+    """Seconds that ``function(*args)`` takes."""
+    start = perf_counter()
+    function(*args)
+    return perf_counter() - start
+
+
+def timed_fit(model, X, y) -> float:
+    """Seconds that ``model.fit(X, y)`` takes; ConvergenceWarning is silenced (runs of a
+    fixed number of epochs reach ``max_iter`` on purpose)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return timed(model.fit, X, y)
+
+
+def gemm_peak(dtype, n: int, repeats: int = 3) -> float:
+    """GFLOP/s of numpy's matmul of two ``n × n`` matrices of ``dtype``: best of ``repeats``.
+
+    Parameters
+    ----------
+    dtype : numpy dtype
+    n : int
+        Matrix size; the product costs ``2 n³`` floating-point operations.
+    repeats : int, default=3
+
+    Returns
+    -------
+    gflops : float
+    """
+    rng = np.random.default_rng(0)
+    a, b = (rng.standard_normal((n, n)).astype(dtype) for _ in range(2))
+    out = np.empty_like(a)
+    np.matmul(a, b, out=out)  # wakes the thread pool
+    best = min(timed(np.matmul, a, b, out) for _ in range(repeats))
+    return 2.0 * n**3 / best / 1e9
+
+
+# ----------------------------------------------------------------------------- memory
+
+
+def reset_peak_rss() -> bool:
+    """Reset this process's peak resident size to its current size (Linux ≥ 4.0).
+
+    Returns False where that is impossible; :func:`peak_rss_mib` then reports the peak
+    since the process started.
+    """
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def _status_mib(field: str) -> float | None:
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024.0  # kB
+    except OSError:
+        pass
+    return None
+
+
+def rss_mib() -> float:
+    """Current resident size of this process, MiB."""
+    current = _status_mib("VmRSS")
+    return current if current is not None else peak_rss_mib()
+
+
+def peak_rss_mib() -> float:
+    """Peak resident size of this process, MiB (since :func:`reset_peak_rss`, where it works)."""
+    peak = _status_mib("VmHWM")
+    if peak is not None:
+        return peak
+    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return maxrss / (1024.0 if sys.platform.startswith("linux") else 1024.0**2)
+
+
+# ----------------------------------------------------------------------------- subprocesses
+
+
+def child(*args: str, cache_dir: str | None = None) -> dict:
+    """Run ``python -m benchmarks.child ARGS`` and return the JSON it prints last.
+
+    ``cache_dir`` replaces ``NUMBA_CACHE_DIR`` in the child's environment.
+    """
+    env = dict(os.environ)
+    if cache_dir is not None:
+        env["NUMBA_CACHE_DIR"] = cache_dir
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.child", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"benchmarks.child {' '.join(args)} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def peak_memory(key: str, library: str, scale: str) -> dict:
+    """Peak memory of one fit of workload ``key`` by ``library``, in a fresh process.
+
+    Returns
+    -------
+    memory : dict
+        ``peak_mib`` (the process's peak resident size during the fit), ``delta_mib``
+        (its growth over the size just before the fit) and ``exact`` (False where the
+        peak could not be reset before the fit, so that it includes loading the data).
+    """
+    return child("memory", key, library, scale)
+
+
+def compile_seconds(dtype_name: str, solver: str, cold: bool) -> dict:
+    """nbnet's compile time for one dtype and solver family, apart from training.
+
+    Each figure is the first tiny fit-and-score of a fresh process minus a second,
+    identical one. ``cold`` starts from an empty ``NUMBA_CACHE_DIR``; ``cached`` from the
+    cache that the cold run filled (or, without ``cold``, from the current one).
+
+    Returns
+    -------
+    seconds : dict
+        ``cold`` (None unless measured) and ``cached``.
+    """
+    with tempfile.TemporaryDirectory(prefix="nbnet-numba-cache-") as empty:
+        cache_dir = empty if cold else None
+        first = child("compile", dtype_name, solver, cache_dir=cache_dir) if cold else None
+        cached = child("compile", dtype_name, solver, cache_dir=cache_dir)
+    return {"cold": first and first["compile_s"], "cached": cached["compile_s"]}

@@ -1,0 +1,141 @@
+"""Where an epoch's time goes: gather, forward, backward and update, timed apart.
+
+The compiled trainer is not instrumented. Each phase runs alone, in a compiled loop over
+the batches of one epoch — the same permutation, batch size and workspaces as
+:func:`nbnet.training.train_epoch` — calling the trainer's own compiled pieces:
+
+- gather: :func:`nbnet.network.copy_rows` of the batch's inputs and targets;
+- forward: :func:`nbnet.network.forward` on the already gathered batches;
+- backward: :func:`nbnet.network.backprop` (forward, loss and backward) minus forward;
+- update: :func:`nbnet.optimizers.adam_step`, once per batch.
+
+Their sum is set beside a real epoch of :func:`nbnet.training.train_epoch` on the same data.
+"""
+
+from functools import partial
+from typing import NamedTuple
+
+import numba
+import numpy as np
+
+from nbnet.activations import HIDDEN_ACTIVATIONS
+from nbnet.losses import OUTPUT_ACTIVATIONS
+from nbnet.network import backprop, copy_rows, forward, make_layout, n_coefficients, n_parameters
+from nbnet.optimizers import ADAM, adam_learning_rate, adam_step
+from nbnet.training import make_workspace, train_epoch
+
+from .measure import Stats, alternate, stats, timed
+from .workloads import TrainingWorkload
+
+PHASES = ("gather", "forward", "backward", "update")
+# scikit-learn's defaults, which P1 and P2 keep
+ALPHA, LEARNING_RATE, BETA_1, BETA_2, EPSILON = 1e-4, 1e-3, 0.9, 0.999, 1e-8
+
+_jit = numba.njit(cache=True, nogil=True)
+
+
+@_jit
+def _gather_epoch(X, Y, permutation, batch_size, inputs, targets):
+    n = permutation.shape[0]
+    for start in range(0, n, batch_size):
+        stop = min(start + batch_size, n)
+        rows = permutation[start:stop]
+        copy_rows(X, rows, inputs[: stop - start])
+        copy_rows(Y, rows, targets[: stop - start])
+
+
+@_jit
+def _forward_epoch(theta, layout, hidden, X_batches, sparse, permutation, batch_size, activations):
+    n = permutation.shape[0]
+    for start in range(0, n, batch_size):
+        stop = min(start + batch_size, n)
+        forward(theta, layout, hidden, X_batches[start:stop], sparse, permutation[start:stop],
+                activations, batch_size, stop - start)
+
+
+@_jit
+def _backprop_epoch(theta, grad, layout, hidden, out_kind, X_batches, Y_batches, sparse,
+                    permutation, sw, batch_size, activations, deltas):
+    n = permutation.shape[0]
+    for start in range(0, n, batch_size):
+        stop = min(start + batch_size, n)
+        backprop(theta, grad, layout, hidden, out_kind, X_batches[start:stop], sparse,
+                 permutation[start:stop], Y_batches[start:stop], sw, float(stop - start),
+                 activations, deltas, batch_size)
+
+
+@_jit
+def _update_epoch(theta, grad, first, second, n_coefs, n_batches, l2, lr, beta_1, beta_2, eps):
+    for t in range(1, n_batches + 1):
+        adam_step(theta, grad, first, second, n_coefs, l2,
+                  adam_learning_rate(lr, beta_1, beta_2, t), beta_1, beta_2, eps)
+
+
+class PhaseProfile(NamedTuple):
+    """Seconds per epoch of each phase and their sum (best of the rounds: noise only adds
+    time, and the backward phase is a difference), and a real epoch of the trainer."""
+
+    workload: TrainingWorkload
+    phases: dict  # name -> seconds
+    total: float
+    epoch: Stats
+
+
+def profile(workload: TrainingWorkload, repeats: int) -> PhaseProfile:
+    """Profile one epoch of an Adam workload (P1 or P2) by phase.
+
+    Parameters
+    ----------
+    workload : TrainingWorkload
+        A dense multiclass workload with ``solver='adam'`` and relu hidden layers.
+    repeats : int
+        Rounds; every phase and the real epoch run once per round, interleaved.
+
+    Returns
+    -------
+    profile : PhaseProfile
+    """
+    split = workload.load()
+    dtype = workload.dtype
+    X = np.ascontiguousarray(split.X_train, dtype=dtype)
+    labels = np.unique(split.y_train, return_inverse=True)[1]
+    Y = np.eye(labels.max() + 1, dtype=dtype)[labels]
+    batch_size = int(workload.params["batch_size"])
+    layout = make_layout([X.shape[1], *workload.params["hidden_layer_sizes"], Y.shape[1]])
+    hidden, out_kind = HIDDEN_ACTIVATIONS["relu"], OUTPUT_ACTIVATIONS["softmax"]
+    theta = np.random.default_rng(0).uniform(-0.1, 0.1, n_parameters(layout)).astype(dtype)
+    grad = np.zeros_like(theta)
+    first, second = np.zeros_like(theta), np.zeros_like(theta)
+    work = make_workspace(layout, batch_size, dtype)
+    sparse = (np.empty(0, dtype), np.empty(0, np.int32), np.empty(0, np.int32))  # dense input
+    no_weights = np.empty(0, dtype)
+    permutation = np.random.default_rng(0).permutation(X.shape[0]).astype(np.int64)
+    X_batches, Y_batches = X[permutation], Y[permutation]  # what gather produces, batch after batch
+    hyper = np.array([0.9, 1.0, BETA_1, BETA_2, EPSILON])  # as the trainer reads them
+
+    def tasks(order):
+        """The phases and a real epoch over the batches of ``order``, as callables."""
+        n_batches = -(-order.shape[0] // batch_size)
+        return {
+            "gather": lambda: _gather_epoch(X, Y, order, batch_size, work.inputs, work.targets),
+            "forward": lambda: _forward_epoch(theta, layout, hidden, X_batches, sparse, order,
+                                              batch_size, work.activations),
+            "backprop": lambda: _backprop_epoch(theta, grad, layout, hidden, out_kind, X_batches,
+                                                Y_batches, sparse, order, no_weights, batch_size,
+                                                work.activations, work.deltas),
+            "update": lambda: _update_epoch(theta.copy(), grad, first, second,
+                                            n_coefficients(layout), n_batches, ALPHA / batch_size,
+                                            LEARNING_RATE, BETA_1, BETA_2, EPSILON),
+            "epoch": lambda: train_epoch(theta.copy(), grad, first, second, layout, hidden,
+                                         out_kind, X, sparse, Y, no_weights, order, batch_size,
+                                         ALPHA, ADAM, LEARNING_RATE, hyper, 0, work),
+        }
+
+    for task in tasks(permutation[:batch_size]).values():  # compile or load from the cache
+        task()
+    seconds = alternate({name: partial(timed, task) for name, task in tasks(permutation).items()},
+                        repeats)
+    best = {name: min(values) for name, values in seconds.items()}
+    phases = {"gather": best["gather"], "forward": best["forward"],
+              "backward": best["backprop"] - best["forward"], "update": best["update"]}
+    return PhaseProfile(workload, phases, sum(phases.values()), stats(seconds["epoch"]))

@@ -1,0 +1,387 @@
+"""The report: a Markdown page of tables and a scaling plot, stamped with the machine.
+
+:func:`write` puts ``{scale}.md`` and ``{scale}-scaling.png`` into the results directory
+and, when asked, the same page into the README between :data:`BEGIN` and :data:`END`.
+"""
+
+import math
+import os
+import platform
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from .workloads import NBNET, SCALES, SKLEARN
+
+BEGIN, END = "<!-- benchmarks:begin -->", "<!-- benchmarks:end -->"
+PLOT = "{scale}-scaling.png"
+
+
+# ----------------------------------------------------------------------------- numbers
+
+
+def _num(x: float, digits: int = 3) -> str:
+    """``x`` with about ``digits`` significant digits, thousands separated, no exponent."""
+    if x == 0 or not math.isfinite(x):
+        return f"{x:g}"
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(x))))
+    return f"{x:,.{decimals}f}"
+
+
+def _range(stats, factor: float = 1.0) -> str:
+    """Median (min–max) of :class:`benchmarks.measure.Stats`, times ``factor``."""
+    return f"{_num(stats.median * factor)} ({_num(stats.low * factor)}–{_num(stats.high * factor)})"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return lines + ["| " + " | ".join(row) + " |" for row in rows]
+
+
+def gflops(n_train: int, n_params: int, seconds: float) -> float:
+    """GFLOP/s of an epoch: ``6 · n · P`` floating-point operations (MATH.md) in ``seconds``."""
+    return 6.0 * n_train * n_params / seconds / 1e9
+
+
+def _bound_ms(result, peaks) -> float:
+    """Milliseconds an epoch of a float64 P8 result would take at the GEMM peak."""
+    return 6.0 * result.n_train * result.n_params / (peaks["float64"] * 1e9) * 1e3
+
+
+# ----------------------------------------------------------------------------- the stamp
+
+
+_POOL_OWNERS = {"numpy.libs": "numpy", "scipy.libs": "scipy (nbnet's GEMMs)",
+                "scikit_learn.libs": "scikit-learn", "torch": "torch"}
+
+
+def _thread_pools() -> str:
+    import numba
+    import scipy.linalg.cython_blas  # noqa: F401  (nbnet's BLAS: makes its pool visible)
+    from threadpoolctl import threadpool_info
+
+    pools = []
+    for pool in threadpool_info():
+        path = pool["filepath"]
+        owner = next((label for needle, label in _POOL_OWNERS.items() if needle in path),
+                     Path(path).name)
+        pools.append(f"{owner} {pool['internal_api']} {pool['num_threads']}")
+    pools.append(f"numba {numba.config.NUMBA_NUM_THREADS}")
+    return ", ".join(pools)
+
+
+def _versions() -> str:
+    import numba
+    import scipy
+    import sklearn
+
+    import nbnet
+
+    from . import torch_baseline
+
+    torch = torch_baseline.torch_module() if torch_baseline.available() else None
+    parts = [f"Python {platform.python_version()}", f"nbnet {nbnet.__version__}",
+             f"numpy {np.__version__}", f"scipy {scipy.__version__}",
+             f"scikit-learn {sklearn.__version__}", f"numba {numba.__version__}",
+             f"torch {torch.__version__}" if torch is not None else "torch not installed"]
+    return ", ".join(parts)
+
+
+def _cpu() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next(line.split(":", 1)[1].strip() for line in f
+                         if line.startswith("model name"))
+    except (OSError, StopIteration):
+        model = platform.processor() or platform.machine()
+    return f"{model}, {os.cpu_count()} logical CPUs"
+
+
+def _scale_note(scale) -> str:
+    if scale.name == "full":
+        return "Full scale: the workloads as stated."
+    full = SCALES["full"]
+    rows = ", ".join(f"{key} {n:,} rows (full: {full.rows[key]:,})"
+                     for key, n in scale.rows.items())
+    caps = [f"at most {cap} {what}" for cap, what in (
+        (scale.epoch_cap, "epochs"), (scale.max_iter, "iterations to convergence"),
+        (scale.real_rows, "rows of real data")) if cap is not None]
+    memory = "all" if scale.memory_keys is None else ", ".join(scale.memory_keys)
+    cold = ("every dtype and solver" if scale.cold_compile is None else
+            ", ".join(" ".join(key) for key in scale.cold_compile) or "none")
+    return (f"**{scale.name.capitalize()} scale**, smaller than the stated workloads: {rows}; "
+            f"{'; '.join(caps) + '; ' if caps else ''}"
+            f"P8 up to {max(scale.scaling_rows):,} rows and width {max(scale.scaling_widths)} "
+            f"(full: {max(full.scaling_rows):,} and {max(full.scaling_widths)}); accuracy seeds "
+            f"{_seeds(scale.accuracy_seeds)}, MNIST-1D {_seeds(scale.mnist1d_seeds)}; peak memory "
+            f"of {memory}; cold compile of {cold}. `make bench` runs the full suite.")
+
+
+def _seeds(seeds) -> str:
+    return ", ".join(map(str, seeds))
+
+
+def _header(results) -> list[str]:
+    scale, peaks = results.scale, results.peaks
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return [
+        f"# nbnet benchmarks ({scale.name} scale)", "",
+        _scale_note(scale), "",
+        f"- date: {now}; the run took {results.seconds:.0f} s; 1-minute load average before it "
+        f"{results.load_before:.2f} (other work on the machine, as the timings' noise)",
+        f"- CPU: {_cpu()}",
+        f"- threads: {_thread_pools()}",
+        f"- versions: {_versions()}",
+        f"- GEMM peak, measured in this run (numpy matmul of {scale.gemm_size}² matrices, best "
+        f"of 3): float32 {_num(peaks['float32'])}, float64 {_num(peaks['float64'])} GFLOP/s",
+        f"- timing: {scale.repeats} fits per library with the same hyperparameters and "
+        "random_state=0, libraries alternating in one process; median (min–max). ms/epoch = fit "
+        "time / n_iter_ (an L-BFGS iteration for P4); fixed-epoch workloads use tol=0 and "
+        "n_iter_no_change > max_iter so exactly the stated epochs run. GFLOP/s = 6·n·P / epoch "
+        "time (MATH.md: n training rows, P parameters); % peak against the GEMM peak of the "
+        "workload's dtype. nbnet's timed fits follow a warm-up fit, so they exclude compiling.",
+        "- compile (nbnet): first tiny fit-and-score of a fresh process minus a second one; cold "
+        "= empty NUMBA_CACHE_DIR, cached = the cache that run filled; shared by the workloads "
+        "of one dtype and solver family.",
+        "- memory: peak resident size of a fresh process per workload and library during a "
+        "2-epoch (2-iteration) fit, peak reset just before the fit; +Δ = growth over the fit.",
+        "",
+    ]
+
+
+# ----------------------------------------------------------------------------- sections
+
+
+def _training(results) -> list[str]:
+    header = ["ID", "workload", "library", "epochs", "fit s", "ms/epoch", "samples/s", "GFLOP/s",
+              "% GEMM peak", "train loss", "test score", "peak MiB (+Δ fit)",
+              "compile s cold / cached", "× vs scikit-learn"]
+    rows = []
+    for result in results.training:
+        workload = result.workload
+        dtype = np.dtype(workload.dtype).name
+        sklearn_fit = result.runs[SKLEARN.name].fit.median
+        for i, (name, run) in enumerate(result.runs.items()):
+            flops = gflops(result.n_train, result.n_params, run.epoch.median)
+            rows.append([
+                workload.key, "" if i else workload.title, name, str(run.n_iter),
+                _num(run.fit.median), _range(run.epoch, 1e3),
+                _num(result.n_train / run.epoch.median), _num(flops),
+                _num(100 * flops / results.peaks[dtype], 2), f"{run.loss:.4g}",
+                f"{run.score:.4f}", _memory(run.memory), _compile(run.compile),
+                f"{sklearn_fit / run.fit.median:.2f}×",
+            ])
+    if not rows:
+        return []
+    return ["## Training: P1–P6", "",
+            "Test score: accuracy, or R² for P5. "
+            "P3, P4 and P6 fit to convergence with scikit-learn's stopping rule; their "
+            "× compares fit times.", "", *_table(header, rows), ""]
+
+
+def _memory(memory) -> str:
+    if memory is None:
+        return "—"
+    approx = "" if memory["exact"] else "≤ "
+    return f"{memory['peak_mib']:,.0f} ({approx}+{memory['delta_mib']:,.0f})"
+
+
+def _compile(seconds) -> str:
+    if seconds is None:
+        return "—"
+    cold = "—" if seconds["cold"] is None else f"{seconds['cold']:.2f}"
+    return f"{cold} / {seconds['cached']:.2f}"
+
+
+def _latency(results) -> list[str]:
+    latency = results.latency
+    if latency is None:
+        return []
+    rows = []
+    for name in latency.one_row:
+        one, batch = latency.one_row[name], latency.batch[name]
+        rows.append([name, _range(one, 1e6), _range(batch, 1e3),
+                     _num(latency.rows / batch.median),
+                     f"{latency.one_row[SKLEARN.name].median / one.median:.2f}× / "
+                     f"{latency.batch[SKLEARN.name].median / batch.median:.2f}×"])
+    header = ["library", "1 row: µs per call", f"{latency.rows:,} rows: ms", "rows/s",
+              "× vs scikit-learn (1 row / batch)"]
+    return ["## Predict latency: P7", "",
+            f"`predict` of the fitted P2 float32 models (input validation included); one row: "
+            f"{results.scale.latency_calls} calls per round.", "", *_table(header, rows), ""]
+
+
+def _scaling(results, image: str | None) -> list[str]:
+    if not results.scaling:
+        return []
+    names = list(results.scaling[0][2].runs)
+    header = ["axis", "rows", "hidden", "P", *(f"{n} ms/epoch" for n in names),
+              "nbnet GFLOP/s", "nbnet × vs scikit-learn", "GEMM bound ms (float64)"]
+    rows = []
+    for axis, _, result in results.scaling:
+        runs = result.runs
+        nb = runs[NBNET.name].epoch.median
+        hidden = result.workload.params["hidden_layer_sizes"]
+        rows.append([axis, f"{result.n_train:,}", str(hidden), f"{result.n_params:,}",
+                     *(_range(runs[n].epoch, 1e3) for n in names),
+                     _num(gflops(result.n_train, result.n_params, nb)),
+                     f"{runs[SKLEARN.name].epoch.median / nb:.2f}×",
+                     _num(_bound_ms(result, results.peaks))])
+    lines = ["## Scaling: P8", "",
+             "One epoch of P1's set-up (20 features, 3 classes, batch 32, adam, float64): rows "
+             "grow at hidden (64, 64), then width w of hidden (w, w) grows at "
+             f"{results.scale.scaling_width_rows:,} rows. The GEMM bound is 6·n·P at the "
+             "float64 peak.", "", *_table(header, rows), ""]
+    if image:
+        lines += [f"![ms per epoch as rows and width grow]({image})", ""]
+    return lines
+
+
+def _accuracy(results) -> list[str]:
+    if not results.accuracy:
+        return []
+    rows = []
+    for acc in results.accuracy:
+        nb, sk = (np.array(acc.scores[name]) * 100 for name in (NBNET.name, SKLEARN.name))
+        delta = nb - sk
+        noise = max(2 * max(nb.std(), sk.std()), 100.0 / acc.n_test)
+        params = ", ".join(f"{k}={v}" for k, v in acc.params.items())
+        split = "the generator's split" if acc.name == "mnist1d" else "75/25 split by the seed"
+        rows.append([acc.name, f"{acc.n_train:,} / {acc.n_test:,}",
+                     f"{params}; scikit-learn's defaults otherwise",
+                     f"{_seeds(acc.seeds)} ({split})",
+                     f"{nb.mean():.2f} ± {nb.std():.2f}", f"{sk.mean():.2f} ± {sk.std():.2f}",
+                     f"{delta.mean():+.2f} ({np.abs(delta).max():.2f})",
+                     "yes" if abs(delta.mean()) <= noise else "**no**"])
+    header = ["data set", "train / test rows", "hyperparameters (both libraries)", "seeds",
+              "nbnet accuracy %", "scikit-learn accuracy %",
+              "Δ mean (largest of a seed, absolute)", "within noise"]
+    return ["## Accuracy on real data", "",
+            "Test accuracy, mean ± standard deviation over the seeds (random_state of the model; "
+            "for the bundled sets also of the split). Within noise: |Δ mean| ≤ the larger of "
+            "twice the larger standard deviation and one test sample.", "",
+            *_table(header, rows), ""]
+
+
+def _profiles(results) -> list[str]:
+    if not results.profiles:
+        return []
+    from .phases import PHASES
+
+    rows = []
+    for prof in results.profiles:
+        best = prof.epoch.low
+        cells = [f"{_num(prof.phases[p] * 1e3)} ({100 * prof.phases[p] / best:.0f}%)"
+                 for p in PHASES]
+        rows.append([prof.workload.key, *cells, _num(prof.total * 1e3), _range(prof.epoch, 1e3),
+                     f"{prof.total / best:.2f}"])
+    header = ["workload", *(f"{p} ms" for p in PHASES), "sum of phases ms",
+              "real epoch ms: median (min–max)", "sum / best real epoch"]
+    return ["## Where an epoch's time goes: P1, P2 (nbnet)", "",
+            "Each phase timed alone in a compiled loop over one epoch's batches, calling the "
+            "trainer's own compiled pieces (see `benchmarks/phases.py`): ms per epoch, best of "
+            f"{results.scale.profile_rounds} interleaved rounds (backward = backprop − forward), "
+            "and % of the best real epoch of the compiled trainer.", "",
+            *_table(header, rows), ""]
+
+
+def markdown(results, image: str | None) -> str:
+    """The whole report as Markdown.
+
+    Parameters
+    ----------
+    results : benchmarks.run.Results
+    image : str or None
+        Path of the scaling plot relative to where the Markdown goes; None: no plot.
+
+    Returns
+    -------
+    text : str
+    """
+    lines = [*_header(results), *_training(results), *_latency(results),
+             *_scaling(results, image), *_accuracy(results), *_profiles(results)]
+    if results.notes:
+        lines += ["## Notes", "", *(f"- {note}" for note in results.notes), ""]
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- plot and files
+
+
+def plot_scaling(results, path: Path) -> bool:
+    """Plot P8 (ms per epoch against rows and against width, log-log) to ``path``.
+
+    Returns False, writing nothing, where matplotlib is not installed.
+    """
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        import matplotlib.ticker
+    except ImportError:
+        return False
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.6))
+    titles = {"rows": "as rows grow, hidden (64, 64)",
+              "width": f"as w of hidden (w, w) grows, {results.scale.scaling_width_rows:,} rows"}
+    for ax, (axis, title) in zip(axes, titles.items()):
+        points = [(value, result) for a, value, result in results.scaling if a == axis]
+        values = [value for value, _ in points]
+        for name in points[0][1].runs:
+            ax.plot(values, [r.runs[name].epoch.median * 1e3 for _, r in points], "o-", label=name)
+        ax.plot(values, [_bound_ms(r, results.peaks) for _, r in points], "k--",
+                label="GEMM bound (6·n·P at the float64 peak)")
+        ax.set(xscale="log", yscale="log", xlabel=axis, ylabel="ms per epoch", title=title)
+        ax.set_xticks(values, [f"{v:,}" for v in values], minor=False)
+        ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle(f"nbnet benchmarks, P8 ({results.scale.name} scale), "
+                 f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}; {_cpu()}\n"
+                 f"threads: {_thread_pools()}\n{_versions()}", fontsize=8)
+    fig.tight_layout()
+    tmp = path.with_name(path.name + ".tmp")
+    fig.savefig(tmp, dpi=110, format="png")
+    plt.close(fig)
+    os.replace(tmp, path)
+    return True
+
+
+def _write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def update_readme(readme: Path, text: str) -> None:
+    """Put ``text`` into the README between :data:`BEGIN` and :data:`END`.
+
+    Its headings go two levels down, under the README's ``## Benchmarks``; a README without
+    the markers gets that section appended.
+    """
+    body = "\n".join("##" + line if line.startswith("#") else line for line in text.splitlines())
+    block = f"{BEGIN}\n{body}\n{END}"
+    old = readme.read_text(encoding="utf-8")
+    if BEGIN in old and END in old:
+        new = old[: old.index(BEGIN)] + block + old[old.index(END) + len(END):]
+    else:
+        new = old.rstrip("\n") + "\n\n## Benchmarks\n\n" + block + "\n"
+    _write_text(readme, new)
+
+
+def write(results, out_dir, readme=None) -> str:
+    """Write the report and plot to ``out_dir`` (and the README); returns the Markdown."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    plot = out / PLOT.format(scale=results.scale.name)
+    plotted = bool(results.scaling) and plot_scaling(results, plot)
+    if results.scaling and not plotted:
+        results.notes.append("Scaling plot skipped: matplotlib is not installed.")
+    text = markdown(results, plot.name if plotted else None)
+    _write_text(out / f"{results.scale.name}.md", text)
+    if readme is not None:
+        readme = Path(readme)
+        image = os.path.relpath(plot, readme.resolve().parent) if plotted else None
+        update_readme(readme, markdown(results, image))
+    return text

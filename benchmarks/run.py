@@ -1,0 +1,268 @@
+"""The command line: ``python -m benchmarks [--quick | --tiny] [--only P1,P3] [--out DIR]``.
+
+Runs the selected workloads, writes the Markdown report and the plot to ``--out``, prints
+the report, and with ``--readme`` puts it into the README between its benchmark markers.
+"""
+
+import argparse
+import os
+import sys
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from time import perf_counter
+from typing import NamedTuple
+
+import numpy as np
+
+from . import phases, report
+from .measure import (Stats, alternate, compile_seconds, gemm_peak, peak_memory, stats, timed,
+                      timed_fit)
+from .workloads import (NBNET, SCALES, SKLEARN, Library, Scale, TrainingWorkload, accuracy_sets,
+                        libraries, scaling_workloads, training_workloads, warm_up)
+
+IDS = ("P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "ACC", "PROF")
+PROFILED = ("P1", "P2-f32", "P2-f64")
+LATENCY_MODEL = "P2-f32"  # P7 predicts with the fitted float32 P2 models
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+class LibraryRun(NamedTuple):
+    """One library on one training workload."""
+
+    library: str
+    fit: Stats  # seconds per fit
+    epoch: Stats  # seconds per epoch (fit / n_iter_)
+    n_iter: int
+    loss: float
+    score: float
+    model: object  # the last fitted model
+    memory: dict | None = None
+    compile: dict | None = None
+
+
+class TrainingResult(NamedTuple):
+    """All libraries on one training workload."""
+
+    workload: TrainingWorkload
+    n_train: int
+    n_params: int
+    runs: dict  # library name -> LibraryRun
+
+
+class LatencyResult(NamedTuple):
+    """P7: seconds per prediction of one row and of a batch, by library."""
+
+    rows: int
+    one_row: dict  # library name -> Stats
+    batch: dict  # library name -> Stats
+
+
+class AccuracyResult(NamedTuple):
+    """Test accuracy of each library over the seeds of one data set."""
+
+    name: str
+    n_train: int
+    n_test: int
+    params: dict
+    seeds: tuple
+    scores: dict  # library name -> list of accuracies, by seed
+
+
+@dataclass
+class Results:
+    """Everything one run measured, for :mod:`benchmarks.report`."""
+
+    scale: Scale
+    peaks: dict  # dtype name -> GEMM GFLOP/s
+    training: list = field(default_factory=list)
+    latency: LatencyResult | None = None
+    scaling: list = field(default_factory=list)  # (axis, value, TrainingResult)
+    accuracy: list = field(default_factory=list)
+    profiles: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    seconds: float = 0.0
+    load_before: float = 0.0  # 1-minute load average when the run started
+
+
+def _log(start: float, message: str) -> None:
+    print(f"[{perf_counter() - start:5.0f} s] {message}", file=sys.stderr, flush=True)
+
+
+def _skipped(what: str, error: ImportError) -> str:
+    return f"{what} skipped: {error} (install nbnet's `bench` extra)."
+
+
+def time_training(workload: TrainingWorkload, libs: list[Library], repeats: int,
+                  split=None) -> TrainingResult:
+    """Fit ``workload`` ``repeats`` times per library, libraries alternating; score the last fits.
+
+    Parameters
+    ----------
+    workload : TrainingWorkload
+    libs : list of Library
+        Those that cannot run the workload are left out.
+    repeats : int
+    split : Split, optional
+        The workload's data, when already loaded.
+
+    Returns
+    -------
+    result : TrainingResult
+    """
+    split = workload.load() if split is None else split
+    libs = [library for library in libs if workload.runs_on(library)]
+    for library in libs:
+        warm_up(workload, library, split)
+
+    def fit_once(library):
+        model = workload.estimator(library)
+        return timed_fit(model, split.X_train, split.y_train), model
+
+    fits = alternate({lib.name: (lambda lib=lib: fit_once(lib)) for lib in libs}, repeats)
+    runs = {}
+    for name, results in fits.items():
+        seconds = [s for s, _ in results]
+        model = results[-1][1]
+        runs[name] = LibraryRun(name, stats(seconds), stats([s / m.n_iter_ for s, m in results]),
+                                model.n_iter_, float(model.loss_),
+                                float(model.score(split.X_test, split.y_test)), model)
+    reference = runs[NBNET.name].model
+    n_params = sum(c.size for c in reference.coefs_) + sum(b.size for b in reference.intercepts_)
+    return TrainingResult(workload, split.X_train.shape[0], n_params, runs)
+
+
+def run_training(workload: TrainingWorkload, scale: Scale, libs: list[Library],
+                 compiles: dict) -> TrainingResult:
+    """:func:`time_training`, then peak memory per library and nbnet's compile time.
+
+    ``compiles`` caches compile times by (dtype, solver family) across workloads.
+    """
+    result = time_training(workload, libs, scale.repeats)
+    runs = dict(result.runs)
+    if scale.memory_keys is None or workload.key in scale.memory_keys:
+        for name in runs:
+            runs[name] = runs[name]._replace(memory=peak_memory(workload.key, name, scale.name))
+    solver = "lbfgs" if workload.params["solver"] == "lbfgs" else "adam"
+    key = (np.dtype(workload.dtype).name, solver)
+    if key not in compiles:
+        cold = scale.cold_compile is None or key in scale.cold_compile
+        compiles[key] = compile_seconds(*key, cold=cold)
+    runs[NBNET.name] = runs[NBNET.name]._replace(compile=compiles[key])
+    return result._replace(runs=runs)
+
+
+def run_latency(scale: Scale, libs: list[Library],
+                fitted: TrainingResult | None) -> LatencyResult:
+    """P7: predict one row and ``scale.latency_rows`` rows with fitted P2 (float32) models."""
+    workload = next(w for w in training_workloads(scale) if w.key == LATENCY_MODEL)
+    split = workload.load()
+    if fitted is None:  # P2 was not run: fit its models once, untimed
+        fitted = time_training(workload, libs, 1, split)
+    models = {name: run.model for name, run in fitted.runs.items()}
+    one = split.X_test[:1]
+    batch = np.resize(split.X_test, (scale.latency_rows, split.X_test.shape[1]))
+
+    def one_row_calls(model):
+        return [timed(model.predict, one) for _ in range(scale.latency_calls)]
+
+    singles = alternate({n: (lambda m=m: one_row_calls(m)) for n, m in models.items()},
+                        scale.repeats)
+    batches = alternate({n: (lambda m=m: timed(m.predict, batch)) for n, m in models.items()},
+                        scale.repeats)
+    return LatencyResult(scale.latency_rows,
+                         {name: stats(np.concatenate(calls)) for name, calls in singles.items()},
+                         {name: stats(seconds) for name, seconds in batches.items()})
+
+
+def run_accuracy(scale: Scale) -> tuple[list[AccuracyResult], list[str]]:
+    """Test accuracy of nbnet and scikit-learn on real data over seeds, and notes of what was
+    skipped (MNIST-1D without the ``mnist1d`` package)."""
+    results, notes = [], []
+    for acc in accuracy_sets(scale):
+        scores = {NBNET.name: [], SKLEARN.name: []}
+        try:
+            splits = [acc.load(seed) for seed in acc.seeds]
+        except ImportError as error:
+            notes.append(_skipped(f"Accuracy on {acc.name}", error))
+            continue
+        for seed, split in zip(acc.seeds, splits):
+            for library in (NBNET, SKLEARN):
+                model = library.classifier(**acc.params, random_state=seed)
+                timed_fit(model, split.X_train, split.y_train)
+                scores[library.name].append(float(model.score(split.X_test, split.y_test)))
+        results.append(AccuracyResult(acc.name, len(splits[0].y_train), len(splits[0].y_test),
+                                      acc.params, acc.seeds, scores))
+    return results, notes
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    """The command line's options; ``only`` becomes a list of upper-case workload ids."""
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description="nbnet's benchmark suite: nbnet against scikit-learn's MLP (and PyTorch "
+                    "where installed). Prints the report and writes it, with a plot, to --out.")
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--quick", dest="scale", action="store_const", const="quick",
+                      help="smaller workloads, for a quick look (a few minutes)")
+    size.add_argument("--tiny", dest="scale", action="store_const", const="tiny",
+                      help="tiny workloads: checks that the suite runs (seconds)")
+    parser.set_defaults(scale="full")
+    parser.add_argument("--only", default=",".join(IDS),
+                        help=f"comma-separated workload ids (default: all of {','.join(IDS)})")
+    parser.add_argument("--out", default=str(RESULTS), help="directory of the results")
+    parser.add_argument("--readme", default=None,
+                        help="also put the report into this README, between its benchmark markers")
+    args = parser.parse_args(argv)
+    args.only = [part.strip().upper() for part in args.only.split(",") if part.strip()]
+    unknown = set(args.only) - set(IDS)
+    if unknown:
+        parser.error(f"unknown workload ids {sorted(unknown)}; choose from {', '.join(IDS)}")
+    return args
+
+
+def main(argv=None) -> Results:
+    """Run the suite as the command line asks; returns what it measured."""
+    args = parse_args(argv)
+    scale = SCALES[args.scale]
+    start, load_before = perf_counter(), os.getloadavg()[0]
+    log = partial(_log, start)
+    libs = libraries()
+    peaks = {name: gemm_peak(name, scale.gemm_size) for name in ("float32", "float64")}
+    results = Results(scale, peaks, load_before=load_before)
+    log(f"{scale.name} scale; GEMM peak float32 {results.peaks['float32']:.1f}, float64 "
+        f"{results.peaks['float64']:.1f} GFLOP/s; libraries: {', '.join(lib.name for lib in libs)}")
+    compiles = {}
+    for workload in training_workloads(scale):
+        if workload.id not in args.only:
+            continue
+        log(f"{workload.key}: {workload.title}")
+        try:
+            results.training.append(run_training(workload, scale, libs, compiles))
+        except ImportError as error:  # MNIST-1D without the mnist1d package
+            results.notes.append(_skipped(workload.key, error))
+    if "P7" in args.only:
+        log("P7: predict latency")
+        fitted = next((r for r in results.training if r.workload.key == LATENCY_MODEL), None)
+        results.latency = run_latency(scale, libs, fitted)
+    if "P8" in args.only:
+        measured = {}  # a point on both axes (rows and width) is measured once
+        for axis, value, workload in scaling_workloads(scale):
+            if workload.key not in measured:
+                log(f"P8: {workload.title}")
+                measured[workload.key] = time_training(workload, libs, scale.repeats)
+            results.scaling.append((axis, value, measured[workload.key]))
+    if "ACC" in args.only:
+        log("ACC: accuracy on real data")
+        results.accuracy, notes = run_accuracy(scale)
+        results.notes += notes
+    if "PROF" in args.only:
+        for workload in training_workloads(scale):
+            if workload.key in PROFILED:
+                log(f"PROF: {workload.key} by phase")
+                results.profiles.append(phases.profile(workload, scale.profile_rounds))
+    results.seconds = perf_counter() - start
+    text = report.write(results, args.out, args.readme)
+    log(f"report written to {args.out}" + (f" and {args.readme}" if args.readme else ""))
+    print(text)
+    return results

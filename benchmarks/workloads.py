@@ -1,0 +1,243 @@
+"""What the suite runs: libraries, workloads P1–P8 and the accuracy sets, sized by a scale.
+
+Every workload is defined once; a :class:`Scale` only changes rows, repeats and caps, so
+the full suite (``make bench``), the quick look (``make bench-quick``) and the tiny smoke
+run of the tests run the same code.
+"""
+
+from dataclasses import dataclass
+from functools import partial
+from typing import Callable, NamedTuple
+
+import numpy as np
+from sklearn import neural_network
+
+import nbnet
+from nbnet.datasets import Split, load, load_mnist1d, make_synthetic
+
+from . import torch_baseline
+from .measure import timed_fit
+
+
+@dataclass(frozen=True)
+class Scale:
+    """Size of a run; the ``None`` caps mean "as the workload states"."""
+
+    name: str
+    repeats: int  # timed fits per library and workload: the median of these is reported
+    rows: dict  # training rows of the synthetic workloads P1, P2 and P5
+    epoch_cap: int | None  # fewer epochs than stated (tiny only)
+    max_iter: int | None  # cap on the fits "to convergence" (tiny only)
+    real_rows: int | None  # cap on the training rows of real data (tiny only)
+    scaling_rows: tuple  # P8: rows at hidden (64, 64)
+    scaling_widths: tuple  # P8: width w of hidden (w, w) ...
+    scaling_width_rows: int  # ... at this many rows
+    accuracy_seeds: tuple  # seeds of the accuracy table (bundled data sets)
+    mnist1d_seeds: tuple  # seeds of the accuracy table (MNIST-1D)
+    gemm_size: int  # n of the n × n products that measure the GEMM peak
+    latency_calls: int  # P7: one-row predictions per library and repeat
+    latency_rows: int  # P7: rows of the batch prediction
+    cold_compile: tuple | None  # (dtype, solver) keys compiled from an empty cache too; None: all
+    memory_keys: tuple | None  # workloads whose peak memory is measured; None: all
+    profile_rounds: int  # rounds of the per-phase profile (best of these)
+
+
+SCALES = {
+    "full": Scale(
+        "full", repeats=3, rows={"P1": 20_000, "P2": 60_000, "P5": 20_000}, epoch_cap=None,
+        max_iter=None, real_rows=None, scaling_rows=(10_000, 30_000, 100_000, 300_000, 1_000_000),
+        scaling_widths=(64, 128, 256, 512, 1024, 2048), scaling_width_rows=10_000,
+        accuracy_seeds=(0, 1, 2), mnist1d_seeds=(0, 1, 2), gemm_size=2048, latency_calls=200,
+        latency_rows=10_000, cold_compile=None, memory_keys=None, profile_rounds=5),
+    "quick": Scale(
+        "quick", repeats=3, rows={"P1": 5_000, "P2": 6_000, "P5": 5_000}, epoch_cap=None,
+        max_iter=None, real_rows=None, scaling_rows=(10_000, 30_000, 100_000),
+        scaling_widths=(64, 128, 256, 512), scaling_width_rows=5_000, accuracy_seeds=(0, 1, 2),
+        mnist1d_seeds=(0,), gemm_size=1024, latency_calls=100, latency_rows=10_000,
+        cold_compile=(("float64", "adam"),), memory_keys=("P1", "P2-f32"),
+        profile_rounds=5),
+    "tiny": Scale(
+        "tiny", repeats=2, rows={"P1": 300, "P2": 300, "P5": 300}, epoch_cap=2, max_iter=3,
+        real_rows=200, scaling_rows=(200, 400), scaling_widths=(8, 16), scaling_width_rows=200,
+        accuracy_seeds=(0,), mnist1d_seeds=(0,), gemm_size=1024, latency_calls=5,
+        latency_rows=100, cold_compile=(), memory_keys=("P1",), profile_rounds=2),
+}
+
+
+class Library(NamedTuple):
+    """An MLP implementation under test.
+
+    ``converges`` is False for the PyTorch loop: it runs a fixed number of epochs of SGD or
+    Adam and has neither scikit-learn's stopping rule nor L-BFGS.
+    """
+
+    name: str
+    classifier: type
+    regressor: type
+    converges: bool = True
+
+
+NBNET = Library("nbnet", nbnet.MLPClassifier, nbnet.MLPRegressor)
+SKLEARN = Library("scikit-learn", neural_network.MLPClassifier, neural_network.MLPRegressor)
+
+
+def libraries() -> list[Library]:
+    """nbnet, scikit-learn and, where ``import torch`` works, the PyTorch loop."""
+    found = [NBNET, SKLEARN]
+    if torch_baseline.available():
+        found.append(Library("PyTorch", torch_baseline.TorchMLPClassifier,
+                             torch_baseline.TorchMLPRegressor, converges=False))
+    return found
+
+
+@dataclass(frozen=True)
+class TrainingWorkload:
+    """One training problem: data, hyperparameters shared by every library, and epochs.
+
+    ``key`` is unique (``'P2-f32'``); its part before the first ``-`` is the workload id
+    that ``--only`` selects. ``epochs`` is None for fits to convergence.
+    """
+
+    key: str
+    title: str
+    task: str
+    dtype: type
+    load: Callable[[], Split]
+    params: dict
+    epochs: int | None = None
+
+    @property
+    def id(self) -> str:
+        return self.key.split("-")[0]
+
+    def runs_on(self, library: Library) -> bool:
+        """Whether ``library`` can run this workload (see :class:`Library`)."""
+        return library.converges or self.epochs is not None
+
+    def estimator(self, library: Library, **overrides):
+        """A fresh, unfitted estimator of ``library`` with this workload's hyperparameters."""
+        cls = library.classifier if self.task == "classification" else library.regressor
+        return cls(**{**self.params, **overrides})
+
+
+def warm_up(workload: TrainingWorkload, library: Library, split: Split) -> None:
+    """Fit and score a one-epoch model on a few rows, so that timed fits exclude compiling."""
+    rows = slice(0, 200)
+    model = workload.estimator(library, max_iter=1)
+    timed_fit(model, split.X_train[rows], split.y_train[rows])
+    model.score(split.X_test[rows], split.y_test[rows])
+
+
+def _fixed_epochs(epochs: int, **params) -> dict:
+    """Exactly ``epochs`` epochs: tol=0 and a patience longer than the run never stop it early."""
+    return dict(params, max_iter=epochs, tol=0.0, n_iter_no_change=epochs + 1, random_state=0)
+
+
+def _synthetic(task, train_rows, n_features, n_classes, dtype) -> Split:
+    """``make_synthetic`` with ``train_rows`` training rows (it holds out 20% for testing)."""
+    return make_synthetic(task, train_rows * 5 // 4, n_features, n_classes, dtype=dtype)
+
+
+def _capped(split: Split, rows: int | None) -> Split:
+    if rows is None:
+        return split
+    return split._replace(X_train=split.X_train[:rows], y_train=split.y_train[:rows],
+                          X_test=split.X_test[:rows], y_test=split.y_test[:rows])
+
+
+def _real(name: str, rows: int | None, seed: int = 0) -> Split:
+    """A bundled data set (split by ``seed``) or MNIST-1D (fixed split), capped at ``rows``."""
+    split = load_mnist1d() if name == "mnist1d" else load(name, random_state=seed)
+    return _capped(split, rows)
+
+
+def training_workloads(scale: Scale) -> list[TrainingWorkload]:
+    """P1–P6 at ``scale`` (P2 once per dtype)."""
+    def epochs(n):
+        return n if scale.epoch_cap is None else min(n, scale.epoch_cap)
+
+    converge = {} if scale.max_iter is None else {"max_iter": scale.max_iter}
+    rows = scale.rows
+    p2 = _fixed_epochs(epochs(3), hidden_layer_sizes=(256, 128), batch_size=128, solver="adam")
+    image = [
+        TrainingWorkload(
+            f"P2-{bits}", f"image-sized {rows['P2']:,} × 784, 10 classes, (256, 128), batch 128, "
+            f"adam, {epochs(3)} epochs, {dtype.__name__}", "classification", dtype,
+            partial(_synthetic, "classification", rows["P2"], 784, 10, dtype), p2, epochs(3))
+        for bits, dtype in (("f32", np.float32), ("f64", np.float64))
+    ]
+    return [
+        TrainingWorkload(
+            "P1", f"tabular {rows['P1']:,} × 20, 3 classes, (64, 64), batch 32, adam, "
+            f"{epochs(10)} epochs, float64", "classification", np.float64,
+            partial(_synthetic, "classification", rows["P1"], 20, 3, np.float64),
+            _fixed_epochs(epochs(10), hidden_layer_sizes=(64, 64), batch_size=32, solver="adam"),
+            epochs(10)),
+        *image,
+        TrainingWorkload(
+            "P3", "digits, scikit-learn's defaults ((100,), adam), to convergence",
+            "classification", np.float64, partial(_real, "digits", scale.real_rows),
+            dict(solver="adam", random_state=0, **converge)),
+        TrainingWorkload(
+            "P4", "digits, solver='lbfgs' (per iteration), to convergence", "classification",
+            np.float64, partial(_real, "digits", scale.real_rows),
+            dict(solver="lbfgs", random_state=0, **converge)),
+        TrainingWorkload(
+            "P5", f"regression {rows['P5']:,} × 50, (100,), batch 64, sgd + Nesterov 0.9, "
+            f"{epochs(10)} epochs, float64", "regression", np.float64,
+            partial(_synthetic, "regression", rows["P5"], 50, 1, np.float64),
+            _fixed_epochs(epochs(10), hidden_layer_sizes=(100,), batch_size=64, solver="sgd",
+                          momentum=0.9, nesterovs_momentum=True), epochs(10)),
+        TrainingWorkload(
+            "P6", "MNIST-1D, (100, 100), defaults otherwise, to convergence", "classification",
+            np.float64, partial(_real, "mnist1d", scale.real_rows),
+            dict(hidden_layer_sizes=(100, 100), solver="adam", random_state=0, **converge)),
+    ]
+
+
+def scaling_workloads(scale: Scale) -> list[tuple[str, int, TrainingWorkload]]:
+    """P8 as ``(axis, value, workload)``: one epoch of P1's set-up as rows, then width, grow."""
+    params = _fixed_epochs(1, batch_size=32, solver="adam")
+
+    def workload(rows, width):
+        return TrainingWorkload(
+            f"P8-{rows}-{width}", f"{rows:,} rows, hidden ({width}, {width})", "classification",
+            np.float64, partial(_synthetic, "classification", rows, 20, 3, np.float64),
+            dict(params, hidden_layer_sizes=(width, width)), 1)
+
+    return ([("rows", n, workload(n, 64)) for n in scale.scaling_rows]
+            + [("width", w, workload(scale.scaling_width_rows, w)) for w in scale.scaling_widths])
+
+
+class AccuracySet(NamedTuple):
+    """A real data set of the accuracy table, with the hyperparameters both libraries get."""
+
+    name: str
+    load: Callable[[int], Split]  # seed -> split
+    params: dict  # random_state is set to the seed of each run
+    seeds: tuple
+
+
+def accuracy_sets(scale: Scale) -> list[AccuracySet]:
+    """digits, wine, breast_cancer with hidden (100,), MNIST-1D with hidden (100, 100);
+    scikit-learn's defaults otherwise."""
+    params = {} if scale.max_iter is None else {"max_iter": scale.max_iter}
+    sets = [AccuracySet(name, partial(_real, name, scale.real_rows),
+                        dict(params, hidden_layer_sizes=(100,)), scale.accuracy_seeds)
+            for name in ("digits", "wine", "breast_cancer")]
+    sets.append(AccuracySet("mnist1d", partial(_real, "mnist1d", scale.real_rows),
+                            dict(params, hidden_layer_sizes=(100, 100)), scale.mnist1d_seeds))
+    return sets
+
+
+def find_workload(key: str, scale: Scale) -> TrainingWorkload:
+    """The training workload (P1–P6 or P8) called ``key`` at ``scale``."""
+    for workload in [*training_workloads(scale), *(w for _, _, w in scaling_workloads(scale))]:
+        if workload.key == key:
+            return workload
+    raise KeyError(key)
+
+
+def find_library(name: str) -> Library:
+    """The installed library called ``name``."""
+    return next(library for library in libraries() if library.name == name)

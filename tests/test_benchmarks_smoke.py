@@ -1,0 +1,59 @@
+"""The benchmark suite runs end to end at its tiny scale, so that it cannot rot.
+
+No timing is asserted: only that every workload runs and lands in the report.
+"""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # benchmarks/ is a directory of the checkout, not installed
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import report, run  # noqa: E402
+
+
+@pytest.mark.slow
+def test_every_workload_runs_at_tiny_scale_and_reaches_the_report(tmp_path, capsys):
+    readme = tmp_path / "README.md"
+    readme.write_text("# project\n")
+    results = run.main(["--tiny", "--out", str(tmp_path / "results"), "--readme", str(readme)])
+
+    text = (tmp_path / "results" / "tiny.md").read_text()
+    assert capsys.readouterr().out.strip() == text.strip()
+    training = {result.workload.key for result in results.training}
+    skipped = " ".join(results.notes)
+    for key in ("P1", "P2-f32", "P2-f64", "P3", "P4", "P5", "P6"):
+        assert key in training or key in skipped, key
+        assert f"| {key} |" in text or f"{key} skipped" in text, key
+    for heading in ("Predict latency: P7", "Scaling: P8", "Accuracy on real data",
+                    "Where an epoch's time goes"):
+        assert heading in text, heading
+    for result in results.training:
+        assert set(result.runs) >= {"nbnet", "scikit-learn"}
+        assert all(run_.epoch.median > 0 for run_ in result.runs.values())
+    assert results.training[0].runs["nbnet"].memory["peak_mib"] > 0
+    assert results.training[0].runs["nbnet"].compile["cached"] is not None
+    if "matplotlib" in sys.modules:
+        assert (tmp_path / "results" / "tiny-scaling.png").stat().st_size > 0
+
+    readme_text = readme.read_text()
+    assert readme_text.startswith("# project\n")
+    assert report.BEGIN in readme_text and report.END in readme_text
+    assert "### nbnet benchmarks (tiny scale)" in readme_text
+
+
+def test_readme_block_is_replaced_not_appended_twice(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text("# project\n\ntext after\n")
+    report.update_readme(readme, "# first\nbody")
+    report.update_readme(readme, "# second\nbody")
+    text = readme.read_text()
+    assert text.count(report.BEGIN) == 1 and "### second" in text and "first" not in text
+
+
+def test_only_rejects_unknown_workload_ids():
+    with pytest.raises(SystemExit):
+        run.parse_args(["--only", "P1,P9"])
