@@ -185,14 +185,17 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         self._best_theta = theta.copy()
 
     # ------------------------------------------------------------------ fitting
-    def _fit_keeping_state_on_error(self, X, y, sample_weight, incremental):
+    def _fit_keeping_state_on_error(self, X, y, sample_weight, incremental, before_fit=None):
         """Fit; on bad input, leave the estimator exactly as it was (a fitted one still predicts).
 
-        Divergence is the exception: the model then keeps the weights of its last finished
-        epoch, which is what :class:`DivergenceError` promises.
+        ``before_fit`` (optional) runs first, under the same protection. Divergence is the
+        exception: the model then keeps the weights of its last finished epoch, which is what
+        :class:`DivergenceError` promises.
         """
         saved = copy.deepcopy(self.__dict__)  # deep: a warm-started fit trains in place
         try:
+            if before_fit is not None:
+                before_fit()
             return self._fit(X, y, sample_weight, incremental)
         except DivergenceError:
             raise
@@ -590,19 +593,16 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         self : object
             The trained model.
         """
-        saved = dict(self.__dict__)
-        try:
+        def encode_classes_on_first_call():
             if _check_partial_fit_first_call(self, classes):
                 self._label_binarizer = LabelBinarizer()
                 if type_of_target(y).startswith("multilabel"):
                     self._label_binarizer.fit(y)
                 else:
                     self._label_binarizer.fit(classes)
-        except Exception:
-            self.__dict__.clear()
-            self.__dict__.update(saved)
-            raise
-        return self._fit_keeping_state_on_error(X, y, sample_weight, incremental=True)
+
+        return self._fit_keeping_state_on_error(X, y, sample_weight, incremental=True,
+                                                before_fit=encode_classes_on_first_call)
 
     def predict_log_proba(self, X):
         """Logarithm of the class probabilities of ``X``.
