@@ -1,4 +1,4 @@
-"""GEMM callable from compiled code: scipy's BLAS ``sgemm``/``dgemm`` with transpose flags.
+"""GEMM callable from compiled code: scipy's BLAS ``?gemm`` (and ``?gemv``) with transpose flags.
 
 ``gemm(a, b, out, trans_a, trans_b, alpha, beta)`` computes
 ``out = alpha · op(a) · op(b) + beta · out`` for row-major, C-contiguous 2-D arrays, with no
@@ -6,11 +6,13 @@ copies: a transposed operand is passed to BLAS as a flag. It is the same BLAS th
 ``np.dot`` reaches inside Numba (scipy's bundled OpenBLAS), called directly: the call
 compiles to one external function call, where Numba's ``np.dot`` generates layout checks
 and copies per call site (several seconds of compile time for a network), and it gives
-``beta`` accumulation.
+``beta`` accumulation. A product with one row or one column of output goes to ``?gemv``
+instead, as NumPy does: ``?gemm`` would pack the whole matrix operand for a single row,
+which made a one-row prediction through a 784 × 256 layer cost 3× the product itself.
 
 How: scipy exports the Fortran routines as Cython function pointers; their addresses are
-registered with LLVM as the symbols ``nbnet_sgemm``/``nbnet_dgemm`` when this module is
-imported, and an ``@intrinsic`` emits a call to the symbol. Unlike a ctypes function
+registered with LLVM as the symbols ``nbnet_sgemm``, ``nbnet_dgemv``, ... when this module
+is imported, and an ``@intrinsic`` emits a call to the symbol. Unlike a ctypes function
 pointer (a "dynamic global"), a symbol by name keeps the kernels cacheable on disk.
 """
 
@@ -23,50 +25,64 @@ from numba.extending import get_cython_function_address, intrinsic
 
 from ._jit import jit
 
-_SYMBOLS = {types.float32: "nbnet_sgemm", types.float64: "nbnet_dgemm"}
-for _name in ("sgemm", "dgemm"):
+_PREFIX = {types.float32: "nbnet_s", types.float64: "nbnet_d"}
+for _name in ("sgemm", "dgemm", "sgemv", "dgemv"):
     llvm.add_symbol(f"nbnet_{_name}", get_cython_function_address("scipy.linalg.cython_blas", _name))
 
 _NO_TRANSPOSE, _TRANSPOSE = ord("N"), ord("T")
 
 
-@intrinsic
-def _fortran_gemm(typingctx, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc):
-    """Call Fortran ``?gemm`` (column-major) with every argument passed by reference."""
-    for array in (a, b, c):
+def _common_dtype(*arrays):
+    """The one float dtype of C-contiguous 2-D ``arrays``, or a TypingError."""
+    for array in arrays:
         if not isinstance(array, types.Array) or array.layout != "C" or array.ndim != 2:
             raise TypingError("gemm needs C-contiguous 2-D arrays")
-    if not (a.dtype == b.dtype == c.dtype) or c.dtype not in _SYMBOLS:
+    dtypes = {array.dtype for array in arrays}
+    if len(dtypes) != 1 or arrays[0].dtype not in _PREFIX:
         raise TypingError("gemm needs float32 or float64 arrays of one dtype")
-    dtype = c.dtype
-    i32 = types.int32
-    sig = types.void(i32, i32, i32, i32, i32, dtype, a, i32, b, i32, dtype, c, i32)
+    return arrays[0].dtype
+
+
+def _fortran_call(routine, dtype, n_flags):
+    """Codegen of a call to the Fortran BLAS ``routine`` (``"gemm"``, ``"gemv"``) of ``dtype``.
+
+    Fortran takes every argument by reference: arrays as their data pointers, scalars as
+    pointers to stack copies; the first ``n_flags`` arguments are character flags (one byte).
+    """
+    symbol = _PREFIX[dtype] + routine
 
     def codegen(context, builder, signature, args):
-        ta, tb, m_, n_, k_, alpha_, a_, lda_, b_, ldb_, beta_, c_, ldc_ = args
-        int_ptr = ir.IntType(32).as_pointer()
-        char_ptr = ir.IntType(8).as_pointer()
-        float_ptr = context.get_value_type(dtype).as_pointer()
-        fnty = ir.FunctionType(ir.VoidType(), [char_ptr, char_ptr, int_ptr, int_ptr, int_ptr,
-                                               float_ptr, float_ptr, int_ptr, float_ptr, int_ptr,
-                                               float_ptr, float_ptr, int_ptr])
-        fn = cgutils.get_or_insert_function(builder.module, fnty, _SYMBOLS[dtype])
-
-        def ref(value):
-            return cgutils.alloca_once_value(builder, value)
-
-        def char_ref(value):
-            return ref(builder.trunc(value, ir.IntType(8)))
-
-        def data(array_type, value):
-            return context.make_array(array_type)(context, builder, value).data
-
-        builder.call(fn, [char_ref(ta), char_ref(tb), ref(m_), ref(n_), ref(k_), ref(alpha_),
-                          data(signature.args[6], a_), ref(lda_), data(signature.args[8], b_),
-                          ref(ldb_), ref(beta_), data(signature.args[11], c_), ref(ldc_)])
+        pointers = []
+        for position, (kind, value) in enumerate(zip(signature.args, args)):
+            if isinstance(kind, types.Array):
+                pointers.append(context.make_array(kind)(context, builder, value).data)
+                continue
+            if position < n_flags:
+                value = builder.trunc(value, ir.IntType(8))
+            pointers.append(cgutils.alloca_once_value(builder, value))
+        fnty = ir.FunctionType(ir.VoidType(), [pointer.type for pointer in pointers])
+        builder.call(cgutils.get_or_insert_function(builder.module, fnty, symbol), pointers)
         return context.get_dummy_value()
 
-    return sig, codegen
+    return codegen
+
+
+@intrinsic
+def _fortran_gemm(typingctx, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc):
+    """Fortran ``?gemm`` (column-major): ``c = alpha · op(a) · op(b) + beta · c``."""
+    dtype = _common_dtype(a, b, c)
+    i32 = types.int32
+    sig = types.void(i32, i32, i32, i32, i32, dtype, a, i32, b, i32, dtype, c, i32)
+    return sig, _fortran_call("gemm", dtype, n_flags=2)
+
+
+@intrinsic
+def _fortran_gemv(typingctx, trans, m, n, alpha, a, lda, x, incx, beta, y, incy):
+    """Fortran ``?gemv`` (column-major ``a``): ``y = alpha · op(a) · x + beta · y``."""
+    dtype = _common_dtype(a, x, y)
+    i32 = types.int32
+    sig = types.void(i32, i32, i32, dtype, a, i32, x, i32, dtype, y, i32)
+    return sig, _fortran_call("gemv", dtype, n_flags=1)
 
 
 @jit
@@ -75,9 +91,23 @@ def gemm(a, b, out, trans_a=False, trans_b=False, alpha=1.0, beta=0.0):
 
     ``op(x)`` is ``x.T`` when the matching ``trans_*`` flag is set. A row-major matrix is
     the column-major matrix of its transpose, so BLAS computes ``outᵀ = op(b)ᵀ · op(a)ᵀ``.
+    A one-row ``out`` is ``op(b)ᵀ · a`` and a one-column one ``op(a) · b``, both ``?gemv``
+    (a one-row or one-column C-contiguous operand is a vector with unit stride). ``?gemv``
+    returns early when the inner dimension ``k`` is 0, without scaling ``out`` by ``beta``:
+    that case stays with ``?gemm``.
     """
     m, n = out.shape
     k = a.shape[0] if trans_a else a.shape[1]
+    if m == 1 and k > 0:
+        flag = _TRANSPOSE if trans_b else _NO_TRANSPOSE
+        _fortran_gemv(flag, b.shape[1], b.shape[0], alpha, b, max(1, b.shape[1]), a, 1, beta,
+                      out, 1)
+        return
+    if n == 1 and k > 0:
+        flag = _NO_TRANSPOSE if trans_a else _TRANSPOSE
+        _fortran_gemv(flag, a.shape[1], a.shape[0], alpha, a, max(1, a.shape[1]), b, 1, beta,
+                      out, 1)
+        return
     flag_a = _TRANSPOSE if trans_a else _NO_TRANSPOSE
     flag_b = _TRANSPOSE if trans_b else _NO_TRANSPOSE
     _fortran_gemm(flag_b, flag_a, n, m, k, alpha, b, max(1, b.shape[1]), a, max(1, a.shape[1]),

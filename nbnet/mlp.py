@@ -38,6 +38,7 @@ from .training import loss_and_gradient, make_workspace, train_epoch
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
 # Rows per chunk at predict time: bounds the workspace, keeps products BLAS-sized.
 _PREDICT_CHUNK = 4096
+_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 class DivergenceError(ValueError):
@@ -426,13 +427,29 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
     def _forward(self, X, check_input=True):
         """Outputs of the network (probabilities, or regression values) for ``X``."""
         if check_input:
-            X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
+            X = self._validated_input(X)
         theta, layout, hidden, out_kind = self._compiled_model()
         X_in, sparse = _compiled_input(X, theta.dtype)
         out = np.empty((X.shape[0], self.n_outputs_), dtype=theta.dtype)
         chunk = max(1, min(X.shape[0], _PREDICT_CHUNK))
         network_predict(theta, layout, hidden, out_kind, X_in, sparse, out, chunk)
         return out
+
+    def _validated_input(self, X):
+        """``validate_data(self, X, reset=False)``, skipped for input it would return unchanged.
+
+        A finite float32/float64 ndarray of the fitted width, given to a model fitted without
+        feature names, passes ``validate_data`` as it is; checking that directly saves about
+        0.1 ms per call, most of a one-row prediction. Anything else takes the full check,
+        with its conversions, warnings and error messages.
+        """
+        if (type(X) is np.ndarray and X.ndim == 2 and X.dtype in _FLOAT_DTYPES
+                and X.shape[0] > 0 and X.shape[1] == self.n_features_in_
+                and not hasattr(self, "feature_names_in_")):
+            with np.errstate(over="ignore"):  # an overflowing sum takes the full check
+                if np.isfinite(X.sum()):
+                    return X
+        return validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
 
     def _score_with_function(self, X, y, sample_weight, score_function):
         y_pred = self._predict(X, check_input=False)
@@ -565,6 +582,10 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
 
     def _predict(self, X, check_input=True):
         y_pred = self._forward(X, check_input=check_input)
+        if self._label_binarizer.y_type_ == "multiclass":
+            # LabelBinarizer.inverse_transform's rule for dense multiclass scores (the first
+            # largest score wins), without its checks: a tenth of a millisecond per call.
+            return self.classes_.take(y_pred.argmax(axis=1), mode="clip")
         if self.n_outputs_ == 1:
             y_pred = y_pred.ravel()
         return self._label_binarizer.inverse_transform(y_pred)

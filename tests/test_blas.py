@@ -10,9 +10,13 @@ from nbnet._blas import gemm
 @pytest.mark.parametrize("trans_a", [False, True])
 @pytest.mark.parametrize("trans_b", [False, True])
 @pytest.mark.parametrize("alpha, beta", [(1.0, 0.0), (-0.5, 2.0)])
-def test_gemm_matches_numpy(dtype, trans_a, trans_b, alpha, beta):
+@pytest.mark.parametrize("m, n, k", [(7, 5, 3), (1, 5, 3), (7, 1, 3), (1, 1, 3), (1, 5, 1),
+                                     (1, 5, 0), (7, 1, 0)],
+                         ids=["matrix", "one-row", "one-column", "one-by-one", "outer-row",
+                              "empty-inner-row", "empty-inner-column"])
+def test_gemm_matches_numpy(dtype, trans_a, trans_b, alpha, beta, m, n, k):
+    """One-row and one-column products take ?gemv; an empty inner dimension stays ?gemm."""
     rng = np.random.default_rng(0)
-    m, n, k = 7, 5, 3
     a = rng.standard_normal((k, m) if trans_a else (m, k)).astype(dtype)
     b = rng.standard_normal((n, k) if trans_b else (k, n)).astype(dtype)
     out = rng.standard_normal((m, n)).astype(dtype)
@@ -22,12 +26,12 @@ def test_gemm_matches_numpy(dtype, trans_a, trans_b, alpha, beta):
     np.testing.assert_allclose(out, expected, rtol=1e-5 if dtype == np.float32 else 1e-13)
 
 
-def test_gemm_beta_zero_ignores_nan_in_out():
+@pytest.mark.parametrize("m, n", [(2, 2), (1, 2), (2, 1)], ids=["gemm", "gemv-row", "gemv-column"])
+def test_gemm_beta_zero_ignores_nan_in_out(m, n):
     """BLAS does not read ``out`` when beta is 0: uninitialised workspaces are safe."""
-    a = np.ones((2, 3))
-    out = np.full((2, 2), np.nan)
-    gemm(a, a, out, False, True, 1.0, 0.0)
-    np.testing.assert_array_equal(out, np.full((2, 2), 3.0))
+    out = np.full((m, n), np.nan)
+    gemm(np.ones((m, 3)), np.ones((n, 3)), out, False, True, 1.0, 0.0)
+    np.testing.assert_array_equal(out, np.full((m, n), 3.0))
 
 
 def test_gemm_rejects_non_contiguous_views():

@@ -313,6 +313,23 @@ def test_predict_in_chunks_matches_sklearn(kind, target, fmt):
         assert_close(nb.predict(X_big), sk.predict(X_big))
 
 
+@pytest.mark.parametrize("kind, target", kind_target_cases())
+def test_one_row_predictions_match_sklearn(kind, target):
+    """Single rows (GEMV products, the fast input check, the multiclass label shortcut) give
+    scikit-learn's outputs, and the ones of a whole-batch prediction."""
+    X, y = make_data(target)
+    nb, sk = fit_both(kind, params(kind, target, "adam"), X, y)
+    methods = ["predict", "predict_proba"] if kind == "classifier" else ["predict"]
+    for method in methods:
+        rows = np.concatenate([getattr(nb, method)(X[i : i + 1]) for i in range(5)])
+        expected = getattr(sk, method)(X[:5])
+        if method == "predict" and kind == "classifier":
+            np.testing.assert_array_equal(rows, expected)
+            np.testing.assert_array_equal(rows, nb.predict(X[:5]))
+        else:
+            assert_close(rows, expected)
+
+
 # float32 runs in float32 end to end: ~1e-7 round-off per operation, amplified by a few
 # training steps; 1e-3 relative to the largest entry is loose but catches a wrong model.
 F32_RTOL = 1e-3
