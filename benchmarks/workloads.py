@@ -95,7 +95,9 @@ class TrainingWorkload:
     """One training problem: data, hyperparameters shared by every library, and epochs.
 
     ``key`` is unique (``'P2-f32'``); its part before the first ``-`` is the workload id
-    that ``--only`` selects. ``epochs`` is None for fits to convergence.
+    that ``--only`` selects. ``epochs`` is None for fits to convergence. Fits of a fraction
+    of a second are timed ``repeat_factor`` times as often as the scale says: a median of
+    three such fits would follow the machine's noise.
     """
 
     key: str
@@ -105,6 +107,7 @@ class TrainingWorkload:
     load: Callable[[], Split]
     params: dict
     epochs: int | None = None
+    repeat_factor: int = 1
 
     @property
     def id(self) -> str:
@@ -177,11 +180,11 @@ def training_workloads(scale: Scale) -> list[TrainingWorkload]:
         TrainingWorkload(
             "P3", "digits, scikit-learn's defaults ((100,), adam), to convergence",
             "classification", np.float64, partial(_real, "digits", scale.real_rows),
-            dict(solver="adam", random_state=0, **converge)),
+            dict(solver="adam", random_state=0, **converge), repeat_factor=3),
         TrainingWorkload(
             "P4", "digits, solver='lbfgs' (per iteration), to convergence", "classification",
             np.float64, partial(_real, "digits", scale.real_rows),
-            dict(solver="lbfgs", random_state=0, **converge)),
+            dict(solver="lbfgs", random_state=0, **converge), repeat_factor=5),
         TrainingWorkload(
             "P5", f"regression {rows['P5']:,} × 50, (100,), batch 64, sgd + Nesterov 0.9, "
             f"{epochs(10)} epochs, float64", "regression", np.float64,
