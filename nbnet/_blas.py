@@ -1,4 +1,4 @@
-"""GEMM callable from compiled code: scipy's BLAS ``?gemm`` (and ``?gemv``) with transpose flags.
+"""GEMM callable from compiled code: scipy's BLAS ``?gemm`` and ``?gemv`` with transpose flags.
 
 ``gemm(a, b, out, trans_a, trans_b, alpha, beta)`` computes
 ``out = alpha · op(a) · op(b) + beta · out`` for row-major, C-contiguous 2-D arrays, with no
@@ -7,8 +7,9 @@ copies: a transposed operand is passed to BLAS as a flag. It is the same BLAS th
 compiles to one external function call, where Numba's ``np.dot`` generates layout checks
 and copies per call site (several seconds of compile time for a network), and it gives
 ``beta`` accumulation. A product with one row or one column of output goes to ``?gemv``
-instead, as NumPy does: ``?gemm`` would pack the whole matrix operand for a single row,
-which made a one-row prediction through a 784 × 256 layer cost 3× the product itself.
+instead, as NumPy does: ``?gemm`` packs the whole matrix operand even for a single row (a
+one-row prediction of a 784-256-128-10 network: 175 µs through ``?gemm``, 21 µs through
+``?gemv``). Products of two or three output columns run in a compiled loop (see ``_THIN``).
 
 How: scipy exports the Fortran routines as Cython function pointers; their addresses are
 registered with LLVM as the symbols ``nbnet_sgemm``, ``nbnet_dgemv``, ... when this module
