@@ -1,0 +1,40 @@
+"""``import nbnet`` compiles nothing and leaves global state alone (checked in a fresh process).
+
+The dependencies are imported first: scipy adds warning filters of its own on import.
+"""
+
+import json
+import subprocess
+import sys
+
+_PROBE = """
+import json, warnings
+import numba, scipy.linalg.cython_blas, scipy.optimize, scipy.sparse
+import sklearn.metrics, sklearn.model_selection, sklearn.neural_network, sklearn.preprocessing
+filters_before = list(warnings.filters)
+layer_before = numba.config.THREADING_LAYER
+threads_before = numba.get_num_threads()
+
+import nbnet
+from nbnet import _blas, activations, losses, network, optimizers, training
+from numba.core.registry import CPUDispatcher
+
+compiled = [f"{module.__name__}.{name}" for module in
+            (_blas, activations, losses, network, optimizers, training)
+            for name, value in vars(module).items()
+            if isinstance(value, CPUDispatcher) and value.signatures]
+print(json.dumps({
+    "compiled": compiled,
+    "filters_unchanged": list(warnings.filters) == filters_before,
+    "threading_layer_unchanged": numba.config.THREADING_LAYER == layer_before,
+    "threads_unchanged": numba.get_num_threads() == threads_before,
+}))
+"""
+
+
+def test_import_compiles_nothing_and_changes_no_global_state():
+    done = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True,
+                          check=True)
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found == {"compiled": [], "filters_unchanged": True,
+                     "threading_layer_unchanged": True, "threads_unchanged": True}
