@@ -139,11 +139,11 @@ def gemm(a, b, out, trans_a=False, trans_b=False, alpha=1.0, beta=0.0):
 
     ``op(x)`` is ``x.T`` when the matching ``trans_*`` flag is set. A row-major matrix is
     the column-major matrix of its transpose, so BLAS computes ``outᵀ = op(b)ᵀ · op(a)ᵀ``.
-    An ``out`` of a few columns (``b`` not transposed) goes to a compiled loop (see
-    :data:`_THIN`). A one-row ``out`` is ``op(b)ᵀ · a`` and a one-column one ``op(a) · b``, both ``?gemv``
-    (a one-row or one-column C-contiguous operand is a vector with unit stride). ``?gemv``
-    returns early when the inner dimension ``k`` is 0, without scaling ``out`` by ``beta``:
-    that case stays with ``?gemm``.
+    A one-row ``out`` is ``op(b)ᵀ · a`` and a one-column one ``op(a) · b``, both ``?gemv``
+    (a one-row or one-column C-contiguous operand is a vector with unit stride); ``?gemv``
+    returns early when the inner dimension ``k`` is 0, without scaling ``out`` by ``beta``,
+    so that case stays with ``?gemm``. An ``out`` of a few columns (``b`` not transposed)
+    goes to a compiled loop (see ``_THIN``).
     """
     m, n = out.shape
     k = a.shape[0] if trans_a else a.shape[1]
