@@ -9,7 +9,7 @@ and copies per call site (several seconds of compile time for a network), and it
 ``beta`` accumulation. A product with one row or one column of output goes to ``?gemv``
 instead, as NumPy does: ``?gemm`` packs the whole matrix operand even for a single row (a
 one-row prediction of a 784-256-128-10 network: 175 µs through ``?gemm``, 21 µs through
-``?gemv``). Products of two or three output columns run in a compiled loop (see ``_THIN``).
+``?gemv``).
 
 How: scipy exports the Fortran routines as Cython function pointers; their addresses are
 registered with LLVM as the symbols ``nbnet_sgemm``, ``nbnet_dgemv``, ... when this module
@@ -18,7 +18,6 @@ pointer (a "dynamic global"), a symbol by name keeps the kernels cacheable on di
 """
 
 import llvmlite.binding as llvm
-import numpy as np
 from llvmlite import ir
 from numba import types
 from numba.core import cgutils
@@ -32,12 +31,6 @@ for _name in ("sgemm", "dgemm", "sgemv", "dgemv"):
     llvm.add_symbol(f"nbnet_{_name}", get_cython_function_address("scipy.linalg.cython_blas", _name))
 
 _NO_TRANSPOSE, _TRANSPOSE = ord("N"), ord("T")
-# Up to this many output columns a compiled loop beats ?gemm, whose call and packing overhead
-# dominate such thin products (an output layer of three classes): in float64, 32 × 64 × 3
-# takes 1.56 µs in ?gemm and 0.97 µs here, its weight gradient (transposed) 3.18 and 1.73 µs;
-# 1.3-2.6× at every size measured up to 4096 rows or 2048 inputs. With 4 columns the loop
-# is slower for some shapes; with 10, ?gemm is the faster for all.
-_THIN = 3
 
 
 def _common_dtype(*arrays):
@@ -94,46 +87,6 @@ def _fortran_gemv(typingctx, trans, m, n, alpha, a, lda, x, incx, beta, y, incy)
 
 
 @jit
-def _thin_product(a, b, out, trans_a, alpha, beta):
-    """``out = alpha · op(a) · b + beta · out`` for an ``out`` of a few columns, without BLAS.
-
-    Loops run along the long dimensions: for ``a · b`` each output is the dot product of a
-    row of ``a`` with a column of ``b`` (copied into a row first); for ``aᵀ · b`` the rows of
-    ``a``, weighted by ``b``'s entries, are summed into the rows of the transposed output.
-    """
-    m, n = out.shape
-    k = b.shape[0]
-    dtype = out.dtype.type
-    transposed = np.zeros((n, m), out.dtype)
-    if trans_a:  # a: (k, m)
-        for p in range(k):
-            row = a[p]
-            for j in range(n):
-                weight = b[p, j]
-                target = transposed[j]
-                for i in range(m):
-                    target[i] += weight * row[i]
-    else:  # a: (m, k)
-        columns = np.empty((n, k), out.dtype)
-        for p in range(k):
-            for j in range(n):
-                columns[j, p] = b[p, j]
-        for i in range(m):
-            row = a[i]
-            for j in range(n):
-                column = columns[j]
-                total = dtype(0)
-                for p in range(k):
-                    total += row[p] * column[p]
-                transposed[j, i] = total
-    scale, keep = dtype(alpha), dtype(beta)
-    for i in range(m):
-        for j in range(n):
-            value = scale * transposed[j, i]
-            out[i, j] = value + keep * out[i, j] if beta != 0 else value
-
-
-@jit
 def gemm(a, b, out, trans_a=False, trans_b=False, alpha=1.0, beta=0.0):
     """``out = alpha · op(a) · op(b) + beta · out`` for C-contiguous 2-D arrays of one dtype.
 
@@ -142,8 +95,7 @@ def gemm(a, b, out, trans_a=False, trans_b=False, alpha=1.0, beta=0.0):
     A one-row ``out`` is ``op(b)ᵀ · a`` and a one-column one ``op(a) · b``, both ``?gemv``
     (a one-row or one-column C-contiguous operand is a vector with unit stride); ``?gemv``
     returns early when the inner dimension ``k`` is 0, without scaling ``out`` by ``beta``,
-    so that case stays with ``?gemm``. An ``out`` of a few columns (``b`` not transposed)
-    goes to a compiled loop (see ``_THIN``).
+    so that case stays with ``?gemm``.
     """
     m, n = out.shape
     k = a.shape[0] if trans_a else a.shape[1]
@@ -156,9 +108,6 @@ def gemm(a, b, out, trans_a=False, trans_b=False, alpha=1.0, beta=0.0):
         flag = _NO_TRANSPOSE if trans_a else _TRANSPOSE
         _fortran_gemv(flag, a.shape[1], a.shape[0], alpha, a, max(1, a.shape[1]), b, 1, beta,
                       out, 1)
-        return
-    if n <= _THIN and not trans_b:
-        _thin_product(a, b, out, trans_a, alpha, beta)
         return
     flag_a = _TRANSPOSE if trans_a else _NO_TRANSPOSE
     flag_b = _TRANSPOSE if trans_b else _NO_TRANSPOSE
