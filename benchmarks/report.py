@@ -122,10 +122,11 @@ def _seeds(seeds) -> str:
     return ", ".join(map(str, seeds))
 
 
-def _short_fit_repeats(scale) -> str:
-    """``'P3 9, P4 15'``: the workloads timed more often than ``scale.repeats``."""
-    return ", ".join(f"{w.key} {scale.repeats * w.repeat_factor}"
-                     for w in training_workloads(scale) if w.repeat_factor > 1)
+def _fits_per_library(scale) -> str:
+    """``'3 fits per library (P3 9, P4 15: short fits)'``."""
+    more = ", ".join(f"{w.key} {w.repeats(scale)}" for w in training_workloads(scale)
+                     if w.repeats(scale) != scale.repeats)
+    return f"{scale.repeats} fits per library" + (f" ({more}: short fits)" if more else "")
 
 
 def _header(results) -> list[str]:
@@ -141,8 +142,7 @@ def _header(results) -> list[str]:
         f"- versions: {_versions()}",
         f"- GEMM peak, measured in this run (numpy matmul of {scale.gemm_size}² matrices, best "
         f"of 3): float32 {_num(peaks['float32'])}, float64 {_num(peaks['float64'])} GFLOP/s",
-        f"- timing: {scale.repeats} fits per library ({_short_fit_repeats(scale)}: short "
-        "fits) with the same hyperparameters and "
+        f"- timing: {_fits_per_library(scale)} with the same hyperparameters and "
         "random_state=0, libraries alternating in one process; median (min–max). ms/epoch = fit "
         "time / n_iter_ (an L-BFGS iteration for P4); fixed-epoch workloads use tol=0 and "
         "n_iter_no_change > max_iter so exactly the stated epochs run. GFLOP/s = 6·n·P / epoch "

@@ -138,7 +138,7 @@ def run_training(workload: TrainingWorkload, scale: Scale, libs: list[Library],
 
     ``compiles`` caches compile times by (dtype, solver family) across workloads.
     """
-    result = time_training(workload, libs, scale.repeats * workload.repeat_factor)
+    result = time_training(workload, libs, workload.repeats(scale))
     runs = dict(result.runs)
     if scale.memory_keys is None or workload.key in scale.memory_keys:
         for name in runs:

@@ -109,6 +109,10 @@ class TrainingWorkload:
     epochs: int | None = None
     repeat_factor: int = 1
 
+    def repeats(self, scale: Scale) -> int:
+        """Timed fits per library at ``scale``."""
+        return scale.repeats * self.repeat_factor
+
     @property
     def id(self) -> str:
         return self.key.split("-")[0]
