@@ -24,7 +24,7 @@ from numba.core import cgutils
 from numba.core.errors import TypingError
 from numba.extending import get_cython_function_address, intrinsic
 
-from ._jit import jit
+from ._jit import subroutine
 
 _PREFIX = {types.float32: "nbnet_s", types.float64: "nbnet_d"}
 for _name in ("sgemm", "dgemm", "sgemv", "dgemv"):
@@ -86,7 +86,7 @@ def _fortran_gemv(typingctx, trans, m, n, alpha, a, lda, x, incx, beta, y, incy)
     return sig, _fortran_call("gemv", dtype, n_flags=1)
 
 
-@jit
+@subroutine
 def gemm(a, b, out, trans_a=False, trans_b=False, alpha=1.0, beta=0.0):
     """``out = alpha · op(a) · op(b) + beta · out`` for C-contiguous 2-D arrays of one dtype.
 

@@ -7,13 +7,13 @@ public names to the codes.
 
 import numpy as np
 
-from ._jit import jit
+from ._jit import subroutine
 
 IDENTITY, LOGISTIC, TANH, RELU = 0, 1, 2, 3
 HIDDEN_ACTIVATIONS = {"identity": IDENTITY, "logistic": LOGISTIC, "tanh": TANH, "relu": RELU}
 
 
-@jit
+@subroutine
 def bias_activation(Z, bias, code):
     """``Z = f(Z + bias)`` in place, row by row, in one pass over ``Z``."""
     m, n = Z.shape
@@ -35,7 +35,7 @@ def bias_activation(Z, bias, code):
                 z[j] += bias[j]
 
 
-@jit
+@subroutine
 def derivative_and_bias_grad(A, delta, code, bias_grad):
     """``delta *= f'(Z)`` with the derivative taken from the output ``A = f(Z)``.
 

@@ -12,13 +12,13 @@ so that the reported ``loss_`` is the same figure.
 
 import numpy as np
 
-from ._jit import jit
+from ._jit import subroutine
 
 SOFTMAX, LOGISTIC, IDENTITY, EXP = 0, 1, 2, 3
 OUTPUT_ACTIVATIONS = {"softmax": SOFTMAX, "logistic": LOGISTIC, "identity": IDENTITY, "exp": EXP}
 
 
-@jit
+@subroutine
 def output_activation(Z, bias, kind):
     """``Z = g(Z + bias)`` in place for the output activation ``g`` (used by predict)."""
     m, n = Z.shape
@@ -37,7 +37,7 @@ def output_activation(Z, bias, kind):
                 z[j] = np.exp(z[j])
 
 
-@jit
+@subroutine
 def _softmax_row(z):
     """Max-subtracted softmax of one row, in place."""
     top = z[0]
@@ -51,7 +51,7 @@ def _softmax_row(z):
         z[j] /= total
 
 
-@jit
+@subroutine
 def _row_loss(a, y, kind, eps):
     """Unweighted loss of one sample (sum over outputs), given the output activations ``a``."""
     loss = 0.0
@@ -80,7 +80,7 @@ def _row_loss(a, y, kind, eps):
     return loss
 
 
-@jit
+@subroutine
 def output_loss_and_delta(Z, bias, Y, sw, total_weight, kind, delta, bias_grad):
     """Finish the output layer of a batch and start the backward pass, in one pass.
 

@@ -16,7 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._blas import gemm
-from ._jit import jit
+from ._jit import jit, subroutine
 from .activations import bias_activation, derivative_and_bias_grad
 from .losses import output_activation, output_loss_and_delta
 
@@ -71,7 +71,7 @@ def workspace_size(layout: Layout, capacity: int) -> int:
     return int(capacity * layout.sizes[1:].sum())
 
 
-@jit
+@subroutine
 def coef_view(theta, layout, i):
     """Weight matrix ``W_{i+1}`` (``n_i × n_{i+1}``) as a view of ``theta``."""
     n_in, n_out = layout.sizes[i], layout.sizes[i + 1]
@@ -79,14 +79,14 @@ def coef_view(theta, layout, i):
     return theta[start : start + n_in * n_out].reshape(n_in, n_out)
 
 
-@jit
+@subroutine
 def intercept_view(theta, layout, i):
     """Bias vector ``b_{i+1}`` as a view of ``theta``."""
     start = layout.intercept_offsets[i]
     return theta[start : start + layout.sizes[i + 1]]
 
 
-@jit
+@subroutine
 def layer_block(buffer, layout, capacity, i, m):
     """The ``m × n_{i+1}`` block of layer ``i``'s outputs in a flat workspace."""
     start = capacity * layout.sizes[1 : i + 1].sum()
@@ -94,14 +94,14 @@ def layer_block(buffer, layout, capacity, i, m):
     return buffer[start : start + m * n].reshape(m, n)
 
 
-@jit
+@subroutine
 def _zero(out):
     flat = out.ravel()
     for i in range(flat.shape[0]):
         flat[i] = 0
 
 
-@jit
+@subroutine
 def copy_rows(source, rows, out):
     """``out[r] = source[rows[r]]`` for every ``r`` (an explicit loop compiles fastest)."""
     n = out.shape[1]
@@ -112,7 +112,7 @@ def copy_rows(source, rows, out):
             dst[j] = src[j]
 
 
-@jit
+@subroutine
 def input_product(A0, sparse, rows, W, out):
     """``out = X[rows] · W`` for the first layer.
 
@@ -135,7 +135,7 @@ def input_product(A0, sparse, rows, W, out):
                 o[j] += v * w[j]
 
 
-@jit
+@subroutine
 def input_transpose_product(A0, sparse, rows, delta, out):
     """``out = X[rows]ᵀ · δ``: the first layer's weight gradient, dense or sparse."""
     data, indices, indptr = sparse
@@ -153,7 +153,7 @@ def input_transpose_product(A0, sparse, rows, delta, out):
                 o[j] += v * d[j]
 
 
-@jit
+@subroutine
 def forward(theta, layout, hidden, A0, sparse, rows, activations, capacity, m):
     """Forward pass of a batch of ``m`` rows up to the output layer's product.
 
@@ -171,7 +171,7 @@ def forward(theta, layout, hidden, A0, sparse, rows, activations, capacity, m):
     return Z
 
 
-@jit
+@subroutine
 def backprop(theta, grad, layout, hidden, out_kind, A0, sparse, rows, Y, sw, total_weight,
              activations, deltas, capacity):
     """Loss and gradient of one batch; the batch is ``rows`` (``m`` of them) of the input.

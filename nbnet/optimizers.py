@@ -9,12 +9,12 @@ schedules follow scikit-learn 1.9's ``_stochastic_optimizers.py`` operation for 
 
 import numpy as np
 
-from ._jit import jit
+from ._jit import subroutine
 
 SGD, ADAM = 0, 1
 
 
-@jit
+@subroutine
 def sgd_step(theta, grad, velocity, n_coefs, l2, learning_rate, momentum, nesterov):
     """SGD with momentum: ``v ← μ v − η g``; ``θ ← θ + v``, or ``θ ← θ + μ v − η g`` (Nesterov)."""
     lr = theta.dtype.type(learning_rate)
@@ -25,7 +25,7 @@ def sgd_step(theta, grad, velocity, n_coefs, l2, learning_rate, momentum, nester
     return sq
 
 
-@jit
+@subroutine
 def _sgd_range(theta, grad, velocity, decay, lr, mu, nesterov):
     sq = 0.0
     for i in range(theta.shape[0]):
@@ -38,13 +38,13 @@ def _sgd_range(theta, grad, velocity, decay, lr, mu, nesterov):
     return sq
 
 
-@jit
+@subroutine
 def adam_learning_rate(learning_rate_init, beta_1, beta_2, t):
     """Adam's step size with scikit-learn's bias correction: ``η √(1 − β₂ᵗ) / (1 − β₁ᵗ)``."""
     return learning_rate_init * np.sqrt(1 - beta_2**t) / (1 - beta_1**t)
 
 
-@jit
+@subroutine
 def adam_step(theta, grad, m, v, n_coefs, l2, learning_rate, beta_1, beta_2, epsilon):
     """One Adam step with the bias-corrected ``learning_rate`` (see :func:`adam_learning_rate`).
 
@@ -60,7 +60,7 @@ def adam_step(theta, grad, m, v, n_coefs, l2, learning_rate, beta_1, beta_2, eps
     return sq
 
 
-@jit
+@subroutine
 def _adam_range(theta, grad, m, v, decay, rates):
     lr, b1, one_minus_b1, b2, one_minus_b2, eps = rates
     sq = 0.0

@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._jit import jit
+from ._jit import jit, subroutine
 from .network import backprop, copy_rows, workspace_size
 from .optimizers import ADAM, adam_learning_rate, adam_step, sgd_step
 
@@ -43,7 +43,7 @@ def make_workspace(layout, capacity, dtype, sparse_input=False, weighted=False) 
     )
 
 
-@jit
+@subroutine
 def _total_weight(sw, m):
     if sw.shape[0] == 0:
         return float(m)

@@ -17,12 +17,13 @@ threads_before = numba.get_num_threads()
 
 import nbnet
 from nbnet import _blas, activations, losses, network, optimizers, training
+from nbnet._jit import Subroutine
 from numba.core.registry import CPUDispatcher
 
 compiled = [f"{module.__name__}.{name}" for module in
             (_blas, activations, losses, network, optimizers, training)
             for name, value in vars(module).items()
-            if isinstance(value, CPUDispatcher) and value.signatures]
+            if isinstance(value, (CPUDispatcher, Subroutine)) and value.signatures]
 print(json.dumps({
     "compiled": compiled,
     "filters_unchanged": list(warnings.filters) == filters_before,
