@@ -21,7 +21,7 @@ import numpy as np
 from nbnet.activations import HIDDEN_ACTIVATIONS
 from nbnet.losses import OUTPUT_ACTIVATIONS
 from nbnet.network import backprop, copy_rows, forward, make_layout, n_coefficients, n_parameters
-from nbnet.optimizers import ADAM, adam_learning_rate, adam_step
+from nbnet.optimizers import adam_learning_rate, adam_step
 from nbnet.training import make_workspace, train_epoch
 
 from .measure import Stats, alternate, stats, timed
@@ -107,7 +107,7 @@ def profile(workload: TrainingWorkload, repeats: int) -> PhaseProfile:
     grad = np.zeros_like(theta)
     first, second = np.zeros_like(theta), np.zeros_like(theta)
     work = make_workspace(layout, batch_size, dtype)
-    sparse = (np.empty(0, dtype), np.empty(0, np.int32), np.empty(0, np.int32))  # dense input
+    sparse = None  # dense input
     no_weights = np.empty(0, dtype)
     permutation = np.random.default_rng(0).permutation(X.shape[0]).astype(np.int64)
     X_batches, Y_batches = X[permutation], Y[permutation]  # what gather produces, batch after batch
@@ -128,7 +128,7 @@ def profile(workload: TrainingWorkload, repeats: int) -> PhaseProfile:
                                             LEARNING_RATE, BETA_1, BETA_2, EPSILON),
             "epoch": lambda: train_epoch(theta.copy(), grad, first, second, layout, hidden,
                                          out_kind, X, sparse, Y, no_weights, order, batch_size,
-                                         ALPHA, ADAM, LEARNING_RATE, hyper, 0, work),
+                                         ALPHA, LEARNING_RATE, hyper, 0, work),
         }
 
     for task in tasks(permutation[:batch_size]).values():  # compile or load from the cache

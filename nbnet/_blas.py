@@ -99,17 +99,18 @@ def gemm(a, b, out, trans_a=False, trans_b=False, alpha=1.0, beta=0.0):
     """
     m, n = out.shape
     k = a.shape[0] if trans_a else a.shape[1]
+    # Leading dimensions (row lengths), at least 1 as BLAS requires even for empty arrays.
+    ld_a = a.shape[1] if a.shape[1] > 1 else 1
+    ld_b = b.shape[1] if b.shape[1] > 1 else 1
+    ld_out = n if n > 1 else 1
     if m == 1 and k > 0:
         flag = _TRANSPOSE if trans_b else _NO_TRANSPOSE
-        _fortran_gemv(flag, b.shape[1], b.shape[0], alpha, b, max(1, b.shape[1]), a, 1, beta,
-                      out, 1)
+        _fortran_gemv(flag, b.shape[1], b.shape[0], alpha, b, ld_b, a, 1, beta, out, 1)
         return
     if n == 1 and k > 0:
         flag = _NO_TRANSPOSE if trans_a else _TRANSPOSE
-        _fortran_gemv(flag, a.shape[1], a.shape[0], alpha, a, max(1, a.shape[1]), b, 1, beta,
-                      out, 1)
+        _fortran_gemv(flag, a.shape[1], a.shape[0], alpha, a, ld_a, b, 1, beta, out, 1)
         return
     flag_a = _TRANSPOSE if trans_a else _NO_TRANSPOSE
     flag_b = _TRANSPOSE if trans_b else _NO_TRANSPOSE
-    _fortran_gemm(flag_b, flag_a, n, m, k, alpha, b, max(1, b.shape[1]), a, max(1, a.shape[1]),
-                  beta, out, max(1, n))
+    _fortran_gemm(flag_b, flag_a, n, m, k, alpha, b, ld_b, a, ld_a, beta, out, ld_out)

@@ -15,6 +15,8 @@ import numpy as np
 from ._jit import subroutine
 
 SOFTMAX, LOGISTIC, IDENTITY, EXP = 0, 1, 2, 3
+# np.finfo inside a kernel compiles two helpers per dtype; these are its two values.
+_EPS_FLOAT32, _EPS_FLOAT64 = float(np.finfo(np.float32).eps), float(np.finfo(np.float64).eps)
 OUTPUT_ACTIVATIONS = {"softmax": SOFTMAX, "logistic": LOGISTIC, "identity": IDENTITY, "exp": EXP}
 
 
@@ -42,7 +44,8 @@ def _softmax_row(z):
     """Max-subtracted softmax of one row, in place."""
     top = z[0]
     for j in range(1, z.shape[0]):
-        top = max(top, z[j])
+        if z[j] > top:
+            top = z[j]
     total = z.dtype.type(0)
     for j in range(z.shape[0]):
         z[j] = np.exp(z[j] - top)
@@ -55,15 +58,16 @@ def _softmax_row(z):
 def _row_loss(a, y, kind, eps):
     """Unweighted loss of one sample (sum over outputs), given the output activations ``a``."""
     loss = 0.0
+    high = 1 - eps
     n = a.shape[0]
     if kind == SOFTMAX:
         for j in range(n):
             if y[j] != 0:
-                p = min(max(a[j], eps), 1 - eps)
+                p = eps if a[j] < eps else (high if a[j] > high else a[j])  # NaN stays NaN
                 loss -= y[j] * np.log(p)
     elif kind == LOGISTIC:
         for j in range(n):
-            p = min(max(a[j], eps), 1 - eps)
+            p = eps if a[j] < eps else (high if a[j] > high else a[j])  # NaN stays NaN
             if y[j] != 0:
                 loss -= y[j] * np.log(p)
             if y[j] != 1:
@@ -104,7 +108,7 @@ def output_loss_and_delta(Z, bias, Y, sw, total_weight, kind, delta, bias_grad):
     m, n = Z.shape
     weighted = sw.shape[0] > 0
     scale = Z.dtype.type(1.0 / total_weight)
-    eps = np.finfo(Z.dtype).eps
+    eps = Z.dtype.type(_EPS_FLOAT32 if Z.itemsize == 4 else _EPS_FLOAT64)
     output_activation(Z, bias, kind)
     for j in range(n):
         bias_grad[j] = 0

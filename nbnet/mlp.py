@@ -31,7 +31,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from ._docs import DIFFERENCES, SHARED_ATTRIBUTES, SHARED_PARAMETERS
 from .activations import HIDDEN_ACTIVATIONS
 from .losses import OUTPUT_ACTIVATIONS
-from .network import make_layout, n_parameters, predict as network_predict, unpack
+from .network import make_layout, n_parameters, predict as network_predict, unpack, workspace_size
 from .optimizers import StochasticOptimizer
 from .training import loss_and_gradient, make_workspace, train_epoch
 
@@ -46,9 +46,9 @@ class DivergenceError(ValueError):
 
 
 def _csr_arrays(X, dtype):
-    """CSR ``(data, indices, indptr)`` of sparse ``X`` in ``dtype``, or empty arrays for dense ``X``."""
+    """CSR ``(data, indices, indptr)`` of sparse ``X`` in ``dtype``, or None for dense ``X``."""
     if not sp.issparse(X):
-        return (np.empty(0, dtype), np.empty(0, np.int32), np.empty(0, np.int32))
+        return None
     X = X.tocsr()
     index_dtype = np.int32 if X.nnz < np.iinfo(np.int32).max else np.int64
     return (
@@ -337,7 +337,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 last_finished = theta.copy()
                 loss_sum, optimizer.t = train_epoch(
                     theta, grad, optimizer.first_moment, optimizer.second_moment, layout, hidden,
-                    out_kind, X_in, sparse, Y, sw, order, batch_size, alpha, optimizer.code,
+                    out_kind, X_in, sparse, Y, sw, order, batch_size, alpha,
                     optimizer.learning_rate, optimizer.hyper, optimizer.t, work,
                 )
                 if not (np.isfinite(loss_sum) and np.isfinite(theta).all()):
@@ -434,7 +434,8 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         X_in, sparse = _compiled_input(X, theta.dtype)
         out = np.empty((X.shape[0], self.n_outputs_), dtype=theta.dtype)
         chunk = max(1, min(X.shape[0], _PREDICT_CHUNK))
-        network_predict(theta, layout, hidden, out_kind, X_in, sparse, out, chunk)
+        workspace = np.empty(workspace_size(layout, chunk), dtype=theta.dtype)
+        network_predict(theta, layout, hidden, out_kind, X_in, sparse, out, workspace)
         return out
 
     def _validated_input(self, X):

@@ -89,16 +89,19 @@ def intercept_view(theta, layout, i):
 @subroutine
 def layer_block(buffer, layout, capacity, i, m):
     """The ``m × n_{i+1}`` block of layer ``i``'s outputs in a flat workspace."""
-    start = capacity * layout.sizes[1 : i + 1].sum()
+    start = 0
+    for j in range(1, i + 1):
+        start += capacity * layout.sizes[j]
     n = layout.sizes[i + 1]
     return buffer[start : start + m * n].reshape(m, n)
 
 
 @subroutine
 def _zero(out):
-    flat = out.ravel()
-    for i in range(flat.shape[0]):
-        flat[i] = 0
+    for i in range(out.shape[0]):
+        row = out[i]
+        for j in range(row.shape[0]):
+            row[j] = 0
 
 
 @subroutine
@@ -118,12 +121,13 @@ def input_product(A0, sparse, rows, W, out):
 
     Dense input arrives as the batch itself (``A0``, ``m × n_0``); sparse input as the CSR
     arrays ``sparse = (data, indices, indptr)`` of the whole ``X`` and the batch's ``rows``,
-    so sparse rows are never densified (``indptr`` is empty for dense input).
+    so sparse rows are never densified. ``sparse`` is None for dense input: Numba then
+    prunes the sparse branch when it compiles, and vice versa.
     """
-    data, indices, indptr = sparse
-    if indptr.shape[0] == 0:
+    if sparse is None:
         gemm(A0, W, out)
         return
+    data, indices, indptr = sparse
     _zero(out)
     for r in range(rows.shape[0]):
         row = rows[r]
@@ -137,11 +141,11 @@ def input_product(A0, sparse, rows, W, out):
 
 @subroutine
 def input_transpose_product(A0, sparse, rows, delta, out):
-    """``out = X[rows]ᵀ · δ``: the first layer's weight gradient, dense or sparse."""
-    data, indices, indptr = sparse
-    if indptr.shape[0] == 0:
+    """``out = X[rows]ᵀ · δ``: the first layer's weight gradient, dense or sparse (as above)."""
+    if sparse is None:
         gemm(A0, delta, out, True, False)
         return
+    data, indices, indptr = sparse
     _zero(out)
     for r in range(rows.shape[0]):
         row = rows[r]
@@ -201,21 +205,25 @@ def backprop(theta, grad, layout, hidden, out_kind, A0, sparse, rows, Y, sw, tot
 
 
 @jit
-def predict(theta, layout, hidden, out_kind, X, sparse, out, chunk):
+def predict(theta, layout, hidden, out_kind, X, sparse, out, activations):
     """Network outputs ``A_L`` for every row of the input, written into ``out``.
 
-    The input is ``X`` (dense), or the CSR arrays ``sparse`` with ``X`` an empty
-    ``(0, n_features)`` array. Rows go through in chunks of ``chunk`` so that the
-    workspace stays small whatever the number of rows.
+    The input is ``X`` (dense, with ``sparse`` None), or the CSR arrays ``sparse`` with
+    ``X`` an empty ``(0, n_features)`` array. ``activations`` is a flat workspace for
+    ``chunk`` rows (:func:`workspace_size`); rows go through in chunks of that many, so that
+    it stays small whatever the number of rows.
     """
     n = out.shape[0]
     last = layout.sizes.shape[0] - 2
-    activations = np.empty(chunk * layout.sizes[1:].sum(), dtype=theta.dtype)
+    width = 0  # units per row of the workspace
+    for i in range(1, layout.sizes.shape[0]):
+        width += layout.sizes[i]
+    chunk = activations.shape[0] // width
     rows = np.arange(n)
-    dense = sparse[2].shape[0] == 0
     for start in range(0, n, chunk):
-        stop = min(start + chunk, n)
-        A0 = X[start:stop] if dense else X
-        Z = forward(theta, layout, hidden, A0, sparse, rows[start:stop], activations, chunk, stop - start)
+        m = chunk if start + chunk <= n else n - start
+        A0 = X[start : start + m] if sparse is None else X
+        Z = forward(theta, layout, hidden, A0, sparse, rows[start : start + m], activations,
+                    chunk, m)
         output_activation(Z, intercept_view(theta, layout, last), out_kind)
-        copy_rows(Z, np.arange(stop - start), out[start:stop])
+        copy_rows(Z, rows[:m], out[start : start + m])

@@ -11,9 +11,6 @@ import numpy as np
 
 from ._jit import subroutine
 
-SGD, ADAM = 0, 1
-
-
 @subroutine
 def sgd_step(theta, grad, velocity, n_coefs, l2, learning_rate, momentum, nesterov):
     """SGD with momentum: ``v ← μ v − η g``; ``θ ← θ + v``, or ``θ ← θ + μ v − η g`` (Nesterov)."""
@@ -41,7 +38,8 @@ def _sgd_range(theta, grad, velocity, decay, lr, mu, nesterov):
 @subroutine
 def adam_learning_rate(learning_rate_init, beta_1, beta_2, t):
     """Adam's step size with scikit-learn's bias correction: ``η √(1 − β₂ᵗ) / (1 − β₁ᵗ)``."""
-    return learning_rate_init * np.sqrt(1 - beta_2**t) / (1 - beta_1**t)
+    exponent = float(t)  # as Python's float ** int computes it; no integer-power helper to compile
+    return learning_rate_init * np.sqrt(1 - beta_2**exponent) / (1 - beta_1**exponent)
 
 
 @subroutine
@@ -95,7 +93,7 @@ class StochasticOptimizer:
     def __init__(self, solver, n_params, dtype, learning_rate_init, lr_schedule="constant",
                  momentum=0.9, nesterov=True, power_t=0.5, beta_1=0.9, beta_2=0.999,
                  epsilon=1e-8):
-        self.code = SGD if solver == "sgd" else ADAM
+        self.solver = solver
         self.learning_rate_init = learning_rate_init
         self.learning_rate = float(learning_rate_init)
         self.lr_schedule = lr_schedule
@@ -103,18 +101,18 @@ class StochasticOptimizer:
         # hyper = (momentum, nesterov, beta_1, beta_2, epsilon), read by the compiled trainer
         self.hyper = np.array([momentum, float(nesterov), beta_1, beta_2, epsilon])
         self.first_moment = np.zeros(n_params, dtype=dtype)
-        second = n_params if self.code == ADAM else 0
-        self.second_moment = np.zeros(second, dtype=dtype)
+        # None for SGD: the compiled trainer picks the update by this argument's type.
+        self.second_moment = np.zeros(n_params, dtype=dtype) if solver == "adam" else None
         self.t = 0
 
     def iteration_ends(self, time_step: int) -> None:
         """Apply the ``invscaling`` schedule after an epoch (``time_step`` samples seen so far)."""
-        if self.code == SGD and self.lr_schedule == "invscaling":
+        if self.solver == "sgd" and self.lr_schedule == "invscaling":
             self.learning_rate = float(self.learning_rate_init) / (time_step + 1) ** self.power_t
 
     def trigger_stopping(self, msg: str, verbose: bool) -> bool:
         """Decide whether a stalled run stops; the ``adaptive`` schedule divides the rate by 5 instead."""
-        if self.code == ADAM or self.lr_schedule != "adaptive":
+        if self.solver == "adam" or self.lr_schedule != "adaptive":
             if verbose:
                 print(msg + " Stopping.")
             return True

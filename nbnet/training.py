@@ -11,7 +11,7 @@ import numpy as np
 
 from ._jit import jit, subroutine
 from .network import backprop, copy_rows, workspace_size
-from .optimizers import ADAM, adam_learning_rate, adam_step, sgd_step
+from .optimizers import adam_learning_rate, adam_step, sgd_step
 
 
 class Workspace(NamedTuple):
@@ -55,21 +55,23 @@ def _total_weight(sw, m):
 
 @jit
 def train_epoch(theta, grad, first_moment, second_moment, layout, hidden, out_kind,
-                X, sparse, Y, sw, permutation, batch_size, alpha, solver, learning_rate,
-                hyper, step, work):
+                X, sparse, Y, sw, permutation, batch_size, alpha, learning_rate, hyper, step,
+                work):
     """Run one epoch of mini-batch SGD or Adam over ``X[permutation]``, updating ``theta``.
 
     Parameters
     ----------
     theta, grad : flat parameter and gradient vectors.
-    first_moment, second_moment : optimizer state (velocity; or Adam's ``m`` and ``v``).
+    first_moment, second_moment : optimizer state: SGD's velocity and None, or Adam's ``m``
+        and ``v``. The solver is told by the type of ``second_moment``, so that Numba compiles
+        only the update that runs.
     layout : :class:`nbnet.network.Layout`.
     hidden, out_kind : activation codes of the hidden and output layers.
     X : (n, n_features) dense input, or an empty array when ``sparse`` holds CSR arrays.
-    sparse : CSR ``(data, indices, indptr)`` of the input, or empty arrays.
+    sparse : CSR ``(data, indices, indptr)`` of the input, or None for dense input.
     Y : (n, n_outputs) targets. sw : (n,) sample weights or empty.
     permutation : int64 row order; consecutive slices of ``batch_size`` form the batches.
-    alpha : L2 strength. solver : :data:`nbnet.optimizers.SGD` or ``ADAM``.
+    alpha : L2 strength.
     learning_rate : current (SGD) or initial (Adam) learning rate.
     hyper : float64 ``(momentum, nesterov, beta_1, beta_2, epsilon)``.
     step : Adam's step count before this epoch. work : :class:`Workspace`.
@@ -83,18 +85,16 @@ def train_epoch(theta, grad, first_moment, second_moment, layout, hidden, out_ki
         Adam's step count after the epoch.
     """
     n = permutation.shape[0]
-    dense = sparse[2].shape[0] == 0
     weighted = sw.shape[0] > 0
     n_coefs = layout.intercept_offsets[0]
     momentum, nesterov = hyper[0], hyper[1] != 0
     beta_1, beta_2, epsilon = hyper[2], hyper[3], hyper[4]
     loss_sum = 0.0
     for start in range(0, n, batch_size):
-        stop = min(start + batch_size, n)
-        m = stop - start
-        rows = permutation[start:stop]
+        m = batch_size if start + batch_size <= n else n - start
+        rows = permutation[start : start + m]
         A0 = work.inputs[:m]
-        if dense:
+        if sparse is None:
             copy_rows(X, rows, A0)
         Yb = work.targets[:m]
         copy_rows(Y, rows, Yb)
@@ -108,13 +108,13 @@ def train_epoch(theta, grad, first_moment, second_moment, layout, hidden, out_ki
         if not np.isfinite(loss):
             return loss, step
         l2 = alpha / total_weight
-        if solver == ADAM:
+        if second_moment is None:
+            sq = sgd_step(theta, grad, first_moment, n_coefs, l2, learning_rate, momentum, nesterov)
+        else:
             step += 1
             lr_t = adam_learning_rate(learning_rate, beta_1, beta_2, step)
             sq = adam_step(theta, grad, first_moment, second_moment, n_coefs, l2, lr_t,
                            beta_1, beta_2, epsilon)
-        else:
-            sq = sgd_step(theta, grad, first_moment, n_coefs, l2, learning_rate, momentum, nesterov)
         loss_sum += (loss + 0.5 * alpha * sq / total_weight) * m
     return loss_sum, step
 

@@ -94,8 +94,8 @@ def csr_arrays(X):
 
 
 def no_sparse(dtype):
-    """The empty CSR triple that marks dense input."""
-    return (np.empty(0, dtype), np.empty(0, np.int32), np.empty(0, np.int32))
+    """What the compiled core takes as the CSR arrays of dense input."""
+    return None
 
 
 def no_weights(dtype):

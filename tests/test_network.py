@@ -50,7 +50,8 @@ def test_predict(dtype, hidden, out, n_out, chunk):
     h, k = codes(hidden, out)
     expected = naive.forward(*naive.split(f64(theta), units), f64(X), hidden, out)[-1]
     result = np.full((X.shape[0], n_out), np.nan, dtype)
-    network.predict(theta, layout, h, k, X, no_sparse(dtype), result, chunk)
+    network.predict(theta, layout, h, k, X, no_sparse(dtype), result,
+                    np.empty(network.workspace_size(layout, chunk), dtype))
     assert_close(result, expected, dtype)
 
 
@@ -63,8 +64,9 @@ def test_predict_sparse(dtype, hidden, out, n_out):
     arrays, M = csr_arrays(X)
     dense = np.empty((X.shape[0], n_out), dtype)
     sparse = np.full((X.shape[0], n_out), np.nan, dtype)
-    network.predict(theta, layout, h, k, X, no_sparse(dtype), dense, 4)
-    network.predict(theta, layout, h, k, np.empty((0, N_FEATURES), dtype), arrays, sparse, 4)
+    work = np.empty(network.workspace_size(layout, 4), dtype)
+    network.predict(theta, layout, h, k, X, no_sparse(dtype), dense, work)
+    network.predict(theta, layout, h, k, np.empty((0, N_FEATURES), dtype), arrays, sparse, work)
     expected = naive.forward(*naive.split(f64(theta), units), f64(M), hidden, out)[-1]
     assert_close(sparse, expected, dtype)
     assert_close(sparse, dense, dtype)

@@ -121,7 +121,8 @@ def test_predict_matches_sklearn(hidden, task):
     _set_parameters(est, theta, layout)
     h, k = codes(hidden, out)
     result = np.empty((N, n_out))
-    network.predict(theta, layout, h, k, X, no_sparse(np.float64), result, 3)
+    network.predict(theta, layout, h, k, X, no_sparse(np.float64), result,
+                    np.empty(network.workspace_size(layout, 3)))
     if TASKS[task][0] is MLPClassifier:
         ref = est.predict_proba(X)
         if task == "binary":  # predict_proba returns [1 - p, p]
@@ -169,7 +170,7 @@ def test_train_epoch_matches_sklearn_fit(task, solver, weighted):
     loss_sum, step = training.train_epoch(
         theta, np.empty_like(theta), opt.first_moment, opt.second_moment, layout, h, k, X,
         no_sparse(np.float64), Y, no_weights(np.float64) if sw is None else sw,
-        np.arange(N, dtype=np.int64), batch, alpha, opt.code, opt.learning_rate, opt.hyper,
+        np.arange(N, dtype=np.int64), batch, alpha, opt.learning_rate, opt.hyper,
         0, work)
     assert step == (3 if solver == "adam" else 0)
     _assert_close(loss_sum / N, est.loss_)

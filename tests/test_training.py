@@ -68,7 +68,7 @@ def _run_epoch(dtype, hidden, out, n_out, solver_name, weighted, sparse_input, d
     grad = np.empty(P, dtype)
     loss_sum, step = training.train_epoch(
         theta, grad, opt.first_moment, opt.second_moment, layout, h, k, X_in, arrays, Y, sw,
-        permutation, BATCH, alpha, opt.code, opt.learning_rate, opt.hyper, step0, work)
+        permutation, BATCH, alpha, opt.learning_rate, opt.hyper, step0, work)
     expected = naive.epoch(theta0, units, X_ref, f64(Y), f64(sw) if weighted else None,
                            naive_rows, BATCH, hidden, out, alpha, solver, LR[solver], state0,
                            step0, momentum, nesterov, BETA_1, BETA_2, EPSILON,
