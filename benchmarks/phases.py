@@ -2,14 +2,14 @@
 
 The compiled trainer is not instrumented. Each phase runs alone, in a compiled loop over
 the batches of one epoch — the same permutation, batch size and workspaces as
-:func:`nbnet.training.train_epoch` — calling the trainer's own compiled pieces:
+:func:`nbnet.training.adam_epoch` — calling the trainer's own compiled pieces:
 
 - gather: :func:`nbnet.network.copy_rows` of the batch's inputs and targets;
 - forward: :func:`nbnet.network.forward` on the already gathered batches;
 - backward: :func:`nbnet.network.backprop` (forward, loss and backward) minus forward;
 - update: :func:`nbnet.optimizers.adam_step`, once per batch.
 
-Their sum is set beside a real epoch of :func:`nbnet.training.train_epoch` on the same data.
+Their sum is set beside a real epoch of :func:`nbnet.training.adam_epoch` on the same data.
 """
 
 from functools import partial
@@ -22,7 +22,7 @@ from nbnet.activations import HIDDEN_ACTIVATIONS
 from nbnet.losses import OUTPUT_ACTIVATIONS
 from nbnet.network import backprop, copy_rows, forward, make_layout, n_coefficients, n_parameters
 from nbnet.optimizers import adam_learning_rate, adam_step
-from nbnet.training import make_workspace, train_epoch
+from nbnet.training import adam_epoch, make_workspace
 
 from .measure import Stats, alternate, stats, timed
 from .workloads import TrainingWorkload
@@ -111,7 +111,6 @@ def profile(workload: TrainingWorkload, repeats: int) -> PhaseProfile:
     no_weights = np.empty(0, dtype)
     permutation = np.random.default_rng(0).permutation(X.shape[0]).astype(np.int64)
     X_batches, Y_batches = X[permutation], Y[permutation]  # what gather produces, batch after batch
-    hyper = np.array([0.9, 1.0, BETA_1, BETA_2, EPSILON])  # as the trainer reads them
 
     def tasks(order):
         """The phases and a real epoch over the batches of ``order``, as callables."""
@@ -126,9 +125,9 @@ def profile(workload: TrainingWorkload, repeats: int) -> PhaseProfile:
             "update": lambda: _update_epoch(theta.copy(), grad, first, second,
                                             n_coefficients(layout), n_batches, ALPHA / batch_size,
                                             LEARNING_RATE, BETA_1, BETA_2, EPSILON),
-            "epoch": lambda: train_epoch(theta.copy(), grad, first, second, layout, hidden,
-                                         out_kind, X, sparse, Y, no_weights, order, batch_size,
-                                         ALPHA, LEARNING_RATE, hyper, 0, work),
+            "epoch": lambda: adam_epoch(theta.copy(), grad, first, second, layout, hidden,
+                                        out_kind, X, sparse, Y, no_weights, order, batch_size,
+                                        ALPHA, LEARNING_RATE, BETA_1, BETA_2, EPSILON, 0, work),
         }
 
     for task in tasks(permutation[:batch_size]).values():  # compile or load from the cache

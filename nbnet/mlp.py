@@ -335,11 +335,8 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                     # permutes by a shuffled arange, applied in place: 0.15 ms less per epoch.
                     self._random_state.shuffle(order)
                 last_finished = theta.copy()
-                loss_sum, optimizer.t = train_epoch(
-                    theta, grad, optimizer.first_moment, optimizer.second_moment, layout, hidden,
-                    out_kind, X_in, sparse, Y, sw, order, batch_size, alpha,
-                    optimizer.learning_rate, optimizer.hyper, optimizer.t, work,
-                )
+                loss_sum = train_epoch(theta, grad, optimizer, layout, hidden, out_kind, X_in,
+                                       sparse, Y, sw, order, batch_size, alpha, work)
                 if not (np.isfinite(loss_sum) and np.isfinite(theta).all()):
                     # The last finished epoch's final update may itself have blown the
                     # weights up to finite but useless values: fall back one more epoch then.

@@ -77,6 +77,9 @@ def _adam_range(theta, grad, m, v, decay, rates):
 class StochasticOptimizer:
     """State of an SGD or Adam run that outlives one epoch: moments, step count, learning rate.
 
+    ``first_moment`` is SGD's velocity or Adam's ``m``; ``second_moment`` is Adam's ``v``
+    (None for SGD); ``t`` is Adam's step count.
+
     Mirrors scikit-learn's ``SGDOptimizer``/``AdamOptimizer``: the learning-rate schedules
     (``iteration_ends``) and the adaptive schedule's reaction to a stall
     (``trigger_stopping``) are applied between epochs, in Python.
@@ -98,10 +101,10 @@ class StochasticOptimizer:
         self.learning_rate = float(learning_rate_init)
         self.lr_schedule = lr_schedule
         self.power_t = power_t
-        # hyper = (momentum, nesterov, beta_1, beta_2, epsilon), read by the compiled trainer
-        self.hyper = np.array([momentum, float(nesterov), beta_1, beta_2, epsilon])
+        # Plain floats and a bool, so that the compiled epochs see one signature per dtype.
+        self.momentum, self.nesterov = float(momentum), bool(nesterov)
+        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
         self.first_moment = np.zeros(n_params, dtype=dtype)
-        # None for SGD: the compiled trainer picks the update by this argument's type.
         self.second_moment = np.zeros(n_params, dtype=dtype) if solver == "adam" else None
         self.t = 0
 

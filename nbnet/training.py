@@ -11,7 +11,7 @@ import numpy as np
 
 from ._jit import jit, subroutine
 from .network import backprop, copy_rows, workspace_size
-from .optimizers import adam_learning_rate, adam_step, sgd_step
+from .optimizers import StochasticOptimizer, adam_learning_rate, adam_step, sgd_step
 
 
 class Workspace(NamedTuple):
@@ -53,70 +53,103 @@ def _total_weight(sw, m):
     return total
 
 
+@subroutine
+def _batch_gradient(theta, grad, layout, hidden, out_kind, X, sparse, Y, sw, rows, work):
+    """Gather the batch ``rows`` into ``work`` and put its gradient into ``grad``.
+
+    Returns the batch's loss (see :func:`nbnet.network.backprop`) and its total sample weight.
+    """
+    m = rows.shape[0]
+    A0 = work.inputs[:m]
+    if sparse is None:
+        copy_rows(X, rows, A0)
+    Yb = work.targets[:m]
+    copy_rows(Y, rows, Yb)
+    swb = work.weights[:m]
+    if sw.shape[0] > 0:
+        for r in range(m):
+            swb[r] = sw[rows[r]]
+    total_weight = _total_weight(swb, m)
+    loss = backprop(theta, grad, layout, hidden, out_kind, A0, sparse, rows, Yb, swb,
+                    total_weight, work.activations, work.deltas, work.targets.shape[0])
+    return loss, total_weight
+
+
 @jit
-def train_epoch(theta, grad, first_moment, second_moment, layout, hidden, out_kind,
-                X, sparse, Y, sw, permutation, batch_size, alpha, learning_rate, hyper, step,
-                work):
-    """Run one epoch of mini-batch SGD or Adam over ``X[permutation]``, updating ``theta``.
+def sgd_epoch(theta, grad, velocity, layout, hidden, out_kind, X, sparse, Y, sw, permutation,
+              batch_size, alpha, learning_rate, momentum, nesterov, work):
+    """One epoch of mini-batch SGD with momentum; see :func:`train_epoch`. Returns the loss sum."""
+    n_coefs = layout.intercept_offsets[0]
+    loss_sum = 0.0
+    for start in range(0, permutation.shape[0], batch_size):
+        rows = permutation[start : start + batch_size]
+        loss, total_weight = _batch_gradient(theta, grad, layout, hidden, out_kind, X, sparse, Y,
+                                             sw, rows, work)
+        if not np.isfinite(loss):
+            return loss
+        sq = sgd_step(theta, grad, velocity, n_coefs, alpha / total_weight, learning_rate,
+                      momentum, nesterov)
+        loss_sum += (loss + 0.5 * alpha * sq / total_weight) * rows.shape[0]
+    return loss_sum
+
+
+@jit
+def adam_epoch(theta, grad, first_moment, second_moment, layout, hidden, out_kind, X, sparse,
+               Y, sw, permutation, batch_size, alpha, learning_rate, beta_1, beta_2, epsilon,
+               step, work):
+    """One epoch of mini-batch Adam; see :func:`train_epoch`. Returns the loss sum and the step."""
+    n_coefs = layout.intercept_offsets[0]
+    loss_sum = 0.0
+    for start in range(0, permutation.shape[0], batch_size):
+        rows = permutation[start : start + batch_size]
+        loss, total_weight = _batch_gradient(theta, grad, layout, hidden, out_kind, X, sparse, Y,
+                                             sw, rows, work)
+        if not np.isfinite(loss):
+            return loss, step
+        step += 1
+        sq = adam_step(theta, grad, first_moment, second_moment, n_coefs, alpha / total_weight,
+                       adam_learning_rate(learning_rate, beta_1, beta_2, step), beta_1, beta_2,
+                       epsilon)
+        loss_sum += (loss + 0.5 * alpha * sq / total_weight) * rows.shape[0]
+    return loss_sum, step
+
+
+def train_epoch(theta: np.ndarray, grad: np.ndarray, optimizer: StochasticOptimizer, layout,
+                hidden: int, out_kind: int, X: np.ndarray, sparse, Y: np.ndarray, sw: np.ndarray,
+                permutation: np.ndarray, batch_size: int, alpha: float, work: Workspace) -> float:
+    """Run one epoch of ``optimizer``'s solver over ``X[permutation]``, updating ``theta``.
+
+    Each solver has a compiled epoch of its own (:func:`sgd_epoch`, :func:`adam_epoch`), so
+    that a fit compiles only the update it uses.
 
     Parameters
     ----------
     theta, grad : flat parameter and gradient vectors.
-    first_moment, second_moment : optimizer state: SGD's velocity and None, or Adam's ``m``
-        and ``v``. The solver is told by the type of ``second_moment``, so that Numba compiles
-        only the update that runs.
+    optimizer : :class:`nbnet.optimizers.StochasticOptimizer`; its moments and Adam's step
+        count are updated.
     layout : :class:`nbnet.network.Layout`.
     hidden, out_kind : activation codes of the hidden and output layers.
     X : (n, n_features) dense input, or an empty array when ``sparse`` holds CSR arrays.
     sparse : CSR ``(data, indices, indptr)`` of the input, or None for dense input.
     Y : (n, n_outputs) targets. sw : (n,) sample weights or empty.
     permutation : int64 row order; consecutive slices of ``batch_size`` form the batches.
-    alpha : L2 strength.
-    learning_rate : current (SGD) or initial (Adam) learning rate.
-    hyper : float64 ``(momentum, nesterov, beta_1, beta_2, epsilon)``.
-    step : Adam's step count before this epoch. work : :class:`Workspace`.
+    alpha : L2 strength. work : :class:`Workspace` for batches of ``batch_size`` rows.
 
     Returns
     -------
     loss_sum : float
         Σ over batches of (penalised batch loss × batch rows), as scikit-learn accumulates.
         Non-finite if a batch's loss was: the epoch then stops before that batch's update.
-    step : int
-        Adam's step count after the epoch.
     """
-    n = permutation.shape[0]
-    weighted = sw.shape[0] > 0
-    n_coefs = layout.intercept_offsets[0]
-    momentum, nesterov = hyper[0], hyper[1] != 0
-    beta_1, beta_2, epsilon = hyper[2], hyper[3], hyper[4]
-    loss_sum = 0.0
-    for start in range(0, n, batch_size):
-        m = batch_size if start + batch_size <= n else n - start
-        rows = permutation[start : start + m]
-        A0 = work.inputs[:m]
-        if sparse is None:
-            copy_rows(X, rows, A0)
-        Yb = work.targets[:m]
-        copy_rows(Y, rows, Yb)
-        swb = work.weights[:m]
-        if weighted:
-            for r in range(m):
-                swb[r] = sw[rows[r]]
-        total_weight = _total_weight(swb, m)
-        loss = backprop(theta, grad, layout, hidden, out_kind, A0, sparse, rows, Yb, swb,
-                        total_weight, work.activations, work.deltas, batch_size)
-        if not np.isfinite(loss):
-            return loss, step
-        l2 = alpha / total_weight
-        if second_moment is None:
-            sq = sgd_step(theta, grad, first_moment, n_coefs, l2, learning_rate, momentum, nesterov)
-        else:
-            step += 1
-            lr_t = adam_learning_rate(learning_rate, beta_1, beta_2, step)
-            sq = adam_step(theta, grad, first_moment, second_moment, n_coefs, l2, lr_t,
-                           beta_1, beta_2, epsilon)
-        loss_sum += (loss + 0.5 * alpha * sq / total_weight) * m
-    return loss_sum, step
+    if optimizer.solver == "sgd":
+        return sgd_epoch(theta, grad, optimizer.first_moment, layout, hidden, out_kind, X, sparse,
+                         Y, sw, permutation, batch_size, alpha, optimizer.learning_rate,
+                         optimizer.momentum, optimizer.nesterov, work)
+    loss_sum, optimizer.t = adam_epoch(
+        theta, grad, optimizer.first_moment, optimizer.second_moment, layout, hidden, out_kind,
+        X, sparse, Y, sw, permutation, batch_size, alpha, optimizer.learning_rate,
+        optimizer.beta_1, optimizer.beta_2, optimizer.epsilon, optimizer.t, work)
+    return loss_sum
 
 
 @jit

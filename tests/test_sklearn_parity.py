@@ -167,12 +167,11 @@ def test_train_epoch_matches_sklearn_fit(task, solver, weighted):
         epsilon=params.get("epsilon", 1e-8))
     work = training.make_workspace(layout, batch, np.float64, weighted=weighted)
     h, k = codes("tanh", out)
-    loss_sum, step = training.train_epoch(
-        theta, np.empty_like(theta), opt.first_moment, opt.second_moment, layout, h, k, X,
-        no_sparse(np.float64), Y, no_weights(np.float64) if sw is None else sw,
-        np.arange(N, dtype=np.int64), batch, alpha, opt.learning_rate, opt.hyper,
-        0, work)
-    assert step == (3 if solver == "adam" else 0)
+    loss_sum = training.train_epoch(
+        theta, np.empty_like(theta), opt, layout, h, k, X, no_sparse(np.float64), Y,
+        no_weights(np.float64) if sw is None else sw, np.arange(N, dtype=np.int64), batch, alpha,
+        work)
+    assert opt.t == (3 if solver == "adam" else 0)
     _assert_close(loss_sum / N, est.loss_)
     coefs, intercepts = network.unpack(theta, layout)
     for ours, ref in zip(coefs + intercepts, est.coefs_ + est.intercepts_):

@@ -66,9 +66,10 @@ def _run_epoch(dtype, hidden, out, n_out, solver_name, weighted, sparse_input, d
         arrays, X_in, X_ref = no_sparse(dtype), X, f64(X)
     theta0 = f64(theta)
     grad = np.empty(P, dtype)
-    loss_sum, step = training.train_epoch(
-        theta, grad, opt.first_moment, opt.second_moment, layout, h, k, X_in, arrays, Y, sw,
-        permutation, BATCH, alpha, opt.learning_rate, opt.hyper, step0, work)
+    opt.t = step0
+    loss_sum = training.train_epoch(theta, grad, opt, layout, h, k, X_in, arrays, Y, sw,
+                                    permutation, BATCH, alpha, work)
+    step = opt.t
     expected = naive.epoch(theta0, units, X_ref, f64(Y), f64(sw) if weighted else None,
                            naive_rows, BATCH, hidden, out, alpha, solver, LR[solver], state0,
                            step0, momentum, nesterov, BETA_1, BETA_2, EPSILON,
@@ -157,18 +158,18 @@ def test_loss_and_gradient(dtype, hidden, out, n_out, weighted, alpha, sparse_in
 
 
 def test_train_epoch_compiles_once_per_dtype():
-    """Networks of 1, 2 and 3 hidden layers share one compiled ``train_epoch`` per dtype: the
+    """Networks of 1, 2 and 3 hidden layers share one compiled Adam epoch per dtype: the
     Layout's Numba type does not depend on depth, and no call after the first of a dtype adds
     a signature."""
     layout_types = {numba.typeof(network.make_layout([4, *h, 2])) for h in ([5], [5, 4], [5, 4, 3])}
     assert len(layout_types) == 1
     for dtype in (np.float64, np.float32):
-        before = len(training.train_epoch.signatures)
+        before = len(training.adam_epoch.signatures)
         counts = []
         for hidden_units in ([5], [5, 4], [5, 4, 3]):
             _run_epoch(dtype, "tanh", "identity", 2, "adam-warm", True, False,
                        hidden_units=hidden_units)
-            counts.append(len(training.train_epoch.signatures))
+            counts.append(len(training.adam_epoch.signatures))
         assert counts[0] <= before + 1, "more than one new signature for one dtype"
         assert counts == [counts[0]] * 3, f"signatures grew with depth: {counts}"
-    assert len(training.train_epoch.nopython_signatures) == len(training.train_epoch.signatures)
+    assert len(training.adam_epoch.nopython_signatures) == len(training.adam_epoch.signatures)
