@@ -170,20 +170,22 @@ def peak_memory(key: str, library: str, scale: str) -> dict:
     return child("memory", key, library, scale)
 
 
-def compile_seconds(dtype_name: str, solver: str, cold: bool) -> dict:
-    """nbnet's compile time for one dtype and solver family, apart from training.
+def compile_seconds(solver: str, cold: bool) -> dict:
+    """nbnet's compile time for one solver, both dtypes, apart from training.
 
-    Each figure is the first tiny fit-and-score of a fresh process minus a second,
-    identical one. ``cold`` starts from an empty ``NUMBA_CACHE_DIR``; ``cached`` from the
-    cache that the cold run filled (or, without ``cold``, from the current one).
+    A fresh process fits and scores float64 and then float32; each dtype's figure is its
+    first tiny fit-and-score minus a second, identical one (float64's includes what both
+    share). ``cold`` starts from an empty ``NUMBA_CACHE_DIR``; ``cached`` from the cache that
+    the cold run filled (or, without ``cold``, from the current one).
 
     Returns
     -------
     seconds : dict
-        ``cold`` (None unless measured) and ``cached``.
+        Per dtype name, ``cold`` (None unless measured) and ``cached``.
     """
     with tempfile.TemporaryDirectory(prefix="nbnet-numba-cache-") as empty:
         cache_dir = empty if cold else None
-        first = child("compile", dtype_name, solver, cache_dir=cache_dir) if cold else None
-        cached = child("compile", dtype_name, solver, cache_dir=cache_dir)
-    return {"cold": first and first["compile_s"], "cached": cached["compile_s"]}
+        first = child("compile", solver, cache_dir=cache_dir) if cold else None
+        cached = child("compile", solver, cache_dir=cache_dir)
+    return {dtype: {"cold": first and first[dtype], "cached": seconds}
+            for dtype, seconds in cached.items()}

@@ -108,8 +108,8 @@ def _scale_note(scale) -> str:
         (scale.epoch_cap, "epochs"), (scale.max_iter, "iterations to convergence"),
         (scale.real_rows, "rows of real data")) if cap is not None]
     memory = "all" if scale.memory_keys is None else ", ".join(scale.memory_keys)
-    cold = ("every dtype and solver" if scale.cold_compile is None else
-            ", ".join(" ".join(key) for key in scale.cold_compile) or "none")
+    cold = ("every solver" if scale.cold_compile is None else
+            ", ".join(scale.cold_compile) or "none")
     return (f"**{scale.name.capitalize()} scale**, smaller than the stated workloads: {rows}; "
             f"{'; '.join(caps) + '; ' if caps else ''}"
             f"P8 up to {max(scale.scaling_rows):,} rows and width {max(scale.scaling_widths)} "
@@ -148,9 +148,11 @@ def _header(results) -> list[str]:
         "n_iter_no_change > max_iter so exactly the stated epochs run. GFLOP/s = 6·n·P / epoch "
         "time (MATH.md: n training rows, P parameters); % peak against the GEMM peak of the "
         "workload's dtype. nbnet's timed fits follow a warm-up fit, so they exclude compiling.",
-        "- compile (nbnet): first tiny fit-and-score of a fresh process minus a second one; cold "
-        "= empty NUMBA_CACHE_DIR, cached = the cache that run filled; shared by the workloads "
-        "of one dtype and solver family.",
+        "- compile (nbnet): a fresh process fits and scores a tiny model in float64, then in "
+        "float32; each dtype's figure is its first fit-and-score minus a second one (float64's "
+        "includes what both dtypes share); cold = empty NUMBA_CACHE_DIR, cached = the cache "
+        "that run filled. Both dtypes of one solver, cold: "
+        f"{_both_dtypes(results.compiles)}.",
         "- memory: peak resident size of a fresh process per workload and library during a "
         "2-epoch (2-iteration) fit, peak reset just before the fit; +Δ = growth over the fit.",
         "",
@@ -192,6 +194,15 @@ def _memory(memory) -> str:
         return "—"
     approx = "" if memory["exact"] else "≤ "
     return f"{memory['peak_mib']:,.0f} ({approx}+{memory['delta_mib']:,.0f})"
+
+
+def _both_dtypes(compiles: dict) -> str:
+    """``'adam 8.5 s (float64 4.5 + float32 4.0), ...'``: cold compiles of both dtypes."""
+    parts = [f"{solver} {sum(s['cold'] for s in dtypes.values()):.1f} s ("
+             + " + ".join(f"{dtype} {s['cold']:.1f}" for dtype, s in dtypes.items()) + ")"
+             for solver, dtypes in compiles.items()
+             if all(s["cold"] is not None for s in dtypes.values())]
+    return ", ".join(parts) or "not measured in this run"
 
 
 def _compile(seconds) -> str:

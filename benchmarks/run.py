@@ -80,6 +80,7 @@ class Results:
     scaling: list = field(default_factory=list)  # (axis, value, TrainingResult)
     accuracy: list = field(default_factory=list)
     profiles: list = field(default_factory=list)
+    compiles: dict = field(default_factory=dict)  # solver -> dtype -> cold/cached seconds
     notes: list = field(default_factory=list)
     seconds: float = 0.0
     load_before: float = 0.0  # 1-minute load average when the run started
@@ -136,19 +137,19 @@ def run_training(workload: TrainingWorkload, scale: Scale, libs: list[Library],
                  compiles: dict) -> TrainingResult:
     """:func:`time_training`, then peak memory per library and nbnet's compile time.
 
-    ``compiles`` caches compile times by (dtype, solver family) across workloads.
+    ``compiles`` caches compile times by solver across workloads.
     """
     result = time_training(workload, libs, workload.repeats(scale))
     runs = dict(result.runs)
     if scale.memory_keys is None or workload.key in scale.memory_keys:
         for name in runs:
             runs[name] = runs[name]._replace(memory=peak_memory(workload.key, name, scale.name))
-    solver = "lbfgs" if workload.params["solver"] == "lbfgs" else "adam"
-    key = (np.dtype(workload.dtype).name, solver)
-    if key not in compiles:
-        cold = scale.cold_compile is None or key in scale.cold_compile
-        compiles[key] = compile_seconds(*key, cold=cold)
-    runs[NBNET.name] = runs[NBNET.name]._replace(compile=compiles[key])
+    solver = workload.params["solver"]
+    if solver not in compiles:
+        cold = scale.cold_compile is None or solver in scale.cold_compile
+        compiles[solver] = compile_seconds(solver, cold=cold)
+    runs[NBNET.name] = runs[NBNET.name]._replace(
+        compile=compiles[solver][np.dtype(workload.dtype).name])
     return result._replace(runs=runs)
 
 
@@ -232,13 +233,12 @@ def main(argv=None) -> Results:
     results = Results(scale, peaks, load_before=load_before)
     log(f"{scale.name} scale; GEMM peak float32 {results.peaks['float32']:.1f}, float64 "
         f"{results.peaks['float64']:.1f} GFLOP/s; libraries: {', '.join(lib.name for lib in libs)}")
-    compiles = {}
     for workload in training_workloads(scale):
         if workload.id not in args.only:
             continue
         log(f"{workload.key}: {workload.title}")
         try:
-            results.training.append(run_training(workload, scale, libs, compiles))
+            results.training.append(run_training(workload, scale, libs, results.compiles))
         except ImportError as error:  # MNIST-1D without the mnist1d package
             results.notes.append(_skipped(workload.key, error))
     if "P7" in args.only:

@@ -37,7 +37,7 @@ class Scale:
     gemm_size: int  # n of the n × n products that measure the GEMM peak
     latency_calls: int  # P7: one-row predictions per library and repeat
     latency_rows: int  # P7: rows of the batch prediction
-    cold_compile: tuple | None  # (dtype, solver) keys compiled from an empty cache too; None: all
+    cold_compile: tuple | None  # solvers compiled from an empty cache too; None: all
     memory_keys: tuple | None  # workloads whose peak memory is measured; None: all
     profile_rounds: int  # rounds of the per-phase profile (best of these)
 
@@ -54,7 +54,7 @@ SCALES = {
         max_iter=None, real_rows=None, scaling_rows=(10_000, 30_000, 100_000),
         scaling_widths=(64, 128, 256, 512), scaling_width_rows=5_000, accuracy_seeds=(0, 1, 2),
         mnist1d_seeds=(0,), gemm_size=1024, latency_calls=100, latency_rows=10_000,
-        cold_compile=(("float64", "adam"),), memory_keys=("P1", "P2-f32"),
+        cold_compile=("adam",), memory_keys=("P1", "P2-f32"),
         profile_rounds=5),
     "tiny": Scale(
         "tiny", repeats=2, rows={"P1": 300, "P2": 300, "P5": 300}, epoch_cap=2, max_iter=3,
