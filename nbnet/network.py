@@ -121,8 +121,8 @@ def input_product(A0, sparse, rows, W, out):
 
     Dense input arrives as the batch itself (``A0``, ``m × n_0``); sparse input as the CSR
     arrays ``sparse = (data, indices, indptr)`` of the whole ``X`` and the batch's ``rows``,
-    so sparse rows are never densified. ``sparse`` is None for dense input: Numba then
-    prunes the sparse branch when it compiles, and vice versa.
+    so sparse rows are never densified. ``sparse`` is None for dense input, so that Numba
+    prunes the sparse branch when it compiles for dense input.
     """
     if sparse is None:
         gemm(A0, W, out)
