@@ -1,0 +1,70 @@
+"""``nbnet._jit``: subroutines compile inside their callers, once per signature."""
+
+import numpy as np
+import pytest
+
+from nbnet._jit import jit, subroutine
+
+
+@subroutine
+def _scaled_sum(x, scale=2.0, negate=False):
+    total = 0.0
+    for value in x:
+        total += value
+    return -scale * total if negate else scale * total
+
+
+@subroutine
+def _checked_reshape(x, rows):
+    return x.reshape(rows, -1)
+
+
+@jit
+def _calls_with_defaults(x):
+    return _scaled_sum(x), _scaled_sum(x, 3.0), _scaled_sum(x, 3.0, True)
+
+
+@jit
+def _calls_with_literals(x):
+    # The literal flags below must not give signatures of their own.
+    return _scaled_sum(x, 1.0, True) + _scaled_sum(x, 1.0, False)
+
+
+@jit
+def _reshapes(x, rows):
+    return _checked_reshape(x, rows).shape[0]
+
+
+def test_subroutine_takes_python_defaults_and_compiles_once_per_signature():
+    x = np.arange(4.0)
+    assert _calls_with_defaults(x) == (12.0, 18.0, -18.0)
+    assert _calls_with_literals(x) == 0.0
+    compiled = [types for types in _scaled_sum.signatures if types[0].dtype.bitwidth == 64]
+    assert len(compiled) == 1, compiled
+
+
+def test_subroutine_is_callable_from_python():
+    assert _scaled_sum(np.arange(3.0), 0.5) == 1.5
+
+
+def test_subroutine_propagates_errors_to_its_compiled_caller():
+    assert _reshapes(np.zeros(6), 3) == 3
+    with pytest.raises(ValueError):
+        _reshapes(np.zeros(6), 4)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_subroutine_keeps_the_error_model(dtype):
+    """A subroutine runs with nbnet's error model: division by zero gives inf, not an error."""
+    x = np.ones(2, dtype)
+    assert _divides(x, dtype(0)) == np.inf
+
+
+@subroutine
+def _divide(a, b):
+    return a / b
+
+
+@jit
+def _divides(x, zero):
+    return _divide(x[0], zero)
