@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .measure import LIBRARY_PAUSE
 from .workloads import NBNET, SCALES, SKLEARN, training_workloads
 
 BEGIN, END = "<!-- benchmarks:begin -->", "<!-- benchmarks:end -->"
@@ -143,7 +144,9 @@ def _header(results) -> list[str]:
         f"- GEMM peak, measured in this run (numpy matmul of {scale.gemm_size}² matrices, best "
         f"of 3): float32 {_num(peaks['float32'])}, float64 {_num(peaks['float64'])} GFLOP/s",
         f"- timing: {_fits_per_library(scale)} with the same hyperparameters and "
-        "random_state=0, libraries alternating in one process; median (min–max). ms/epoch = fit "
+        "random_state=0, libraries alternating in one process, with a pause of "
+        f"{LIBRARY_PAUSE} s before each fit so that the other library's BLAS threads have "
+        "stopped spinning; median (min–max). ms/epoch = fit "
         "time / n_iter_ (an L-BFGS iteration for P4); fixed-epoch workloads use tol=0 and "
         "n_iter_no_change > max_iter so exactly the stated epochs run. GFLOP/s = 6·n·P / epoch "
         "time (MATH.md: n training rows, P parameters); % peak against the GEMM peak of the "

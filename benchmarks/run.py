@@ -16,8 +16,8 @@ from typing import NamedTuple
 import numpy as np
 
 from . import phases, report
-from .measure import (Stats, alternate, compile_seconds, gemm_peak, peak_memory, stats, timed,
-                      timed_fit)
+from .measure import (LIBRARY_PAUSE, Stats, alternate, compile_seconds, gemm_peak, peak_memory,
+                      stats, timed, timed_fit)
 from .workloads import (NBNET, SCALES, SKLEARN, Library, Scale, TrainingWorkload, accuracy_sets,
                         libraries, scaling_workloads, training_workloads, warm_up)
 
@@ -120,7 +120,8 @@ def time_training(workload: TrainingWorkload, libs: list[Library], repeats: int,
         model = workload.estimator(library)
         return timed_fit(model, split.X_train, split.y_train), model
 
-    fits = alternate({lib.name: (lambda lib=lib: fit_once(lib)) for lib in libs}, repeats)
+    fits = alternate({lib.name: (lambda lib=lib: fit_once(lib)) for lib in libs}, repeats,
+                     LIBRARY_PAUSE)
     runs = {}
     for name, results in fits.items():
         seconds = [s for s, _ in results]
@@ -168,9 +169,9 @@ def run_latency(scale: Scale, libs: list[Library],
         return [timed(model.predict, one) for _ in range(scale.latency_calls)]
 
     singles = alternate({n: (lambda m=m: one_row_calls(m)) for n, m in models.items()},
-                        scale.repeats)
+                        scale.repeats, LIBRARY_PAUSE)
     batches = alternate({n: (lambda m=m: timed(m.predict, batch)) for n, m in models.items()},
-                        scale.repeats)
+                        scale.repeats, LIBRARY_PAUSE)
     return LatencyResult(scale.latency_rows,
                          {name: stats(np.concatenate(calls)) for name, calls in singles.items()},
                          {name: stats(seconds) for name, seconds in batches.items()})
