@@ -1,5 +1,6 @@
 """``nbnet._jit``: subroutines compile inside their callers, once per signature."""
 
+import numba
 import numpy as np
 import pytest
 
@@ -19,12 +20,14 @@ def _checked_reshape(x, rows):
     return x.reshape(rows, -1)
 
 
-@jit
+# Not cached: a caller loaded from the disk cache is not typed again, so its subroutines
+# would compile nothing and the signature count below would depend on the cache's state.
+@numba.njit(cache=False)
 def _calls_with_defaults(x):
     return _scaled_sum(x), _scaled_sum(x, 3.0), _scaled_sum(x, 3.0, True)
 
 
-@jit
+@numba.njit(cache=False)
 def _calls_with_literals(x):
     # The literal flags below must not give signatures of their own.
     return _scaled_sum(x, 1.0, True) + _scaled_sum(x, 1.0, False)
