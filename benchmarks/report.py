@@ -67,7 +67,8 @@ def _thread_pools() -> str:
         path = pool["filepath"]
         owner = next((label for needle, label in _POOL_OWNERS.items() if needle in path),
                      Path(path).name)
-        pools.append(f"{owner} {pool['internal_api']} {pool['num_threads']}")
+        kernel = f" ({pool['architecture']} kernels)" if pool.get("architecture") else ""
+        pools.append(f"{owner} {pool['internal_api']}{kernel} {pool['num_threads']}")
     pools.append(f"numba {numba.config.NUMBA_NUM_THREADS}")
     return ", ".join(pools)
 
