@@ -83,9 +83,10 @@ class Subroutine:
     :func:`jit` dispatcher built on first use.
     """
 
-    def __init__(self, function):
+    def __init__(self, function, inline=False):
         functools.update_wrapper(self, function)
         self.py_func = function
+        self._inline = inline
         self._defaults = [p.default for p in inspect.signature(function).parameters.values()]
         self._compiled = {}
         self._dispatcher = None
@@ -125,6 +126,10 @@ class Subroutine:
             self._compiled[complete] = compiler.compile_internal(
                 typing_context, target_context, library, self.py_func, complete, None,
                 _subroutine_flags(), {})
+            if self._inline:
+                compiled = self._compiled[complete]
+                library.get_function(compiled.fndesc.llvm_func_name).add_function_attribute(
+                    "alwaysinline")
         return signature(self._compiled[complete].signature.return_type, *given)
 
     def _lower_call(self, context, builder, sig, args):
@@ -137,6 +142,12 @@ class Subroutine:
                                      [*args, *defaults])
 
 
-def subroutine(function) -> Subroutine:
-    """Compile ``function`` only as part of its compiled callers (see :class:`Subroutine`)."""
-    return Subroutine(function)
+def subroutine(function=None, *, inline: bool = False):
+    """Compile ``function`` only as part of its compiled callers (see :class:`Subroutine`).
+
+    ``inline=True`` has LLVM inline every call, so that constant arguments at a call site
+    resolve the branches on them.
+    """
+    if function is None:
+        return lambda f: Subroutine(f, inline)
+    return Subroutine(function, inline)

@@ -23,20 +23,25 @@ OUTPUT_ACTIVATIONS = {"softmax": SOFTMAX, "logistic": LOGISTIC, "identity": IDEN
 @subroutine
 def output_activation(Z, bias, kind):
     """``Z = g(Z + bias)`` in place for the output activation ``g`` (used by predict)."""
-    m, n = Z.shape
-    one = Z.dtype.type(1)
-    for i in range(m):
-        z = Z[i]
+    for i in range(Z.shape[0]):
+        _activate_row(Z[i], bias, kind)
+
+
+@subroutine
+def _activate_row(z, bias, kind):
+    """``z = g(z + bias)`` in place for one row."""
+    n = z.shape[0]
+    one = z.dtype.type(1)
+    for j in range(n):
+        z[j] += bias[j]
+    if kind == SOFTMAX:
+        _softmax_row(z)
+    elif kind == LOGISTIC:
         for j in range(n):
-            z[j] += bias[j]
-        if kind == SOFTMAX:
-            _softmax_row(z)
-        elif kind == LOGISTIC:
-            for j in range(n):
-                z[j] = one / (one + np.exp(-z[j]))
-        elif kind == EXP:
-            for j in range(n):
-                z[j] = np.exp(z[j])
+            z[j] = one / (one + np.exp(-z[j]))
+    elif kind == EXP:
+        for j in range(n):
+            z[j] = np.exp(z[j])
 
 
 @subroutine
@@ -105,16 +110,34 @@ def output_loss_and_delta(Z, bias, Y, sw, total_weight, kind, delta, bias_grad):
         The weighted mean loss ``(1/S) Σ_i s_i ℓ_i``, divided by ``n_out`` for squared error
         as scikit-learn reports it. The L2 penalty is not included.
     """
-    m, n = Z.shape
-    weighted = sw.shape[0] > 0
+    n = Z.shape[1]
     scale = Z.dtype.type(1.0 / total_weight)
-    eps = Z.dtype.type(_EPS_FLOAT32 if Z.itemsize == 4 else _EPS_FLOAT64)
-    output_activation(Z, bias, kind)
     for j in range(n):
         bias_grad[j] = 0
+    # The kind is passed on as a literal, so that the row loop is compiled for each kind with
+    # its branches resolved. With the kind a runtime value, LLVM computed the logarithms of
+    # every kind's branch (32 × 3 softmax, float64: 2.2 µs; 0.7 µs with the kind resolved).
+    if kind == SOFTMAX:
+        loss = _rows_loss_and_delta(Z, bias, Y, sw, scale, SOFTMAX, delta, bias_grad)
+    elif kind == LOGISTIC:
+        loss = _rows_loss_and_delta(Z, bias, Y, sw, scale, LOGISTIC, delta, bias_grad)
+    elif kind == IDENTITY:
+        loss = _rows_loss_and_delta(Z, bias, Y, sw, scale, IDENTITY, delta, bias_grad) / n
+    else:
+        loss = _rows_loss_and_delta(Z, bias, Y, sw, scale, EXP, delta, bias_grad)
+    return loss / total_weight
+
+
+@subroutine(inline=True)
+def _rows_loss_and_delta(Z, bias, Y, sw, scale, kind, delta, bias_grad):
+    """The row loop of :func:`output_loss_and_delta`: Σ_i s_i ℓ_i, and δ_L and its sums."""
+    m, n = Z.shape
+    weighted = sw.shape[0] > 0
+    eps = Z.dtype.type(_EPS_FLOAT32 if Z.itemsize == 4 else _EPS_FLOAT64)
     loss = 0.0
     for i in range(m):
         a = Z[i]
+        _activate_row(a, bias, kind)
         y = Y[i]
         d = delta[i]
         s = sw[i] if weighted else Z.dtype.type(1)
@@ -123,7 +146,4 @@ def output_loss_and_delta(Z, bias, Y, sw, total_weight, kind, delta, bias_grad):
         for j in range(n):
             d[j] = factor * (a[j] - y[j])
             bias_grad[j] += d[j]
-    loss /= total_weight
-    if kind == IDENTITY:
-        loss /= n
     return loss
