@@ -33,6 +33,16 @@ def _calls_with_literals(x):
     return _scaled_sum(x, 1.0, True) + _scaled_sum(x, 1.0, False)
 
 
+@subroutine(inline=True)
+def _signed_sum(x, negate):
+    return _scaled_sum(x, 1.0, negate)
+
+
+@jit
+def _calls_inlined(x):
+    return _signed_sum(x, True), _signed_sum(x, False)
+
+
 @jit
 def _reshapes(x, rows):
     return _checked_reshape(x, rows).shape[0]
@@ -44,6 +54,10 @@ def test_subroutine_takes_python_defaults_and_compiles_once_per_signature():
     assert _calls_with_literals(x) == 0.0
     compiled = [types for types in _scaled_sum.signatures if types[0].dtype.bitwidth == 64]
     assert len(compiled) == 1, compiled
+
+
+def test_inlined_subroutine_gives_the_results_of_each_call():
+    assert _calls_inlined(np.arange(4.0)) == (-6.0, 6.0)
 
 
 def test_subroutine_is_callable_from_python():
