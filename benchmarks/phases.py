@@ -55,13 +55,13 @@ def _forward_epoch(theta, layout, hidden, X_batches, sparse, permutation, batch_
 
 @_jit
 def _backprop_epoch(theta, grad, layout, hidden, out_kind, X_batches, Y_batches, sparse,
-                    permutation, sw, batch_size, activations, deltas):
+                    permutation, sw, batch_size, activations, deltas, transposed):
     n = permutation.shape[0]
     for start in range(0, n, batch_size):
         stop = min(start + batch_size, n)
         backprop(theta, grad, layout, hidden, out_kind, X_batches[start:stop], sparse,
                  permutation[start:stop], Y_batches[start:stop], sw, float(stop - start),
-                 activations, deltas, batch_size)
+                 activations, deltas, transposed, batch_size)
 
 
 @_jit
@@ -121,7 +121,8 @@ def profile(workload: TrainingWorkload, repeats: int) -> PhaseProfile:
                                               batch_size, work.activations),
             "backprop": lambda: _backprop_epoch(theta, grad, layout, hidden, out_kind, X_batches,
                                                 Y_batches, sparse, order, no_weights, batch_size,
-                                                work.activations, work.deltas),
+                                                work.activations, work.deltas,
+                                                work.transposed),
             "update": lambda: _update_epoch(theta.copy(), grad, first, second,
                                             n_coefficients(layout), n_batches, ALPHA / batch_size,
                                             LEARNING_RATE, BETA_1, BETA_2, EPSILON),

@@ -10,7 +10,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._jit import jit, subroutine
-from .network import backprop, copy_rows, workspace_size
+from .network import backprop, copy_rows, transposed_size, workspace_size
 from .optimizers import StochasticOptimizer, adam_learning_rate, adam_step, sgd_step
 
 
@@ -21,6 +21,8 @@ class Workspace(NamedTuple):
     targets : (capacity, n_outputs) gathered targets.
     weights : (capacity,) gathered sample weights; empty when there are none.
     activations, deltas : flat per-layer workspaces (see :mod:`nbnet.network`).
+    transposed : scratch for one transposed weight matrix
+        (:func:`nbnet.network.error_product`).
     """
 
     inputs: np.ndarray
@@ -28,6 +30,7 @@ class Workspace(NamedTuple):
     weights: np.ndarray
     activations: np.ndarray
     deltas: np.ndarray
+    transposed: np.ndarray
 
 
 def make_workspace(layout, capacity, dtype, sparse_input=False, weighted=False) -> Workspace:
@@ -40,6 +43,7 @@ def make_workspace(layout, capacity, dtype, sparse_input=False, weighted=False) 
         weights=np.empty(capacity if weighted else 0, dtype=dtype),
         activations=np.empty(size, dtype=dtype),
         deltas=np.empty(size, dtype=dtype),
+        transposed=np.empty(transposed_size(layout), dtype=dtype),
     )
 
 
@@ -71,7 +75,8 @@ def _batch_gradient(theta, grad, layout, hidden, out_kind, X, sparse, Y, sw, row
             swb[r] = sw[rows[r]]
     total_weight = _total_weight(swb, m)
     loss = backprop(theta, grad, layout, hidden, out_kind, A0, sparse, rows, Yb, swb,
-                    total_weight, work.activations, work.deltas, work.targets.shape[0])
+                    total_weight, work.activations, work.deltas, work.transposed,
+                    work.targets.shape[0])
     return loss, total_weight
 
 
@@ -162,7 +167,7 @@ def loss_and_gradient(theta, grad, layout, hidden, out_kind, X, sparse, Y, sw, a
     rows = np.arange(n)
     total_weight = _total_weight(sw, n)
     loss = backprop(theta, grad, layout, hidden, out_kind, X, sparse, rows, Y, sw,
-                    total_weight, work.activations, work.deltas, n)
+                    total_weight, work.activations, work.deltas, work.transposed, n)
     n_coefs = layout.intercept_offsets[0]
     l2 = theta.dtype.type(alpha / total_weight)
     sq = 0.0

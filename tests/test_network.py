@@ -72,22 +72,26 @@ def test_predict_sparse(dtype, hidden, out, n_out):
     assert_close(sparse, dense, dtype)
 
 
-def _backprop(dtype, hidden, out, n_out, weighted, sparse_input, density=None):
-    """Run ``backprop`` on a non-contiguous subset of rows, with a workspace larger than the batch.
+def _backprop(dtype, hidden, out, n_out, weighted, sparse_input, density=None, m=7):
+    """Run ``backprop`` on a non-contiguous subset of ``m`` rows, with a workspace larger than
+    the batch.
 
     Returns (loss, grad, expected loss, expected grad); expectations are float64, alpha = 0.
     """
-    rng, units, layout, theta, X, Y = _problem(dtype, out, n_out, n=12, seed=1,
+    n = max(12, m + 5)
+    rng, units, layout, theta, X, Y = _problem(dtype, out, n_out, n=n, seed=1,
                                                density=density)
     h, k = codes(hidden, out)
-    rows = np.array([7, 0, 3, 11, 5, 8, 1], dtype=np.int64)
-    m, capacity = len(rows), 10
-    sw_all = sample_weights(rng, 12, dtype)
+    rows = (np.array([7, 0, 3, 11, 5, 8, 1], dtype=np.int64) if m == 7
+            else rng.permutation(n)[:m].astype(np.int64))
+    capacity = m + 3
+    sw_all = sample_weights(rng, n, dtype)
     swb = sw_all[rows] if weighted else no_weights(dtype)
     S = float(swb.sum()) if weighted else float(m)
     Yb = np.ascontiguousarray(Y[rows])
     size = network.workspace_size(layout, capacity)
     acts, deltas = np.empty(size, dtype), np.empty(size, dtype)
+    transposed = np.empty(network.transposed_size(layout), dtype)
     grad = np.full(network.n_parameters(layout), np.nan, dtype)
     if sparse_input:
         arrays, M = csr_arrays(X)
@@ -96,7 +100,7 @@ def _backprop(dtype, hidden, out, n_out, weighted, sparse_input, density=None):
         arrays, A0 = no_sparse(dtype), np.ascontiguousarray(X[rows])
         X_ref = f64(A0)
     value = network.backprop(theta, grad, layout, h, k, A0, arrays, rows, Yb, swb, S,
-                             acts, deltas, capacity)
+                             acts, deltas, transposed, capacity)
     exp_value, exp_grad = naive.flat_loss_and_grad(
         f64(theta), units, X_ref, f64(Yb), hidden, out, 0.0, f64(swb) if weighted else None,
         eps=np.finfo(dtype).eps)
@@ -112,6 +116,50 @@ def test_backprop(dtype, hidden, out, n_out, weighted):
     value, grad, exp_value, exp_grad = _backprop(dtype, hidden, out, n_out, weighted, False)
     assert_close(value, exp_value, dtype)
     assert_close(grad, exp_grad, dtype)
+
+
+@pytest.mark.parametrize("out,n_out", [("softmax", 3), ("identity", 2)])
+@pytest.mark.parametrize("hidden", ["tanh", "relu"])
+def test_backprop_on_a_batch_with_transposed_weights(dtype, hidden, out, n_out):
+    """A batch of ``TRANSPOSE_MIN_ROWS`` rows takes the copied-``Wᵀ`` path of
+    ``error_product`` at every hidden layer, and loss and gradient stay exact."""
+    m = network.TRANSPOSE_MIN_ROWS
+    value, grad, exp_value, exp_grad = _backprop(dtype, hidden, out, n_out, True, False, m=m)
+    assert_close(value, exp_value, dtype)
+    assert_close(grad, exp_grad, dtype)
+
+
+@pytest.mark.parametrize(
+    "m,n_in,n_out,copies",
+    [(16, 13, 3, True),  # 13 rows of W: the transpose's remainder loop
+     (32, 64, 64, True), (40, 17, 9, True), (200, 100, 10, True),
+     (15, 13, 3, False),  # fewer rows than TRANSPOSE_MIN_ROWS
+     (32, 128, 128, False)])  # m·n_in·n_out = TRANSPOSE_MAX_PRODUCT
+def test_error_product(dtype, m, n_in, n_out, copies):
+    """``error_product`` is δ·Wᵀ on either path; it copies Wᵀ into the scratch exactly when
+    the batch has at least ``TRANSPOSE_MIN_ROWS`` rows and the product is below
+    ``TRANSPOSE_MAX_PRODUCT`` multiply-adds."""
+    rng = np.random.default_rng(3)
+    delta = rng.standard_normal((m, n_out)).astype(dtype)
+    W = rng.standard_normal((n_in, n_out)).astype(dtype)
+    scratch = np.full(network.TRANSPOSE_MAX_PRODUCT // network.TRANSPOSE_MIN_ROWS, np.nan, dtype)
+    out = np.full((m, n_in), np.nan, dtype)
+    network.error_product(delta, W, scratch, out)
+    assert_close(out, f64(delta) @ f64(W).T, dtype)
+    if copies:
+        np.testing.assert_array_equal(scratch[: n_in * n_out].reshape(n_out, n_in), W.T)
+    else:
+        assert np.isnan(scratch).all()
+
+
+def test_transposed_size():
+    """The scratch holds the largest weight matrix below the first layer (the first never
+    gets an error product), capped at what ``error_product`` copies; none without hidden
+    layers."""
+    cap = network.TRANSPOSE_MAX_PRODUCT // network.TRANSPOSE_MIN_ROWS
+    assert network.transposed_size(network.make_layout([500, 64, 64, 3])) == 64 * 64
+    assert network.transposed_size(network.make_layout([20, 2048, 2048, 3])) == cap
+    assert network.transposed_size(network.make_layout([20, 3])) == 0
 
 
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
