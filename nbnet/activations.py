@@ -41,13 +41,31 @@ def derivative_and_bias_grad(A, delta, code, bias_grad):
 
     In the same pass, ``bias_grad`` receives the column sums of the finished ``delta``.
     logistic: ``a (1 - a)``; tanh: ``1 - a²``; relu: ``[a > 0]``; identity: ``1``.
+    """
+    for j in range(delta.shape[1]):
+        bias_grad[j] = 0
+    # The row loop is inlined at one call per activation, with the code a constant there:
+    # with the code a runtime value, LLVM vectorised none of the branches (32 × 64 relu,
+    # float64: 0.78 µs; 0.17 µs resolved).
+    if code == RELU:
+        _derivative_rows(A, delta, RELU, bias_grad)
+    elif code == TANH:
+        _derivative_rows(A, delta, TANH, bias_grad)
+    elif code == LOGISTIC:
+        _derivative_rows(A, delta, LOGISTIC, bias_grad)
+    else:
+        _derivative_rows(A, delta, IDENTITY, bias_grad)
+
+
+@subroutine(inline=True)
+def _derivative_rows(A, delta, code, bias_grad):
+    """The row loop of :func:`derivative_and_bias_grad`.
+
     Each value is stored and summed in one loop: a second loop over the row for the sums
     kept LLVM from vectorising (32 × 64 float64 relu: 0.84 µs in two loops, 0.26 µs in one).
     """
     m, n = delta.shape
     zero, one = delta.dtype.type(0), delta.dtype.type(1)
-    for j in range(n):
-        bias_grad[j] = 0
     for i in range(m):
         a = A[i]
         d = delta[i]
