@@ -33,12 +33,12 @@ FASTMATH_FLAGS = frozenset({"nsz", "arcp", "contract", "reassoc"})
 ERROR_MODEL = "numpy"
 
 
-def jit(function=None, *, parallel: bool = False):
+def jit(function=None, *, parallel: bool = False, fastmath: frozenset = FASTMATH_FLAGS):
     """Compile ``function`` with nbnet's Numba options (usable with or without arguments)."""
     options = dict(
         cache=True,
         nogil=True,
-        fastmath=set(FASTMATH_FLAGS),
+        fastmath=set(fastmath),
         error_model=ERROR_MODEL,
         parallel=parallel,
     )
@@ -63,13 +63,13 @@ class _LinkOnlyLibrary(JITCodeLibrary):
         self._finalized = True
 
 
-def _subroutine_flags() -> compiler.Flags:
+def _subroutine_flags(fastmath) -> compiler.Flags:
     flags = compiler.Flags()
     flags.nrt = True
     flags.no_compile = True
     flags.no_cpython_wrapper = True
     flags.no_cfunc_wrapper = True
-    flags.fastmath = cpu.FastMathOptions(set(FASTMATH_FLAGS))
+    flags.fastmath = cpu.FastMathOptions(set(fastmath))
     flags.error_model = ERROR_MODEL
     return flags
 
@@ -83,10 +83,11 @@ class Subroutine:
     :func:`jit` dispatcher built on first use.
     """
 
-    def __init__(self, function, inline=False):
+    def __init__(self, function, inline=False, fastmath=FASTMATH_FLAGS):
         functools.update_wrapper(self, function)
         self.py_func = function
         self._inline = inline
+        self._fastmath = fastmath
         self._defaults = [p.default for p in inspect.signature(function).parameters.values()]
         self._compiled = {}
         self._dispatcher = None
@@ -109,7 +110,7 @@ class Subroutine:
 
     def __call__(self, *args):
         if self._dispatcher is None:
-            self._dispatcher = jit(self.py_func)
+            self._dispatcher = jit(self.py_func, fastmath=self._fastmath)
         return self._dispatcher(*args)
 
     def _argument_types(self, given):
@@ -125,7 +126,7 @@ class Subroutine:
             library = _LinkOnlyLibrary(target_context.codegen(), self.py_func.__qualname__)
             self._compiled[complete] = compiler.compile_internal(
                 typing_context, target_context, library, self.py_func, complete, None,
-                _subroutine_flags(), {})
+                _subroutine_flags(self._fastmath), {})
             if self._inline:
                 compiled = self._compiled[complete]
                 library.get_function(compiled.fndesc.llvm_func_name).add_function_attribute(
@@ -142,12 +143,14 @@ class Subroutine:
                                      [*args, *defaults])
 
 
-def subroutine(function=None, *, inline: bool = False):
+def subroutine(function=None, *, inline: bool = False, fastmath: frozenset = FASTMATH_FLAGS):
     """Compile ``function`` only as part of its compiled callers (see :class:`Subroutine`).
 
     ``inline=True`` has LLVM inline every call, so that constant arguments at a call site
-    resolve the branches on them.
+    resolve the branches on them, and so that a loop calling it can be vectorised.
+    ``fastmath`` replaces the fast-math flags; LLVM keeps them per instruction, so they hold
+    inside callers compiled with other flags.
     """
     if function is None:
-        return lambda f: Subroutine(f, inline)
-    return Subroutine(function, inline)
+        return lambda f: Subroutine(f, inline, fastmath)
+    return Subroutine(function, inline, fastmath)

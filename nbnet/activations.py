@@ -5,9 +5,8 @@ network serves every activation without recompiling; :data:`HIDDEN_ACTIVATIONS` 
 public names to the codes.
 """
 
-import numpy as np
-
 from ._jit import subroutine
+from .elementary import exp, tanh
 
 IDENTITY, LOGISTIC, TANH, RELU = 0, 1, 2, 3
 HIDDEN_ACTIVATIONS = {"identity": IDENTITY, "logistic": LOGISTIC, "tanh": TANH, "relu": RELU}
@@ -26,10 +25,10 @@ def bias_activation(Z, bias, code):
                 z[j] = v if v > 0 else 0
         elif code == TANH:
             for j in range(n):
-                z[j] = np.tanh(z[j] + bias[j])
+                z[j] = tanh(z[j] + bias[j])
         elif code == LOGISTIC:
             for j in range(n):
-                z[j] = one / (one + np.exp(-(z[j] + bias[j])))
+                z[j] = one / (one + exp(-(z[j] + bias[j])))
         else:
             for j in range(n):
                 z[j] += bias[j]
