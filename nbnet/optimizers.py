@@ -1,6 +1,7 @@
 """Update rules on flat parameter vectors, and the state they carry between epochs.
 
-Each update is one fused loop over the flat vector: it adds the L2 term ``l2 · θ`` to the
+Each update is one fused loop over the flat vector (run in chunks of :data:`CHUNK`
+weights): it adds the L2 term ``l2 · θ`` to the
 weights' gradient (the weights are the first ``n_coefs`` entries; biases are not
 penalised), applies the rule, and returns ``Σ θ_coef²`` of the weights *before* the step,
 which the caller needs for the batch's penalised loss. The rules and the learning-rate
@@ -11,20 +12,30 @@ import numpy as np
 
 from ._jit import subroutine
 
+# Σ θ² is taken in float64 over chunks of this many weights, each chunk's sum in the
+# parameters' dtype: a float64 accumulator inside the loop held a float32 update to 8 lanes
+# (Adam on P2's 235,146 float32 parameters: 61 → 38 µs per step; float64 unchanged).
+CHUNK = 2048
+
+
 @subroutine
 def sgd_step(theta, grad, velocity, n_coefs, l2, learning_rate, momentum, nesterov):
     """SGD with momentum: ``v ← μ v − η g``; ``θ ← θ + v``, or ``θ ← θ + μ v − η g`` (Nesterov)."""
     lr = theta.dtype.type(learning_rate)
     mu = theta.dtype.type(momentum)
     decay = theta.dtype.type(l2)
-    sq = _sgd_range(theta[:n_coefs], grad[:n_coefs], velocity[:n_coefs], decay, lr, mu, nesterov)
+    sq = 0.0
+    for start in range(0, n_coefs, CHUNK):
+        stop = min(start + CHUNK, n_coefs)
+        sq += _sgd_range(theta[start:stop], grad[start:stop], velocity[start:stop], decay, lr,
+                         mu, nesterov)
     _sgd_range(theta[n_coefs:], grad[n_coefs:], velocity[n_coefs:], theta.dtype.type(0), lr, mu, nesterov)
     return sq
 
 
 @subroutine
 def _sgd_range(theta, grad, velocity, decay, lr, mu, nesterov):
-    sq = 0.0
+    sq = theta.dtype.type(0)
     for i in range(theta.shape[0]):
         w = theta[i]
         sq += w * w
@@ -53,7 +64,11 @@ def adam_step(theta, grad, m, v, n_coefs, l2, learning_rate, beta_1, beta_2, eps
     # subtracted from 1 in float32 would be 1.3e-5 off.
     rates = (dtype(learning_rate), dtype(beta_1), dtype(1.0 - beta_1), dtype(beta_2),
              dtype(1.0 - beta_2), dtype(epsilon))
-    sq = _adam_range(theta[:n_coefs], grad[:n_coefs], m[:n_coefs], v[:n_coefs], dtype(l2), rates)
+    sq = 0.0
+    for start in range(0, n_coefs, CHUNK):
+        stop = min(start + CHUNK, n_coefs)
+        sq += _adam_range(theta[start:stop], grad[start:stop], m[start:stop], v[start:stop],
+                          dtype(l2), rates)
     _adam_range(theta[n_coefs:], grad[n_coefs:], m[n_coefs:], v[n_coefs:], dtype(0), rates)
     return sq
 
@@ -61,7 +76,7 @@ def adam_step(theta, grad, m, v, n_coefs, l2, learning_rate, beta_1, beta_2, eps
 @subroutine
 def _adam_range(theta, grad, m, v, decay, rates):
     lr, b1, one_minus_b1, b2, one_minus_b2, eps = rates
-    sq = 0.0
+    sq = theta.dtype.type(0)
     for i in range(theta.shape[0]):
         w = theta[i]
         sq += w * w
