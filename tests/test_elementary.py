@@ -28,69 +28,75 @@ def _tanh_loop(x, out):
 
 FUNCTIONS = {"exp": (_exp_loop, np.exp), "tanh": (_tanh_loop, np.tanh)}
 MAX_ULP = {"exp": 1.0, "tanh": 3.0}
+# e^x is finite and normal above the low end, and overflows above the high one
+EXP_RANGE = {np.float64: (-708.0, 709.7), np.float32: (-87.0, 88.7)}
 
 
 def _apply(name, x):
-    out = np.empty_like(x)
+    out = np.full_like(x, 7.0)
     FUNCTIONS[name][0](x, out)
     return out
 
 
 def _ulp_errors(result, x, name):
-    """|result - f(x)| in units in the last place of the float64 reference, f in long double."""
+    """|result - f(x)| in units in the last place of the reference rounded to ``x``'s dtype,
+    f computed in long double; normal results only."""
     reference = FUNCTIONS[name][1](x.astype(np.longdouble))
-    nearest = reference.astype(np.float64)
-    normal = np.isfinite(nearest) & (np.abs(nearest) >= np.finfo(np.float64).tiny)
+    nearest = reference.astype(x.dtype)
+    normal = np.isfinite(nearest) & (np.abs(nearest) >= np.finfo(x.dtype).tiny)
     error = np.abs(result.astype(np.longdouble) - reference)[normal]
     return (error / np.spacing(np.abs(nearest[normal])).astype(np.longdouble)).astype(np.float64)
 
 
 @pytest.mark.parametrize("name", ["exp", "tanh"])
 @pytest.mark.parametrize("low,high", [(-1e-9, 1e-9), (-0.35, 0.35), (0.29, 0.31), (-3.0, 3.0),
-                                      (-40.0, 40.0), (-745.0, 709.7)])
-def test_accuracy_float64(name, low, high):
-    """Within 1 ulp (exp) and 3 ulp (tanh) of the exact value over each range; (0.29, 0.31)
-    straddles tanh's switch from its series to the exponential."""
-    x = np.random.default_rng(0).uniform(low, high, 50_000)
-    errors = _ulp_errors(_apply(name, x), x, name)
+                                      (-40.0, 40.0), (None, None)],
+                         ids=["tiny", "reduced", "tanh-switch", "3", "40", "exp-range"])
+def test_accuracy(dtype, name, low, high):
+    """Within 1 ulp (exp) and 3 ulp (tanh) of the exact value over each range, in the
+    argument's precision; (0.29, 0.31) straddles tanh's switch from its series to exp."""
+    if low is None:
+        low, high = EXP_RANGE[dtype]
+    x = np.random.default_rng(0).uniform(low, high, 50_000).astype(dtype)
+    result = _apply(name, x)
+    assert result.dtype == dtype
+    errors = _ulp_errors(result, x, name)
     assert errors.size > 40_000
     assert errors.max() <= MAX_ULP[name], errors.max()
 
 
 @pytest.mark.parametrize("name", ["exp", "tanh"])
-def test_special_values(name):
-    """NaN, ±inf, ±0, the overflow threshold and the subnormal range come out as NumPy's."""
-    x = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 709.78, 709.79, 710.0, 1e300,
-                  -708.5, -740.0, -745.1, -745.2, -1e300, 5e-324])
+def test_special_values(dtype, name):
+    """NaN, ±inf, ±0, both sides of the overflow threshold and the subnormal range come out as
+    NumPy's (subnormal results within one step of the subnormal grid)."""
+    if dtype == np.float64:
+        edges = [709.78, 709.79, 710.0, 1e300, -708.5, -740.0, -745.1, -745.2, -1e300, 5e-324]
+    else:
+        edges = [88.72, 88.73, 89.0, 1e30, -87.5, -100.0, -103.2, -103.99, -1e30, 1e-45]
+    x = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, *edges], dtype=dtype)
     result = _apply(name, x)
     with np.errstate(over="ignore"):
         expected = FUNCTIONS[name][1](x)
     np.testing.assert_array_equal(np.isnan(result), np.isnan(expected))
     finite = ~np.isnan(expected)
-    # subnormal results: within one step of the subnormal grid
-    np.testing.assert_allclose(result[finite], expected[finite], rtol=2e-16, atol=5e-324)
+    tiny = np.finfo(dtype).smallest_subnormal
+    np.testing.assert_allclose(result[finite], expected[finite], rtol=2 * np.finfo(dtype).eps,
+                               atol=tiny)
 
 
-def test_exp_subnormal_range():
-    """exp underflows gradually: below e^-708 the results are subnormal, then 0, as NumPy's."""
-    x = np.linspace(-745.2, -708.0, 20_001)
+def test_exp_subnormal_range(dtype):
+    """exp underflows gradually: below the normal range the results are subnormal, within one
+    step of the subnormal grid, and then 0."""
+    tiny = np.finfo(dtype).smallest_subnormal
+    low, high = np.log(np.longdouble(tiny) / 2), np.log(np.longdouble(np.finfo(dtype).tiny))
+    x = np.linspace(float(low) - 0.5, float(high), 20_001).astype(dtype)
     result = _apply("exp", x)
-    expected = np.exp(x.astype(np.longdouble)).astype(np.float64)
-    assert (result[x < -745.14] == 0).all()
-    np.testing.assert_allclose(result, expected, rtol=1e-15, atol=5e-324)
+    expected = np.exp(x.astype(np.longdouble))
+    np.testing.assert_allclose(result, expected.astype(dtype), rtol=2 * np.finfo(dtype).eps,
+                               atol=tiny)
+    assert (result[x < low] == 0).all() and (result[x > low + 1] > 0).all()
 
 
-def test_tanh_is_odd():
-    x = np.random.default_rng(1).uniform(-5, 5, 10_000)
+def test_tanh_is_odd(dtype):
+    x = np.random.default_rng(1).uniform(-5, 5, 10_000).astype(dtype)
     np.testing.assert_array_equal(_apply("tanh", -x), -_apply("tanh", x))
-
-
-@pytest.mark.parametrize("name", ["exp", "tanh"])
-def test_float32_rounds_to_nearest(name):
-    """With float32 arguments (widened, computed in float64, stored as float32), each result
-    is the float32 nearest the exact value."""
-    x = np.random.default_rng(2).uniform(-20, 20, 100_000).astype(np.float32)
-    result = _apply(name, x)
-    assert result.dtype == np.float32
-    nearest = FUNCTIONS[name][1](x.astype(np.longdouble)).astype(np.float32)
-    np.testing.assert_array_equal(result, nearest)
