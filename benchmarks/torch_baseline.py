@@ -8,8 +8,9 @@ names so that a workload passes them the same hyperparameters; they run exactly
     for each epoch: for each mini-batch of a random permutation:
         zero_grad(); loss(model(X[batch]), y[batch]).backward(); optimizer.step()
 
-The model is ``nn.Sequential`` of ``Linear`` and ``ReLU`` in the input's dtype, initialised
-as scikit-learn does (uniform ±√(6 / (fan_in + fan_out)) for weights and biases). The L2
+The model is ``nn.Sequential`` of ``Linear`` layers and the hidden activation (``ReLU``,
+``Tanh``, ``Sigmoid`` or none) in the input's dtype, initialised as scikit-learn does
+(uniform ±√(k / (fan_in + fan_out)) for weights and biases, k = 2 for logistic, else 6). The L2
 penalty ``alpha`` becomes weight decay ``alpha / batch_size`` on the weights only, which is
 scikit-learn's gradient term; the squared error is halved as in scikit-learn.
 """
@@ -35,7 +36,7 @@ def torch_module():
 class _TorchMLP:
     """The training loop shared by the classifier and the regressor."""
 
-    def __init__(self, hidden_layer_sizes=(100,), *, solver="adam", alpha=0.0001,
+    def __init__(self, hidden_layer_sizes=(100,), *, activation="relu", solver="adam", alpha=0.0001,
                  batch_size=200, learning_rate_init=0.001, max_iter=200, shuffle=True,
                  random_state=None, momentum=0.9, nesterovs_momentum=True, beta_1=0.9,
                  beta_2=0.999, epsilon=1e-8, tol=None, n_iter_no_change=None):
@@ -43,6 +44,7 @@ class _TorchMLP:
         if solver not in ("sgd", "adam"):
             raise ValueError(f"The PyTorch baseline supports 'sgd' and 'adam', not {solver!r}.")
         self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
         self.solver = solver
         self.alpha = alpha
         self.batch_size = batch_size
@@ -58,14 +60,17 @@ class _TorchMLP:
 
     def _network(self, n_in, n_out, dtype):
         torch = torch_module()
+        activation = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "logistic": torch.nn.Sigmoid,
+                      "identity": torch.nn.Identity}[self.activation]
+        factor = 2.0 if self.activation == "logistic" else 6.0
         sizes = [n_in, *self.hidden_layer_sizes, n_out]
         layers = []
         for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
             linear = torch.nn.Linear(fan_in, fan_out, dtype=dtype)
-            bound = float(np.sqrt(6.0 / (fan_in + fan_out)))
+            bound = float(np.sqrt(factor / (fan_in + fan_out)))
             torch.nn.init.uniform_(linear.weight, -bound, bound)
             torch.nn.init.uniform_(linear.bias, -bound, bound)
-            layers += [linear, torch.nn.ReLU()]
+            layers += [linear, activation()]
         return torch.nn.Sequential(*layers[:-1])
 
     def _optimizer(self, model):

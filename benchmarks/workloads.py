@@ -159,7 +159,7 @@ def _real(name: str, rows: int | None, seed: int = 0) -> Split:
 
 
 def training_workloads(scale: Scale) -> list[TrainingWorkload]:
-    """P1–P6 at ``scale`` (P2 once per dtype)."""
+    """P1–P6 at ``scale`` (P1 once per hidden activation, P2 once per dtype)."""
     def epochs(n):
         return n if scale.epoch_cap is None else min(n, scale.epoch_cap)
 
@@ -173,13 +173,21 @@ def training_workloads(scale: Scale) -> list[TrainingWorkload]:
             partial(_synthetic, "classification", rows["P2"], 784, 10, dtype), p2, epochs(3))
         for bits, dtype in (("f32", np.float32), ("f64", np.float64))
     ]
-    return [
+    # P1 with the other smooth hidden activations too: their exp and tanh cost more than relu
+    tabular = [
         TrainingWorkload(
-            "P1", f"tabular {rows['P1']:,} × 20, 3 classes, (64, 64), batch 32, adam, "
-            f"{epochs(10)} epochs, float64", "classification", np.float64,
+            "P1" if activation == "relu" else f"P1-{activation}",
+            f"tabular {rows['P1']:,} × 20, 3 classes, (64, 64), batch 32, adam, "
+            f"{epochs(10)} epochs, float64" + ("" if activation == "relu" else f", {activation}"),
+            "classification", np.float64,
             partial(_synthetic, "classification", rows["P1"], 20, 3, np.float64),
-            _fixed_epochs(epochs(10), hidden_layer_sizes=(64, 64), batch_size=32, solver="adam"),
-            epochs(10)),
+            _fixed_epochs(epochs(10), hidden_layer_sizes=(64, 64), batch_size=32, solver="adam",
+                          activation=activation),
+            epochs(10))
+        for activation in ("relu", "tanh", "logistic")
+    ]
+    return [
+        *tabular,
         *image,
         TrainingWorkload(
             "P3", "digits, scikit-learn's defaults ((100,), adam), to convergence",
