@@ -53,20 +53,24 @@ def _bound_ms(result, peaks) -> float:
 # ----------------------------------------------------------------------------- the stamp
 
 
-_POOL_OWNERS = {"numpy.libs": "numpy", "scipy.libs": "scipy (nbnet's GEMMs)",
+_POOL_OWNERS = {"numpy.libs": "numpy", "scipy.libs": "scipy",
                 "scikit_learn.libs": "scikit-learn", "torch": "torch"}
 
 
 def _thread_pools() -> str:
     import numba
-    import scipy.linalg.cython_blas  # noqa: F401  (nbnet's BLAS: makes its pool visible)
+    import scipy.linalg.cython_blas  # noqa: F401  (makes scipy's pool visible, as a fallback uses it)
     from threadpoolctl import threadpool_info
+
+    from nbnet._blas import LIBRARY
 
     pools = []
     for pool in threadpool_info():
         path = pool["filepath"]
         owner = next((label for needle, label in _POOL_OWNERS.items() if needle in path),
                      Path(path).name)
+        if owner == LIBRARY:
+            owner += " (nbnet's GEMMs)"
         kernel = f" ({pool['architecture']} kernels)" if pool.get("architecture") else ""
         pools.append(f"{owner} {pool['internal_api']}{kernel} {pool['num_threads']}")
     pools.append(f"numba {numba.config.NUMBA_NUM_THREADS}")

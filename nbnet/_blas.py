@@ -1,23 +1,37 @@
-"""GEMM callable from compiled code: scipy's BLAS ``?gemm`` and ``?gemv`` with transpose flags.
+"""GEMM callable from compiled code: BLAS ``?gemm`` and ``?gemv`` with transpose flags.
 
 ``gemm(a, b, out, trans_a, trans_b, alpha, beta)`` computes
 ``out = alpha · op(a) · op(b) + beta · out`` for row-major, C-contiguous 2-D arrays, with no
-copies: a transposed operand is passed to BLAS as a flag. It is the same BLAS that
-``np.dot`` reaches inside Numba (scipy's bundled OpenBLAS), called directly: the call
-compiles to one external function call, where Numba's ``np.dot`` generates layout checks
-and copies per call site (several seconds of compile time for a network), and it gives
-``beta`` accumulation. A product with one row or one column of output goes to ``?gemv``
-instead, as NumPy does: ``?gemm`` packs the whole matrix operand even for a single row (a
-one-row prediction of a 784-256-128-10 network: 175 µs through ``?gemm``, 21 µs through
-``?gemv``).
+copies: a transposed operand is passed to BLAS as a flag. The call compiles to one external
+function call, where Numba's ``np.dot`` generates layout checks and copies per call site
+(several seconds of compile time for a network), and it gives ``beta`` accumulation. A
+product with one row or one column of output goes to ``?gemv`` instead, as NumPy does:
+``?gemm`` packs the whole matrix operand even for a single row (a one-row prediction of a
+784-256-128-10 network: 175 µs through ``?gemm``, 21 µs through ``?gemv``).
 
-How: scipy exports the Fortran routines as Cython function pointers; their addresses are
-registered with LLVM as the symbols ``nbnet_sgemm``, ``nbnet_dgemv``, ... when this module
-is imported, and an ``@intrinsic`` emits a call to the symbol. Unlike a ctypes function
-pointer (a "dynamic global"), a symbol by name keeps the kernels cacheable on disk.
+Which BLAS: NumPy's own, where NumPy is the pip wheel that bundles OpenBLAS
+(``scipy-openblas64``, 64-bit integers), so that nbnet, NumPy and scikit-learn share one
+pool of BLAS threads. With a pool of its own (scipy's bundled OpenBLAS, the one Numba's
+``np.dot`` uses), nbnet's fits shared the cores with NumPy's threads, which spin for about
+0.2 s after their last product: nbnet's digits fit right after scikit-learn's took
+0.12–0.18 s, against 0.08 s after a pause or with the shared pool. Elsewhere (another NumPy
+build, or ``NBNET_BLAS=scipy`` in the environment), scipy's ``cython_blas`` routines
+(32-bit integers) are used through small adapters, compiled by LLVM when this module is
+imported, that take the same 64-bit arguments: compiled kernels are the same either way,
+so that the disk cache holds for both. :data:`LIBRARY` says which is in use.
+
+How: the routines' addresses are registered with LLVM as the symbols ``nbnet_sgemm``,
+``nbnet_dgemv``, ... when this module is imported, and an ``@intrinsic`` emits a call to the
+symbol. Unlike a ctypes function pointer (a "dynamic global"), a symbol by name keeps the
+kernels cacheable on disk.
 """
 
+import ctypes
+import glob
+import os
+
 import llvmlite.binding as llvm
+import numpy as np
 from llvmlite import ir
 from numba import types
 from numba.core import cgutils
@@ -27,8 +41,67 @@ from numba.extending import get_cython_function_address, intrinsic
 from ._jit import subroutine
 
 _PREFIX = {types.float32: "nbnet_s", types.float64: "nbnet_d"}
-for _name in ("sgemm", "dgemm", "sgemv", "dgemv"):
-    llvm.add_symbol(f"nbnet_{_name}", get_cython_function_address("scipy.linalg.cython_blas", _name))
+# Positions of the integer arguments of each Fortran routine (all arguments are pointers).
+_INTEGER_ARGUMENTS = {"gemm": (2, 3, 4, 7, 9, 12), "gemv": (1, 2, 5, 7, 10)}
+_N_ARGUMENTS = {"gemm": 13, "gemv": 11}
+_ROUTINES = ("sgemm", "dgemm", "sgemv", "dgemv")
+_BLAS_INT = types.int64
+
+
+def _numpy_openblas() -> dict | None:
+    """Addresses of the routines in NumPy's bundled OpenBLAS (64-bit integers), or None."""
+    if os.environ.get("NBNET_BLAS", "") == "scipy":
+        return None
+    root = os.path.dirname(np.__file__)
+    for path in (glob.glob(os.path.join(root, os.pardir, "numpy.libs", "libscipy_openblas64_*"))
+                 + glob.glob(os.path.join(root, ".dylibs", "libscipy_openblas64_*"))):
+        try:
+            library = ctypes.CDLL(path)  # NumPy has loaded it: the same library, not a copy
+            return {name: ctypes.cast(getattr(library, f"scipy_{name}_64_"), ctypes.c_void_p).value
+                    for name in _ROUTINES}
+        except (OSError, AttributeError):
+            continue
+    return None
+
+
+def _scipy_adapters() -> dict:
+    """Adapters with 64-bit integer arguments around scipy's ``cython_blas`` routines.
+
+    Each reads its integer arguments, narrows them to the 32 bits the routine takes, and
+    passes everything else through; LLVM compiles the small module here.
+    """
+    module = ir.Module(name="nbnet_blas_adapters")
+    pointer = ir.IntType(8).as_pointer()
+    for name in _ROUTINES:
+        kind = name[1:]
+        fnty = ir.FunctionType(ir.VoidType(), [pointer] * _N_ARGUMENTS[kind])
+        adapter = ir.Function(module, fnty, name=f"adapter_{name}")
+        builder = ir.IRBuilder(adapter.append_basic_block())
+        arguments = list(adapter.args)
+        for position in _INTEGER_ARGUMENTS[kind]:
+            wide = builder.load(builder.bitcast(arguments[position], ir.IntType(64).as_pointer()))
+            narrow = builder.alloca(ir.IntType(32))
+            builder.store(builder.trunc(wide, ir.IntType(32)), narrow)
+            arguments[position] = builder.bitcast(narrow, pointer)
+        address = get_cython_function_address("scipy.linalg.cython_blas", name)
+        target = builder.inttoptr(ir.Constant(ir.IntType(64), address), fnty.as_pointer())
+        builder.call(target, arguments)
+        builder.ret_void()
+    llvm.initialize_native_target()
+    llvm.initialize_native_asmprinter()
+    machine = llvm.Target.from_default_triple().create_target_machine()
+    engine = llvm.create_mcjit_compiler(llvm.parse_assembly(str(module)), machine)
+    engine.finalize_object()
+    _scipy_adapters.engine = engine  # the code lives as long as its engine
+    return {name: engine.get_function_address(f"adapter_{name}") for name in _ROUTINES}
+
+
+_ADDRESSES = _numpy_openblas()
+LIBRARY = "numpy" if _ADDRESSES is not None else "scipy"
+if _ADDRESSES is None:
+    _ADDRESSES = _scipy_adapters()
+for _name, _address in _ADDRESSES.items():
+    llvm.add_symbol(f"nbnet_{_name}", _address)
 
 _NO_TRANSPOSE, _TRANSPOSE = ord("N"), ord("T")
 
@@ -72,8 +145,8 @@ def _fortran_call(routine, dtype, n_flags):
 def _fortran_gemm(typingctx, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc):
     """Fortran ``?gemm`` (column-major): ``c = alpha · op(a) · op(b) + beta · c``."""
     dtype = _common_dtype(a, b, c)
-    i32 = types.int32
-    sig = types.void(i32, i32, i32, i32, i32, dtype, a, i32, b, i32, dtype, c, i32)
+    n = _BLAS_INT
+    sig = types.void(n, n, n, n, n, dtype, a, n, b, n, dtype, c, n)
     return sig, _fortran_call("gemm", dtype, n_flags=2)
 
 
@@ -81,8 +154,8 @@ def _fortran_gemm(typingctx, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, b
 def _fortran_gemv(typingctx, trans, m, n, alpha, a, lda, x, incx, beta, y, incy):
     """Fortran ``?gemv`` (column-major ``a``): ``y = alpha · op(a) · x + beta · y``."""
     dtype = _common_dtype(a, x, y)
-    i32 = types.int32
-    sig = types.void(i32, i32, i32, dtype, a, i32, x, i32, dtype, y, i32)
+    n = _BLAS_INT
+    sig = types.void(n, n, n, dtype, a, n, x, n, dtype, y, n)
     return sig, _fortran_call("gemv", dtype, n_flags=1)
 
 

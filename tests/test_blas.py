@@ -1,4 +1,10 @@
-"""nbnet._blas.gemm against NumPy's matmul: every transpose combination, alpha/beta, both dtypes."""
+"""nbnet._blas.gemm against NumPy's matmul: every transpose combination, alpha/beta, both dtypes;
+and the choice of BLAS library."""
+
+import glob
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -40,3 +46,37 @@ def test_gemm_rejects_non_contiguous_views():
     a = np.ones((4, 4))
     with pytest.raises(TypingError, match="C-contiguous"):
         gemm(a[:, ::2], a[:2], np.empty((4, 4)), False, False, 1.0, 0.0)
+
+
+_FIT_IN_A_FRESH_PROCESS = """
+import sys
+import numpy as np
+from sklearn.datasets import load_digits
+import nbnet
+from nbnet import _blas
+X, y = load_digits(return_X_y=True)
+model = nbnet.MLPClassifier(hidden_layer_sizes=(20,), max_iter=5, random_state=0).fit(X[:300], y[:300])
+np.save(sys.argv[1], np.concatenate([c.ravel() for c in model.coefs_]))
+print(_blas.LIBRARY)
+"""
+
+
+def _fit_in_a_fresh_process(tmp_path, library):
+    out = tmp_path / f"{library}.npy"
+    env = {**os.environ, "NBNET_BLAS": library}
+    done = subprocess.run([sys.executable, "-W", "ignore", "-c", _FIT_IN_A_FRESH_PROCESS, str(out)],
+                          env=env, capture_output=True, text=True, check=True)
+    return done.stdout.strip(), np.load(out)
+
+
+def test_numpy_blas_and_the_scipy_fallback_train_the_same_model(tmp_path):
+    """NumPy's bundled OpenBLAS is used where the wheel has it; ``NBNET_BLAS=scipy`` takes
+    scipy's routines through the 64-bit-integer adapters. Both train the same model (two
+    OpenBLAS builds: round-off apart), with the same compiled kernels."""
+    bundled = glob.glob(os.path.join(os.path.dirname(np.__file__), os.pardir, "numpy.libs",
+                                     "libscipy_openblas64_*"))
+    library, coefs = _fit_in_a_fresh_process(tmp_path, "numpy")
+    assert library == ("numpy" if bundled else "scipy")
+    fallback, fallback_coefs = _fit_in_a_fresh_process(tmp_path, "scipy")
+    assert fallback == "scipy"
+    np.testing.assert_allclose(fallback_coefs, coefs, rtol=1e-9, atol=1e-12)
