@@ -33,12 +33,11 @@ def stats(values) -> Stats:
     return Stats(float(np.median(values)), float(values.min()), float(values.max()))
 
 
-# OpenBLAS threads spin for about 0.1 s after a product before they sleep. scikit-learn's and
-# nbnet's GEMMs share numpy's OpenBLAS pool (nbnet/_blas.py), PyTorch has its OpenMP threads
-# and scikit-learn its own for some loops; a fit that starts while another pool's threads
-# still spin shares the two cores with them. Measured on P4 (L-BFGS on digits, ms per
-# iteration, median of 15) when nbnet still had scipy's pool: nbnet 6.8-7.1 without a pause
-# and 2.5 with 0.3 s; scikit-learn 12-15 and 8.3.
+# OpenBLAS threads spin for about 0.1 s after a product before they sleep. scikit-learn's
+# GEMMs use numpy's OpenBLAS pool, nbnet's scipy's (nbnet/_blas.py) and PyTorch its OpenMP
+# threads; a fit that starts while another library's threads still spin shares the two cores
+# with them. Measured on P4 (L-BFGS on digits, ms per iteration, median of 15): nbnet 6.8-7.1
+# without a pause and 2.5 with 0.3 s; scikit-learn 12-15 and 8.3.
 LIBRARY_PAUSE = 0.3
 
 

@@ -9,16 +9,18 @@ product with one row or one column of output goes to ``?gemv`` instead, as NumPy
 ``?gemm`` packs the whole matrix operand even for a single row (a one-row prediction of a
 784-256-128-10 network: 175 µs through ``?gemm``, 21 µs through ``?gemv``).
 
-Which BLAS: NumPy's own, where NumPy is the pip wheel that bundles OpenBLAS
-(``scipy-openblas64``, 64-bit integers), so that nbnet, NumPy and scikit-learn share one
-pool of BLAS threads. With a pool of its own (scipy's bundled OpenBLAS, the one Numba's
-``np.dot`` uses), nbnet's fits shared the cores with NumPy's threads, which spin for about
-0.2 s after their last product: nbnet's digits fit right after scikit-learn's took
-0.12–0.18 s, against 0.08 s after a pause or with the shared pool. Elsewhere (another NumPy
-build, or ``NBNET_BLAS=scipy`` in the environment), scipy's ``cython_blas`` routines
-(32-bit integers) are used through small adapters, compiled by LLVM when this module is
-imported, that take the same 64-bit arguments: compiled kernels are the same either way,
-so that the disk cache holds for both. :data:`LIBRARY` says which is in use.
+Which BLAS: scipy's bundled OpenBLAS (the one Numba's ``np.dot`` uses), through the Fortran
+routines that ``scipy.linalg.cython_blas`` exports. That pool of BLAS threads is not NumPy's,
+so one library's threads, spinning for about 0.2 s after its last product, take cores from
+the other's next product: nbnet's digits fit right after scikit-learn's (NumPy's pool) took
+0.12–0.18 s, against 0.07–0.08 s after a pause or with ``NBNET_BLAS=numpy`` in the
+environment, which has nbnet call NumPy's own OpenBLAS (the ``scipy-openblas64`` of NumPy's
+wheels, 64-bit integers) through small adapters compiled by LLVM when this module is
+imported. That is not the default because L-BFGS fits go the other way: scipy's optimizer
+works in scipy's pool between nbnet's gradients, and P4 (L-BFGS on digits) took 12–15 ms
+per iteration against 0.9 ms (1.8 ms with scipy's pool held at one thread). The compiled
+kernels are the same either way (32-bit integer arguments), so that the disk cache holds for
+both. :data:`LIBRARY` says which is in use.
 
 How: the routines' addresses are registered with LLVM as the symbols ``nbnet_sgemm``,
 ``nbnet_dgemv``, ... when this module is imported, and an ``@intrinsic`` emits a call to the
@@ -45,13 +47,10 @@ _PREFIX = {types.float32: "nbnet_s", types.float64: "nbnet_d"}
 _INTEGER_ARGUMENTS = {"gemm": (2, 3, 4, 7, 9, 12), "gemv": (1, 2, 5, 7, 10)}
 _N_ARGUMENTS = {"gemm": 13, "gemv": 11}
 _ROUTINES = ("sgemm", "dgemm", "sgemv", "dgemv")
-_BLAS_INT = types.int64
 
 
 def _numpy_openblas() -> dict | None:
     """Addresses of the routines in NumPy's bundled OpenBLAS (64-bit integers), or None."""
-    if os.environ.get("NBNET_BLAS", "") == "scipy":
-        return None
     root = os.path.dirname(np.__file__)
     for path in (glob.glob(os.path.join(root, os.pardir, "numpy.libs", "libscipy_openblas64_*"))
                  + glob.glob(os.path.join(root, ".dylibs", "libscipy_openblas64_*"))):
@@ -64,26 +63,25 @@ def _numpy_openblas() -> dict | None:
     return None
 
 
-def _scipy_adapters() -> dict:
-    """Adapters with 64-bit integer arguments around scipy's ``cython_blas`` routines.
+def _widening_adapters(targets: dict) -> dict:
+    """Adapters with 32-bit integer arguments around the 64-bit-integer routines ``targets``.
 
-    Each reads its integer arguments, narrows them to the 32 bits the routine takes, and
-    passes everything else through; LLVM compiles the small module here.
+    Each widens its integer arguments and passes everything else through; LLVM compiles the
+    small module here.
     """
     module = ir.Module(name="nbnet_blas_adapters")
     pointer = ir.IntType(8).as_pointer()
-    for name in _ROUTINES:
+    for name, address in targets.items():
         kind = name[1:]
         fnty = ir.FunctionType(ir.VoidType(), [pointer] * _N_ARGUMENTS[kind])
         adapter = ir.Function(module, fnty, name=f"adapter_{name}")
         builder = ir.IRBuilder(adapter.append_basic_block())
         arguments = list(adapter.args)
         for position in _INTEGER_ARGUMENTS[kind]:
-            wide = builder.load(builder.bitcast(arguments[position], ir.IntType(64).as_pointer()))
-            narrow = builder.alloca(ir.IntType(32))
-            builder.store(builder.trunc(wide, ir.IntType(32)), narrow)
-            arguments[position] = builder.bitcast(narrow, pointer)
-        address = get_cython_function_address("scipy.linalg.cython_blas", name)
+            narrow = builder.load(builder.bitcast(arguments[position], ir.IntType(32).as_pointer()))
+            wide = builder.alloca(ir.IntType(64))
+            builder.store(builder.sext(narrow, ir.IntType(64)), wide)
+            arguments[position] = builder.bitcast(wide, pointer)
         target = builder.inttoptr(ir.Constant(ir.IntType(64), address), fnty.as_pointer())
         builder.call(target, arguments)
         builder.ret_void()
@@ -92,14 +90,17 @@ def _scipy_adapters() -> dict:
     machine = llvm.Target.from_default_triple().create_target_machine()
     engine = llvm.create_mcjit_compiler(llvm.parse_assembly(str(module)), machine)
     engine.finalize_object()
-    _scipy_adapters.engine = engine  # the code lives as long as its engine
-    return {name: engine.get_function_address(f"adapter_{name}") for name in _ROUTINES}
+    _widening_adapters.engine = engine  # the code lives as long as its engine
+    return {name: engine.get_function_address(f"adapter_{name}") for name in targets}
 
 
-_ADDRESSES = _numpy_openblas()
-LIBRARY = "numpy" if _ADDRESSES is not None else "scipy"
-if _ADDRESSES is None:
-    _ADDRESSES = _scipy_adapters()
+_NUMPY_ROUTINES = _numpy_openblas() if os.environ.get("NBNET_BLAS", "") == "numpy" else None
+LIBRARY = "numpy" if _NUMPY_ROUTINES is not None else "scipy"
+if _NUMPY_ROUTINES is not None:
+    _ADDRESSES = _widening_adapters(_NUMPY_ROUTINES)
+else:
+    _ADDRESSES = {name: get_cython_function_address("scipy.linalg.cython_blas", name)
+                  for name in _ROUTINES}
 for _name, _address in _ADDRESSES.items():
     llvm.add_symbol(f"nbnet_{_name}", _address)
 
@@ -145,7 +146,7 @@ def _fortran_call(routine, dtype, n_flags):
 def _fortran_gemm(typingctx, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc):
     """Fortran ``?gemm`` (column-major): ``c = alpha · op(a) · op(b) + beta · c``."""
     dtype = _common_dtype(a, b, c)
-    n = _BLAS_INT
+    n = types.int32
     sig = types.void(n, n, n, n, n, dtype, a, n, b, n, dtype, c, n)
     return sig, _fortran_call("gemm", dtype, n_flags=2)
 
@@ -154,7 +155,7 @@ def _fortran_gemm(typingctx, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, b
 def _fortran_gemv(typingctx, trans, m, n, alpha, a, lda, x, incx, beta, y, incy):
     """Fortran ``?gemv`` (column-major ``a``): ``y = alpha · op(a) · x + beta · y``."""
     dtype = _common_dtype(a, x, y)
-    n = _BLAS_INT
+    n = types.int32
     sig = types.void(n, n, n, dtype, a, n, x, n, dtype, y, n)
     return sig, _fortran_call("gemv", dtype, n_flags=1)
 
