@@ -15,10 +15,9 @@ import warnings
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier as SklearnMLP
 
+from benchmarks.measure import LIBRARY_PAUSE
 from nbnet import MLPClassifier
 from nbnet.datasets import load
-
-PAUSE_SECONDS = 0.3
 
 
 def timed_fit(model, X, y):
@@ -38,14 +37,14 @@ def main():
     print(f"nbnet compile (or load from cache), once per process: {compile_seconds:.2f} s")
     results = {}
     for name, model in (("scikit-learn", SklearnMLP(**params)), ("nbnet", MLPClassifier(**params))):
-        time.sleep(PAUSE_SECONDS)  # let the other library's BLAS threads go to sleep
+        time.sleep(LIBRARY_PAUSE)  # let the other library's BLAS threads go to sleep
         seconds = timed_fit(model, data.X_train, data.y_train)
         accuracy = model.score(data.X_test, data.y_test)
         results[name] = seconds
         print(f"{name:>12}: test accuracy {accuracy:.4f}, fit {seconds:.3f} s, "
               f"{model.n_iter_} epochs")
     print(f"nbnet fits {results['scikit-learn'] / results['nbnet']:.1f}x faster "
-          f"(each fit after a {PAUSE_SECONDS} s pause, so that it has both cores to itself)")
+          f"(each fit after a {LIBRARY_PAUSE} s pause, so that it has both cores to itself)")
 
 
 if __name__ == "__main__":

@@ -59,7 +59,7 @@ _POOL_OWNERS = {"numpy.libs": "numpy", "scipy.libs": "scipy",
 
 def _thread_pools() -> str:
     import numba
-    import scipy.linalg.cython_blas  # noqa: F401  (makes scipy's pool visible, as a fallback uses it)
+    import scipy.linalg.cython_blas  # noqa: F401  (nbnet's default BLAS: makes its pool visible)
     from threadpoolctl import threadpool_info
 
     from nbnet._blas import LIBRARY
