@@ -3,7 +3,8 @@
 Importing nbnet compiles nothing and changes no global state (threads, warnings).
 """
 
-from .mlp import DivergenceError, MLPClassifier, MLPRegressor
+from .fitting import DivergenceError
+from .mlp import MLPClassifier, MLPRegressor, SingleClassWarning
 
-__all__ = ["DivergenceError", "MLPClassifier", "MLPRegressor"]
+__all__ = ["DivergenceError", "MLPClassifier", "MLPRegressor", "SingleClassWarning"]
 __version__ = "0.1.0"

@@ -2,19 +2,16 @@
 
 This is the only module that knows scikit-learn's conventions (input validation, label
 encoding, parameter constraints, warnings); it imports scikit-learn's private helpers so
-that no other module does. It owns the epoch loop in Python — early stopping, verbose
-output, learning-rate schedules — and calls one compiled function per epoch
-(:func:`nbnet.training.train_epoch`) or per L-BFGS evaluation
-(:func:`nbnet.training.loss_and_gradient`).
+that no other module does. It validates the input, prepares the arrays in the model's dtype
+and hands them to :mod:`nbnet.fitting`, which runs the epochs (or L-BFGS) around the
+compiled core; every training call is rolled back if it raises.
 """
 
-import copy
 import warnings
 from abc import ABC, abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.optimize
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context, is_classifier
 from sklearn.exceptions import ConvergenceWarning
@@ -32,8 +29,9 @@ from ._docs import DIFFERENCES, SHARED_ATTRIBUTES, SHARED_PARAMETERS
 from .activations import HIDDEN_ACTIVATIONS
 from .losses import OUTPUT_ACTIVATIONS
 from .network import make_layout, n_parameters, predict as network_predict, unpack, workspace_size
+from .fitting import DivergenceError, Problem, Rollback, fit_lbfgs, fit_stochastic
 from .optimizers import StochasticOptimizer
-from .training import loss_and_gradient, make_workspace, train_epoch
+from .training import make_workspace
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
 # Rows per chunk at predict time: bounds the workspace, keeps products BLAS-sized.
@@ -41,8 +39,29 @@ _PREDICT_CHUNK = 4096
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-class DivergenceError(ValueError):
-    """Raised when the training loss becomes non-finite; the model keeps its last finite weights."""
+class SingleClassWarning(RuntimeWarning):
+    """Warns that a classifier was fitted on a single class, which it then always predicts.
+
+    A RuntimeWarning rather than a UserWarning: scikit-learn's MLP fits one class silently,
+    and its tests turn UserWarnings into errors on that path.
+    """
+
+
+def _in_dtype(a, dtype, name):
+    """``a`` (dense or sparse) in ``dtype``; values beyond ``dtype``'s range are an error.
+
+    A float64 value past float32's largest would otherwise become inf and the result NaN.
+    """
+    if a.dtype == dtype:
+        return a
+    if a.dtype.kind == "f" and np.dtype(dtype).itemsize < a.dtype.itemsize:
+        values = a.data if sp.issparse(a) else a
+        limit = np.finfo(dtype).max
+        if values.size and (values.max() > limit or values.min() < -limit):
+            raise ValueError(
+                f"Input {name} contains infinity or a value too large for {np.dtype(dtype)!r}."
+            )
+    return a.astype(dtype)
 
 
 def _csr_arrays(X, dtype):
@@ -60,6 +79,7 @@ def _csr_arrays(X, dtype):
 
 def _compiled_input(X, dtype):
     """``(dense, sparse)`` arguments of the compiled core for input ``X`` in ``dtype``."""
+    X = _in_dtype(X, dtype, "X")
     if sp.issparse(X):
         return np.empty((0, X.shape[1]), dtype), _csr_arrays(X, dtype)
     return np.ascontiguousarray(X, dtype=dtype), _csr_arrays(X, dtype)
@@ -148,6 +168,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
     def __getstate__(self):
         state = dict(super().__getstate__())
         state.pop("_theta", None)  # coefs_/intercepts_ carry the weights; re-packed on use
+        state.pop("_rollback", None)  # buffers of the last call, not part of the model
         return state
 
     def _initialize(self, y, layer_units, dtype):
@@ -186,36 +207,44 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         self._best_theta = theta.copy()
 
     # ------------------------------------------------------------------ fitting
-    def _fit_keeping_state_on_error(self, X, y, sample_weight, incremental, before_fit=None):
-        """Fit; on bad input, leave the estimator exactly as it was (a fitted one still predicts).
+    def _fit_or_roll_back(self, X, y, sample_weight, incremental, before_fit=None):
+        """Fit; if anything raises, leave the estimator exactly as it was before the call.
 
-        ``before_fit`` (optional) runs first, under the same protection. Divergence is the
-        exception: the model then keeps the weights of its last finished epoch, which is what
-        :class:`DivergenceError` promises.
+        ``before_fit`` (optional) runs first, under the same protection. The state a call may
+        change is kept by a :class:`nbnet.fitting.Rollback` whose buffers outlive the call, so
+        that ``partial_fit`` copies the parameters and optimizer state instead of allocating.
         """
-        saved = copy.deepcopy(self.__dict__)  # deep: a warm-started fit trains in place
+        rollback = self.__dict__.get("_rollback") or Rollback()
+        in_place = hasattr(self, "coefs_") and (incremental or self.warm_start)
+        rollback.save(self, in_place)
         try:
             if before_fit is not None:
                 before_fit()
-            return self._fit(X, y, sample_weight, incremental)
-        except DivergenceError:
+            self._fit(X, y, sample_weight, incremental)
+        except BaseException:
+            rollback.restore(self)
             raise
-        except Exception:
-            self.__dict__.clear()
-            self.__dict__.update(saved)
-            raise
+        rollback.release()
+        self._rollback = rollback
+        return self
 
     def _fit(self, X, y, sample_weight, incremental):
         hidden_layer_sizes = self.hidden_layer_sizes
         if not hasattr(hidden_layer_sizes, "__iter__"):
             hidden_layer_sizes = [hidden_layer_sizes]
         hidden_layer_sizes = list(hidden_layer_sizes)
+        for size in hidden_layer_sizes:
+            if not isinstance(size, Integral) or isinstance(size, (bool, np.bool_)):
+                raise TypeError(
+                    f"'{type(size).__name__}' object cannot be interpreted as an integer: "
+                    f"hidden_layer_sizes must hold integers, got {self.hidden_layer_sizes}."
+                )
         if np.any(np.array(hidden_layer_sizes) <= 0):
             raise ValueError(f"hidden_layer_sizes must be > 0, got {hidden_layer_sizes}.")
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, y = self._validate_input(X, y, incremental, reset=first_pass)
         if not first_pass:  # a fitted model keeps its dtype
-            X = X.astype(self._parameters().dtype, copy=False)
+            X = _in_dtype(X, self._parameters().dtype, "X")
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
         if y.ndim == 1:
@@ -242,62 +271,41 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         return (self._parameters(), self._layout, HIDDEN_ACTIVATIONS[self.activation],
                 OUTPUT_ACTIVATIONS[self.out_activation_])
 
-    def _fit_lbfgs(self, X, y, sample_weight):
-        theta, layout, hidden, out_kind = self._compiled_model()
-        dtype = theta.dtype
+    def _problem(self, X, y, sample_weight) -> Problem:
+        """The training arrays in the model's dtype, as the compiled core takes them."""
+        dtype = self._parameters().dtype
         X_in, sparse = _compiled_input(X, dtype)
-        Y = np.ascontiguousarray(y, dtype=dtype)
-        sw = np.empty(0, dtype) if sample_weight is None else np.ascontiguousarray(sample_weight, dtype)
-        work = make_workspace(layout, X.shape[0], dtype, sparse_input=sp.issparse(X),
-                              weighted=sample_weight is not None)
-        grad = np.empty_like(theta)
-        alpha = float(self.alpha)
-        last_accepted = theta.copy()
+        sw = np.empty(0, dtype) if sample_weight is None else _in_dtype(
+            np.ascontiguousarray(sample_weight), dtype, "sample_weight")
+        return Problem(X_in, sparse, np.ascontiguousarray(_in_dtype(y, dtype, "y")), sw)
 
-        def loss_grad(x):
-            theta[:] = x
-            loss = loss_and_gradient(theta, grad, layout, hidden, out_kind, X_in, sparse, Y, sw,
-                                     alpha, work)
-            return loss, grad.astype(np.float64)  # a copy: scipy keeps the gradients it gets
-
-        def iteration_done(intermediate_result):
-            last_accepted[:] = intermediate_result.x
-            if self.verbose:
-                iteration_done.count += 1
-                print("Iteration %d, loss = %.8f" % (iteration_done.count, intermediate_result.fun))
-
-        iteration_done.count = 0
-        result = scipy.optimize.minimize(
-            loss_grad, theta.astype(np.float64), method="L-BFGS-B", jac=True,
-            callback=iteration_done,
-            options={"maxfun": self.max_fun, "maxiter": self.max_iter, "gtol": self.tol},
-        )
-        self.n_iter_ = _check_optimize_result("lbfgs", result, self.max_iter)
-        if not (np.isfinite(result.fun) and np.isfinite(result.x).all()):
-            theta[:] = last_accepted
-            raise DivergenceError(_divergence_message("lbfgs", self.n_iter_, self))
-        theta[:] = result.x
+    def _fit_lbfgs(self, X, y, sample_weight):
+        problem = self._problem(X, y, sample_weight)
+        work = make_workspace(self._layout, X.shape[0], problem.Y.dtype,
+                              sparse_input=sp.issparse(X), weighted=sample_weight is not None)
+        result, interrupted = fit_lbfgs(self, problem, work)
+        self.n_iter_ = result.nit if interrupted else _check_optimize_result(
+            "lbfgs", result, self.max_iter)
         self.loss_ = float(result.fun)
 
     def _fit_stochastic(self, X, y, sample_weight, incremental):
-        theta, layout, hidden, out_kind = self._compiled_model()
-        dtype = theta.dtype
+        theta = self._parameters()
         if not incremental or not hasattr(self, "_optimizer"):
             self._optimizer = StochasticOptimizer(
-                self.solver, theta.size, dtype, self.learning_rate_init, self.learning_rate,
-                self.momentum, self.nesterovs_momentum, self.power_t, self.beta_1, self.beta_2,
-                self.epsilon,
+                self.solver, theta.size, theta.dtype, self.learning_rate_init,
+                self.learning_rate, self.momentum, self.nesterovs_momentum, self.power_t,
+                self.beta_1, self.beta_2, self.epsilon,
             )
-        optimizer = self._optimizer
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
-        X_val = y_val = sample_weight_val = None
+        validation_score = None
         if self.early_stopping:
             stratify = y if is_classifier(self) and self.n_outputs_ == 1 else None
             arrays = (X, y) if sample_weight is None else (X, y, sample_weight)
             split = train_test_split(*arrays, random_state=self._random_state,
                                      test_size=self.validation_fraction, stratify=stratify)
             X, X_val, y, y_val = split[:4]
+            sample_weight_val = None
             if sample_weight is not None:
                 sample_weight, sample_weight_val = split[4:]
             if X_val.shape[0] < 2:
@@ -307,6 +315,10 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 )
             if is_classifier(self):
                 y_val = self._label_binarizer.inverse_transform(y_val)
+
+            def validation_score():
+                return self._score(X_val, y_val, sample_weight=sample_weight_val)
+
         n_samples = X.shape[0]
         if self.batch_size == "auto":
             batch_size = min(200, n_samples)
@@ -317,82 +329,11 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                     "be clipped"
                 )
             batch_size = int(np.clip(self.batch_size, 1, n_samples))
-
-        X_in, sparse = _compiled_input(X, dtype)
-        Y = np.ascontiguousarray(y, dtype=dtype)
-        sw = np.empty(0, dtype) if sample_weight is None else np.ascontiguousarray(sample_weight, dtype)
-        work = make_workspace(layout, batch_size, dtype, sparse_input=sp.issparse(X),
+        problem = self._problem(X, y, sample_weight)
+        work = make_workspace(self._layout, batch_size, theta.dtype, sparse_input=sp.issparse(X),
                               weighted=sample_weight is not None)
-        grad = np.empty_like(theta)
-        alpha = float(self.alpha)
-        order = np.arange(n_samples, dtype=np.int64)
-        previous_finished = theta.copy()
-        try:
-            self.n_iter_ = 0
-            for _ in range(self.max_iter):
-                if self.shuffle:
-                    # The draws of scikit-learn's `shuffle(X, y, random_state=...)`, which
-                    # permutes by a shuffled arange, applied in place: 0.15 ms less per epoch.
-                    self._random_state.shuffle(order)
-                last_finished = theta.copy()
-                loss_sum = train_epoch(theta, grad, optimizer, layout, hidden, out_kind, X_in,
-                                       sparse, Y, sw, order, batch_size, alpha, work)
-                if not (np.isfinite(loss_sum) and np.isfinite(theta).all()):
-                    # The last finished epoch's final update may itself have blown the
-                    # weights up to finite but useless values: fall back one more epoch then.
-                    theta[:] = last_finished
-                    if not np.isfinite(self._forward(X, check_input=False)).all():
-                        theta[:] = previous_finished
-                    raise DivergenceError(_divergence_message(self.solver, self.n_iter_ + 1, self))
-                previous_finished = last_finished
-                self.n_iter_ += 1
-                self.loss_ = loss_sum / n_samples
-                self.t_ += n_samples
-                self.loss_curve_.append(self.loss_)
-                if self.verbose:
-                    print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
-                self._update_no_improvement_count(X_val, y_val, sample_weight_val)
-                optimizer.iteration_ends(self.t_)
-                if self._no_improvement_count > self.n_iter_no_change:
-                    watched = "Validation score" if self.early_stopping else "Training loss"
-                    msg = "%s did not improve more than tol=%f for %d consecutive epochs." % (
-                        watched, self.tol, self.n_iter_no_change)
-                    if optimizer.trigger_stopping(msg, self.verbose):
-                        break
-                    self._no_improvement_count = 0
-                if incremental:
-                    break
-                if self.n_iter_ == self.max_iter:
-                    warnings.warn(
-                        "Stochastic Optimizer: Maximum iterations (%d) reached and the "
-                        "optimization hasn't converged yet." % self.max_iter,
-                        ConvergenceWarning,
-                    )
-        except KeyboardInterrupt:
-            warnings.warn("Training interrupted by user.")
-        if self.early_stopping:
-            theta[:] = self._best_theta
-
-    def _update_no_improvement_count(self, X_val, y_val, sample_weight_val):
-        if self.early_stopping:
-            score = self._score(X_val, y_val, sample_weight=sample_weight_val)
-            self.validation_scores_.append(score)
-            if self.verbose:
-                print("Validation score: %f" % score)
-            if score < self.best_validation_score_ + self.tol:
-                self._no_improvement_count += 1
-            else:
-                self._no_improvement_count = 0
-            if score > self.best_validation_score_:
-                self.best_validation_score_ = score
-                self._best_theta = self._theta.copy()
-        else:
-            if self.loss_curve_[-1] > self.best_loss_ - self.tol:
-                self._no_improvement_count += 1
-            else:
-                self._no_improvement_count = 0
-            if self.loss_curve_[-1] < self.best_loss_:
-                self.best_loss_ = self.loss_curve_[-1]
+        fit_stochastic(self, problem, batch_size, incremental, work, np.empty_like(theta),
+                       validation_score)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -412,7 +353,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         self : object
             The fitted estimator.
         """
-        return self._fit_keeping_state_on_error(X, y, sample_weight, incremental=False)
+        return self._fit_or_roll_back(X, y, sample_weight, incremental=False)
 
     def _check_solver(self):
         if self.solver not in _STOCHASTIC_SOLVERS:
@@ -438,18 +379,40 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
     def _validated_input(self, X):
         """``validate_data(self, X, reset=False)``, skipped for input it would return unchanged.
 
-        A finite float32/float64 ndarray of the fitted width, given to a model fitted without
-        feature names, passes ``validate_data`` as it is; checking that directly saves about
-        0.1 ms per call, most of a one-row prediction. Anything else takes the full check,
-        with its conversions, warnings and error messages.
+        Saves about 0.1 ms per call, most of a one-row prediction (see :meth:`_is_plain_input`).
+        """
+        if self._is_plain_input(X):
+            return X
+        return validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
+
+    def _validated_training_data(self, X, y, reset, **checks):
+        """``validate_data(self, X, y, ...)``, skipped for a later call's plain arrays.
+
+        The full check took a third of a small ``partial_fit``. A fitted model given a plain
+        ``X`` (:meth:`_is_plain_input`) and a 1-D or 2-D ``y`` of as many rows, of integers,
+        booleans, finite floats or (labels only) strings, gets them back as they are.
+        """
+        kinds = "iub" if checks.get("y_numeric") else "iubUS"  # labels may be strings
+        if not reset and self._is_plain_input(X) and type(y) is np.ndarray and (
+                y.ndim in (1, 2) and y.shape[0] == X.shape[0] and y.size
+                and (y.dtype.kind in kinds or y.dtype.kind == "f" and np.isfinite(y).all())):
+            return X, y
+        return validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
+                             dtype=(np.float64, np.float32), reset=reset, **checks)
+
+    def _is_plain_input(self, X) -> bool:
+        """Whether ``validate_data`` would return ``X`` unchanged and silent.
+
+        True for a finite float32/float64 ndarray of the fitted width, given to a model
+        fitted without feature names; anything else takes the full check, with its
+        conversions, warnings and error messages.
         """
         if (type(X) is np.ndarray and X.ndim == 2 and X.dtype in _FLOAT_DTYPES
                 and X.shape[0] > 0 and X.shape[1] == self.n_features_in_
                 and not hasattr(self, "feature_names_in_")):
             with np.errstate(over="ignore"):  # an overflowing sum takes the full check
-                if np.isfinite(X.sum()):
-                    return X
-        return validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
+                return bool(np.isfinite(X.sum()))
+        return False
 
     def _score_with_function(self, X, y, sample_weight, score_function):
         y_pred = self._predict(X, check_input=False)
@@ -461,18 +424,6 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
-
-
-def _divergence_message(solver, iteration, estimator):
-    cause = "" if solver == "lbfgs" else (
-        f"The learning rate may be too high (learning_rate_init="
-        f"{estimator.learning_rate_init}), or the inputs unscaled")
-    cause = cause or "The inputs or targets may be unscaled"
-    return (
-        f"The training loss became non-finite (inf or nan) in iteration {iteration} of solver "
-        f"'{solver}'. {cause}: scale them, e.g. with sklearn.preprocessing.StandardScaler. "
-        "The weights of the last finished iteration were kept."
-    )
 
 
 class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
@@ -535,19 +486,16 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         )
 
     def _validate_input(self, X, y, incremental, reset):
-        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
-                             dtype=(np.float64, np.float32), reset=reset)
+        X, y = self._validated_training_data(X, y, reset)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
             self._label_binarizer = LabelBinarizer()
             self._label_binarizer.fit(y)
             self.classes_ = self._label_binarizer.classes_
-            if self._label_binarizer.y_type_ != "multilabel-indicator" and len(self.classes_) < 2:
-                raise ValueError(
-                    "The number of classes has to be greater than one; got %d class"
-                    % len(self.classes_)
-                )
+            self._warn_if_single_class()
+        elif not self.warm_start and (encoded := self._encode_known_labels(y)) is not None:
+            return X, encoded  # every label is in classes_
         else:
             classes = unique_labels(y)
             if self.warm_start:
@@ -561,8 +509,39 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
                     f"`y` has classes not in `self.classes_`. `self.classes_` has "
                     f"{self.classes_}. 'y' has {classes}."
                 )
-        y = self._label_binarizer.transform(y).astype(bool)
-        return X, y
+        encoded = self._encode_known_labels(y)
+        return X, self._label_binarizer.transform(y).astype(bool) if encoded is None else encoded
+
+    def _encode_known_labels(self, y):
+        """``y`` as the label binarizer's 0/1 targets (bool), if it has only known labels.
+
+        Covers a 1-D array of binary or multiclass labels, all of them in ``classes_``;
+        returns None for anything else, which goes through scikit-learn's checks and the
+        binarizer, with their errors. Those checks took most of a small ``partial_fit``.
+        """
+        classes = self.classes_
+        if not (type(y) is np.ndarray and y.ndim == 1 and y.dtype == classes.dtype
+                and self._label_binarizer.y_type_ in ("binary", "multiclass")):
+            return None
+        index = np.minimum(np.searchsorted(classes, y), len(classes) - 1)
+        if not np.array_equal(classes[index], y):
+            return None
+        if self._label_binarizer.y_type_ == "binary":
+            return (index == 1).reshape(-1, 1)
+        encoded = np.zeros((y.shape[0], len(classes)), dtype=bool)
+        encoded[np.arange(y.shape[0]), index] = True
+        return encoded
+
+    def _single_class(self) -> bool:
+        return self._label_binarizer.y_type_ != "multilabel-indicator" and len(self.classes_) == 1
+
+    def _warn_if_single_class(self):
+        if self._single_class():
+            warnings.warn(
+                f"y has a single class, {self.classes_.tolist()[0]!r}: the model predicts it for every "
+                "sample, with probability 1.",
+                SingleClassWarning,
+            )
 
     def predict(self, X):
         """Predict the class labels of ``X``.
@@ -582,6 +561,8 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
 
     def _predict(self, X, check_input=True):
         y_pred = self._forward(X, check_input=check_input)
+        if self._single_class():
+            return np.repeat(self.classes_, y_pred.shape[0])
         if self._label_binarizer.y_type_ == "multiclass":
             # LabelBinarizer.inverse_transform's rule for dense multiclass scores (the first
             # largest score wins), without its checks: a tenth of a millisecond per call.
@@ -621,8 +602,9 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
                     self._label_binarizer.fit(y)
                 else:
                     self._label_binarizer.fit(classes)
+                self._warn_if_single_class()
 
-        return self._fit_keeping_state_on_error(X, y, sample_weight, incremental=True,
+        return self._fit_or_roll_back(X, y, sample_weight, incremental=True,
                                                 before_fit=encode_classes_on_first_call)
 
     def predict_log_proba(self, X):
@@ -656,6 +638,8 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         """
         check_is_fitted(self)
         y_pred = self._forward(X)
+        if self._single_class():
+            return np.ones_like(y_pred)
         if self.n_outputs_ == 1:
             y_pred = y_pred.ravel()
         if y_pred.ndim == 1:
@@ -734,8 +718,7 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         )
 
     def _validate_input(self, X, y, incremental, reset):
-        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
-                             y_numeric=True, dtype=(np.float64, np.float32), reset=reset)
+        X, y = self._validated_training_data(X, y, reset, y_numeric=True)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if self.loss == "poisson" and np.any(y < 0):
@@ -788,4 +771,4 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
         self : object
             The trained model.
         """
-        return self._fit_keeping_state_on_error(X, y, sample_weight, incremental=True)
+        return self._fit_or_roll_back(X, y, sample_weight, incremental=True)

@@ -1,5 +1,5 @@
 """Bad input gets scikit-learn-style ValueErrors, a fitted model survives a failed call
-unchanged, and a diverging fit raises DivergenceError with finite weights left behind."""
+unchanged, and a diverging fit raises DivergenceError and leaves the model as it was."""
 
 import re
 import warnings
@@ -12,7 +12,7 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
 import nbnet
-from nbnet import DivergenceError, MLPClassifier, MLPRegressor
+from nbnet import DivergenceError, MLPClassifier, MLPRegressor, fitting
 
 ESTIMATORS = {"classifier": MLPClassifier, "regressor": MLPRegressor}
 N_FEATURES = 4
@@ -189,18 +189,19 @@ def test_sample_weight_of_wrong_length(kind, method):
     before.assert_unchanged(est)
 
 
-def test_single_class_raises():
-    """One class is not a classification problem (nbnet refuses; scikit-learn trains a
-    constant model)."""
+def test_single_class_is_fitted_with_a_warning():
+    """One class trains as in scikit-learn, with a warning naming it; the model predicts that
+    class, with one probability column of ones matching ``classes_``."""
     X, _ = make_data("classifier")
     est = MLPClassifier(max_iter=5)
-    with pytest.raises(ValueError, match="number of classes has to be greater than one"):
-        est.fit(X, np.full(len(X), "ant"))
-    est = fitted("classifier")
-    before = Snapshot(est)
-    with pytest.raises(ValueError, match="number of classes has to be greater than one"):
-        est.fit(X, np.full(len(X), "ant"))
-    before.assert_unchanged(est)
+    with pytest.warns(nbnet.SingleClassWarning, match="'ant'"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            est.fit(X, np.full(len(X), "ant"))
+    np.testing.assert_array_equal(est.classes_, ["ant"])
+    np.testing.assert_array_equal(est.predict(X), np.full(len(X), "ant"))
+    np.testing.assert_array_equal(est.predict_proba(X), np.ones((len(X), 1)))
+    assert est.score(X, np.full(len(X), "ant")) == 1.0
 
 
 def test_poisson_with_negative_targets_raises():
@@ -419,50 +420,57 @@ def _divergence_case(dtype, y_scale, activation, batch_size="auto", max_iter=10)
     _divergence_case(np.float32, 1e8, "identity"),
     _divergence_case(np.float32, 1e4, "relu", batch_size=80, max_iter=2),
 ])
-def test_divergence_raises_and_keeps_finite_weights(dtype, y_scale, activation, batch_size,
-                                                    max_iter):
-    """A huge learning rate on unscaled targets raises DivergenceError (a ValueError) naming
-    the learning rate and scaling; the model keeps finite weights and predicts finite values."""
+def test_divergence_raises_and_leaves_the_model_as_it_was(dtype, y_scale, activation,
+                                                          batch_size, max_iter):
+    """A huge learning rate on unscaled targets raises DivergenceError (a ValueError) that
+    begins with scikit-learn's message and names the cause; an unfitted model stays unfitted,
+    a fitted one unchanged."""
     rng = np.random.RandomState(0)
     if batch_size == "auto":
-        X = rng.normal(size=(60, 3))
-        y = y_scale * (X @ [1.0, 2.0, 3.0]) + y_scale
+        X = rng.normal(size=(60, N_FEATURES))
+        y = y_scale * (X @ [1.0, 2.0, 3.0, 0.0]) + y_scale
     else:  # non-negative, unscaled inputs too
-        X = rng.uniform(0, 100, (80, 3))
+        X = rng.uniform(0, 100, (80, N_FEATURES))
         y = y_scale * X.sum(axis=1)
     X, y = X.astype(dtype), y.astype(dtype)
-    est = MLPRegressor(solver="sgd", learning_rate_init=1e3, hidden_layer_sizes=(5,),
-                       activation=activation, batch_size=batch_size, max_iter=max_iter,
-                       random_state=0)
+    params = dict(hidden_layer_sizes=(5,), activation=activation, batch_size=batch_size,
+                  max_iter=max_iter, random_state=0)
+    cause = "targets y have values up to" if np.abs(y).max() > fitting.HUGE_VALUE else (
+        "learning_rate_init=1000.0")
+    if batch_size != "auto":
+        cause = "input X has values up to" if np.abs(X).max() > fitting.HUGE_VALUE else cause
+    unfitted = MLPRegressor(solver="sgd", learning_rate_init=1e3, **params)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        warnings.simplefilter("ignore", RuntimeWarning)
-        with pytest.raises(DivergenceError) as raised:
-            est.fit(X, y)
-    assert isinstance(raised.value, ValueError)
-    message = str(raised.value)
-    assert "learning_rate_init=1000.0" in message and "StandardScaler" in message
-    assert "solver 'sgd'" in message
-    assert all(np.isfinite(c).all() for c in est.coefs_ + est.intercepts_)
-    assert all(c.dtype == dtype for c in est.coefs_)
-    assert est.n_iter_ == len(est.loss_curve_) and np.isfinite(est.loss_curve_).all()
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", RuntimeWarning)  # no overflow along the way
-        assert np.isfinite(est.predict(X)).all()
+        well_fitted = MLPRegressor(solver="sgd", learning_rate_init=1e-3, **params).fit(
+            X, y / y_scale)
+    before = Snapshot(well_fitted)
+    for est in (unfitted, well_fitted.set_params(learning_rate_init=1e3)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            warnings.simplefilter("ignore", RuntimeWarning)
+            with pytest.raises(DivergenceError) as raised:
+                est.fit(X, y)
+        assert isinstance(raised.value, ValueError)
+        message = str(raised.value)
+        assert message.startswith(fitting.NON_FINITE_MESSAGE)
+        assert cause in message and "Solver 'sgd'" in message
+    assert not hasattr(unfitted, "coefs_")
+    before.assert_unchanged(well_fitted)
 
 
-def test_lbfgs_divergence_raises_and_keeps_finite_weights():
-    """L-BFGS on inputs so large that the loss overflows raises DivergenceError and keeps the
-    last accepted (here: initial) weights."""
+def test_lbfgs_divergence_raises_and_leaves_the_model_as_it_was():
+    """L-BFGS on inputs so large that the loss overflows raises DivergenceError naming the
+    input's scale; an unfitted model stays unfitted."""
     rng = np.random.RandomState(0)
     X, y = 1e160 * rng.normal(size=(30, 3)), rng.normal(size=30)
     est = MLPRegressor(solver="lbfgs", hidden_layer_sizes=(4,), random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        with pytest.raises(DivergenceError, match="StandardScaler"):
+        with pytest.raises(DivergenceError, match=r"input X has values up to \d.*e\+160"):
             est.fit(X, y)
-    assert all(np.isfinite(c).all() for c in est.coefs_ + est.intercepts_)
-    assert np.isfinite(est.predict(X / 1e160)).all()
+    with pytest.raises(NotFittedError):
+        est.predict(X)
 
 
 def test_model_trains_normally_after_divergence():

@@ -1,0 +1,377 @@
+"""The Python loop around the compiled calls: epochs, L-BFGS, rollback, interrupts, divergence.
+
+The estimators (:mod:`nbnet.mlp`) validate their input and hand a prepared problem to
+:func:`fit_stochastic` or :func:`fit_lbfgs`, which run the compiled core and keep the
+estimator's curves, counters and best weights. Around every call that trains, a
+:class:`Rollback` keeps the state the call may change, so that a call that raises leaves the
+estimator exactly as it was: weights, optimizer state, curves and counters.
+
+Training that diverges (a non-finite loss or weights) ends one of two ways. With a
+validation set the fit stops as a convergence stop does, keeps the best epoch's weights,
+records a NaN score and warns. Without one it raises :class:`DivergenceError`, whose
+message diagnoses the likely cause, and the rollback restores the model.
+
+This module knows neither Numba nor scikit-learn's private helpers.
+"""
+
+import signal
+import threading
+import warnings
+from contextlib import contextmanager
+from typing import NamedTuple
+
+import numpy as np
+import scipy.optimize
+from sklearn.exceptions import ConvergenceWarning
+
+from .training import loss_and_gradient, train_epoch
+
+# scikit-learn's message for a fit that produced non-finite weights; nbnet's begins with it.
+NON_FINITE_MESSAGE = (
+    "Solver produced non-finite parameter weights. The input data may contain large values "
+    "and need to be preprocessed."
+)
+# Inputs or targets beyond this magnitude are named as the likely cause of a divergence:
+# standardised data is of order 1, and a network's products grow with it.
+HUGE_VALUE = 1e6
+# L2 strengths beyond this shrink every weight to zero in one step and overflow the penalty.
+HUGE_ALPHA = 1e6
+
+
+class DivergenceError(ValueError):
+    """Raised when training diverges (non-finite loss or weights) without a validation set.
+
+    The message begins with scikit-learn's and names the likely cause; the estimator is left
+    exactly as it was before the call.
+    """
+
+
+class Problem(NamedTuple):
+    """A training problem as the compiled core takes it (arrays in the model's dtype).
+
+    X : dense input, or an empty ``(0, n_features)`` array when ``sparse`` holds CSR arrays.
+    sparse : CSR ``(data, indices, indptr)`` of the input, or None.
+    Y : (n, n_outputs) targets. sw : (n,) sample weights, or an empty array.
+    """
+
+    X: np.ndarray
+    sparse: tuple | None
+    Y: np.ndarray
+    sw: np.ndarray
+
+
+# ---------------------------------------------------------------------------------- rollback
+class Rollback:
+    """The state a training call may change, kept so that :meth:`restore` can undo the call.
+
+    :meth:`save` keeps a shallow copy of the estimator's attributes (a call that starts
+    afresh replaces its arrays, which the copy still holds), copies of its lists (curves are
+    appended to), and, for a call that trains the existing weights in place (warm start,
+    ``partial_fit``), the parameter vector and the optimizer's state, copied into buffers that
+    are kept from call to call instead of allocated each time.
+    """
+
+    def __init__(self):
+        self._buffers = {}
+        self._attributes = None
+        self._saved_arrays = []  # (live array, buffer holding its saved values)
+        self._optimizer_attributes = None
+
+    def _buffer(self, key, like):
+        buffer = self._buffers.get(key)
+        if buffer is None or buffer.shape != like.shape or buffer.dtype != like.dtype:
+            buffer = self._buffers[key] = np.empty_like(like)
+        return buffer
+
+    def _keep(self, key, array):
+        buffer = self._buffer(key, array)
+        np.copyto(buffer, array)
+        self._saved_arrays.append((array, buffer))
+
+    def save(self, estimator, in_place: bool) -> None:
+        """Keep ``estimator``'s state; ``in_place``: the call may train its weights in place."""
+        state = estimator.__dict__
+        self._attributes = {k: (list(v) if type(v) is list else v) for k, v in state.items()}
+        self._saved_arrays = []
+        self._optimizer_attributes = None
+        if not in_place:
+            return
+        if "_theta" in state:
+            self._keep("theta", state["_theta"])
+        optimizer = state.get("_optimizer")
+        if optimizer is not None:
+            self._optimizer_attributes = dict(vars(optimizer))
+            for name, value in self._optimizer_attributes.items():
+                if isinstance(value, np.ndarray):
+                    self._keep(("optimizer", name), value)
+
+    def restore(self, estimator) -> None:
+        """Put back the state kept by :meth:`save`."""
+        for array, buffer in self._saved_arrays:
+            np.copyto(array, buffer)
+        if self._optimizer_attributes is not None:
+            optimizer = self._attributes["_optimizer"]
+            optimizer.__dict__.clear()
+            optimizer.__dict__.update(self._optimizer_attributes)
+        estimator.__dict__.clear()
+        estimator.__dict__.update(self._attributes)
+        self.release()
+
+    def release(self) -> None:
+        """Drop the references to the estimator's state (the buffers are kept)."""
+        self._attributes = None
+        self._saved_arrays = []
+        self._optimizer_attributes = None
+
+
+# -------------------------------------------------------------------------------- interrupts
+class _InterruptRequest:
+    requested = False
+
+
+@contextmanager
+def interrupt_requests():
+    """Turn the first Ctrl-C during a fit into a request that the fit answers between epochs.
+
+    Python delivers SIGINT between bytecodes, so a KeyboardInterrupt raised inside the epoch
+    loop could land between an epoch's update and its bookkeeping. While the fit runs in the
+    main thread under Python's default handler, the first SIGINT only sets ``requested``; the
+    loop stops at the next epoch boundary with its curves and counters in agreement, and a
+    second SIGINT raises KeyboardInterrupt as usual. Elsewhere (another thread, a handler of
+    the user's) nothing is installed, and an interrupt is a failed call that is rolled back.
+    The previous handler is restored on exit.
+    """
+    request = _InterruptRequest()
+    installed = (threading.current_thread() is threading.main_thread()
+                 and signal.getsignal(signal.SIGINT) is signal.default_int_handler)
+    if not installed:
+        yield request
+        return
+
+    def handler(signum, frame):
+        if request.requested:
+            raise KeyboardInterrupt
+        request.requested = True
+
+    signal.signal(signal.SIGINT, handler)
+    try:
+        yield request
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def _warn_interrupted():
+    warnings.warn("Training interrupted by user.")
+
+
+# -------------------------------------------------------------------------------- divergence
+def _batch_with_zero_weight(sw, order, batch_size):
+    """Index of the first mini-batch of ``order`` whose sample weights sum to zero, or None."""
+    if sw.shape[0] == 0:
+        return None
+    sums = np.add.reduceat(sw[order].astype(np.float64), np.arange(0, order.shape[0], batch_size))
+    zero = np.flatnonzero(sums == 0)
+    return int(zero[0]) if zero.size else None
+
+
+def _largest_magnitude(values) -> float:
+    data = values.data if hasattr(values, "data") and not isinstance(values, np.ndarray) else values
+    with np.errstate(invalid="ignore"):
+        return float(np.max(np.abs(data), initial=0.0))
+
+
+def divergence_message(estimator, problem: Problem, order=None, batch_size=None,
+                       epoch: int = 1) -> str:
+    """scikit-learn's message for non-finite weights, then the likely cause, from what is known.
+
+    The causes are tried in turn: a mini-batch (or, for L-BFGS, the whole set) whose sample
+    weights sum to zero, non-finite or huge inputs or targets, an L2 strength too large, and
+    otherwise the learning rate (the scaling of the problem for L-BFGS).
+    """
+    solver = estimator.solver
+    where = f"Solver '{solver}' diverged in {'iteration' if solver == 'lbfgs' else 'epoch'} {epoch}"
+    X = problem.X if problem.sparse is None else problem.sparse[0]
+    alpha = float(estimator.alpha)
+    zero_batch = None
+    if order is not None:
+        zero_batch = _batch_with_zero_weight(problem.sw, order, batch_size)
+    if zero_batch is not None:
+        rows = order[zero_batch * batch_size : (zero_batch + 1) * batch_size]
+        shown = ", ".join(map(str, rows[:5])) + (", ..." if rows.size > 5 else "")
+        cause = (f"mini-batch {zero_batch + 1} of the epoch (rows {shown}) has sample weights "
+                 "that sum to zero, so its mean loss is 0/0: drop zero-weight samples or use "
+                 "larger batches")
+    elif problem.sw.shape[0] and float(problem.sw.sum()) == 0:
+        cause = "the sample weights sum to zero"
+    elif not np.isfinite(_largest_magnitude(X)):
+        cause = "the input X contains non-finite values"
+    elif not np.isfinite(_largest_magnitude(problem.Y)):
+        cause = "the targets y contain non-finite values"
+    elif _largest_magnitude(X) > HUGE_VALUE:
+        cause = (f"the input X has values up to {_largest_magnitude(X):.3g} in magnitude: scale "
+                 "it, e.g. with sklearn.preprocessing.StandardScaler")
+    elif _largest_magnitude(problem.Y) > HUGE_VALUE:
+        cause = (f"the targets y have values up to {_largest_magnitude(problem.Y):.3g} in "
+                 "magnitude: scale them, e.g. with sklearn.compose.TransformedTargetRegressor")
+    elif alpha > HUGE_ALPHA or (
+            solver == "sgd" and alpha * estimator.learning_rate_init / batch_size >= 2):
+        cause = f"the L2 penalty alpha={alpha:g} is too large: lower it"
+    elif solver == "lbfgs":
+        cause = ("the loss or its gradient overflowed: scale the inputs and targets, e.g. with "
+                 "sklearn.preprocessing.StandardScaler")
+    else:
+        cause = (f"the learning rate may be too high (learning_rate_init="
+                 f"{estimator.learning_rate_init}): lower it, or scale the inputs")
+    return (f"{NON_FINITE_MESSAGE} {where}: {cause}. The model was left as it was before "
+            "this call.")
+
+
+def _finite(loss, theta) -> bool:
+    return bool(np.isfinite(loss) and np.isfinite(theta).all())
+
+
+# -------------------------------------------------------------------------------- stochastic
+def fit_stochastic(estimator, problem: Problem, batch_size: int, incremental: bool, work,
+                   grad: np.ndarray, validation_score=None) -> None:
+    """Run the epochs of an SGD or Adam fit (or one epoch of ``partial_fit``) in place.
+
+    ``estimator`` holds the model (``_theta``, ``_layout``, its activations), the optimizer
+    (``_optimizer``), the curves and counters that this updates, and scikit-learn's
+    parameters (``max_iter``, ``shuffle``, ``tol``, ``n_iter_no_change``, ``verbose``,
+    ``early_stopping``). ``validation_score`` scores the current weights on the validation
+    set (early stopping), or is None. ``work`` and ``grad`` are the compiled core's buffers.
+
+    Raises :class:`DivergenceError` if training diverges without a validation set.
+    """
+    theta, layout, hidden, out_kind = estimator._compiled_model()
+    optimizer = estimator._optimizer
+    n_samples = problem.Y.shape[0]
+    alpha = float(estimator.alpha)
+    order = np.arange(n_samples, dtype=np.int64)
+    with interrupt_requests() as interrupt:
+        estimator.n_iter_ = 0
+        for _ in range(estimator.max_iter):
+            if interrupt.requested:
+                _warn_interrupted()
+                break
+            if estimator.shuffle:
+                # The draws of scikit-learn's `shuffle(X, y, random_state=...)`, which
+                # permutes by a shuffled arange, applied in place: 0.15 ms less per epoch.
+                estimator._random_state.shuffle(order)
+            loss_sum = train_epoch(theta, grad, optimizer, layout, hidden, out_kind, problem.X,
+                                   problem.sparse, problem.Y, problem.sw, order, batch_size,
+                                   alpha, work)
+            diverged = not _finite(loss_sum, theta)
+            if diverged and validation_score is None:
+                raise DivergenceError(divergence_message(estimator, problem, order, batch_size,
+                                                         estimator.n_iter_ + 1))
+            estimator.n_iter_ += 1
+            estimator.loss_ = loss_sum / n_samples
+            estimator.t_ += n_samples
+            estimator.loss_curve_.append(estimator.loss_)
+            if estimator.verbose:
+                print("Iteration %d, loss = %.8f" % (estimator.n_iter_, estimator.loss_))
+            if diverged:
+                _stop_diverged(estimator)
+                break
+            _update_no_improvement_count(estimator, validation_score)
+            optimizer.iteration_ends(estimator.t_)
+            if estimator._no_improvement_count > estimator.n_iter_no_change:
+                watched = "Validation score" if validation_score else "Training loss"
+                msg = "%s did not improve more than tol=%f for %d consecutive epochs." % (
+                    watched, estimator.tol, estimator.n_iter_no_change)
+                if optimizer.trigger_stopping(msg, estimator.verbose):
+                    break
+                estimator._no_improvement_count = 0
+            if incremental:
+                break
+            if estimator.n_iter_ == estimator.max_iter:
+                warnings.warn(
+                    "Stochastic Optimizer: Maximum iterations (%d) reached and the "
+                    "optimization hasn't converged yet." % estimator.max_iter,
+                    ConvergenceWarning,
+                )
+    if validation_score is not None:
+        theta[:] = estimator._best_theta
+
+
+def _stop_diverged(estimator) -> None:
+    """Record the diverged epoch's NaN score and warn; the caller restores the best weights."""
+    estimator.validation_scores_.append(np.nan)
+    scores = np.asarray(estimator.validation_scores_, dtype=np.float64)
+    best = int(np.nanargmax(scores)) + 1 if np.isfinite(scores).any() else 0
+    kept = f"epoch {best}'s weights (the best validation score)" if best else "the initial weights"
+    warnings.warn(
+        f"{NON_FINITE_MESSAGE} The training loss became non-finite in epoch "
+        f"{estimator.n_iter_} of solver '{estimator.solver}'; training stopped and "
+        f"{kept} were kept.",
+        ConvergenceWarning,
+    )
+
+
+def _update_no_improvement_count(estimator, validation_score) -> None:
+    """scikit-learn's stopping counter, and the best weights (early stopping) or loss."""
+    if validation_score is not None:
+        score = validation_score()
+        estimator.validation_scores_.append(score)
+        if estimator.verbose:
+            print("Validation score: %f" % score)
+        if score < estimator.best_validation_score_ + estimator.tol:
+            estimator._no_improvement_count += 1
+        else:
+            estimator._no_improvement_count = 0
+        if score > estimator.best_validation_score_:
+            estimator.best_validation_score_ = score
+            estimator._best_theta = estimator._theta.copy()
+    else:
+        if estimator.loss_curve_[-1] > estimator.best_loss_ - estimator.tol:
+            estimator._no_improvement_count += 1
+        else:
+            estimator._no_improvement_count = 0
+        if estimator.loss_curve_[-1] < estimator.best_loss_:
+            estimator.best_loss_ = estimator.loss_curve_[-1]
+
+
+# -------------------------------------------------------------------------------- L-BFGS
+def fit_lbfgs(estimator, problem: Problem, work) -> tuple[scipy.optimize.OptimizeResult, bool]:
+    """Minimise the full-batch loss with scipy's L-BFGS-B, the weights updated in place.
+
+    Returns scipy's result and whether an interrupt stopped it; the weights are then the last
+    accepted iterate and the result's ``nit`` and ``fun`` are that iterate's. Raises
+    :class:`DivergenceError` if the loss or the weights end non-finite.
+    """
+    theta, layout, hidden, out_kind = estimator._compiled_model()
+    grad = np.empty_like(theta)
+    alpha = float(estimator.alpha)
+
+    def loss_grad(x):
+        theta[:] = x
+        loss = loss_and_gradient(theta, grad, layout, hidden, out_kind, problem.X,
+                                 problem.sparse, problem.Y, problem.sw, alpha, work)
+        return loss, grad.astype(np.float64)  # a copy: scipy keeps the gradients it gets
+
+    accepted = []  # (iteration, x, loss) of the last accepted iterate
+
+    with interrupt_requests() as interrupt:
+        def iteration_done(intermediate_result):
+            accepted[:] = [(accepted[0] if accepted else 0) + 1, intermediate_result.x,
+                           intermediate_result.fun]
+            if estimator.verbose:
+                print("Iteration %d, loss = %.8f" % (accepted[0], intermediate_result.fun))
+            if interrupt.requested:
+                raise StopIteration  # scipy returns at once
+
+        result = scipy.optimize.minimize(
+            loss_grad, theta.astype(np.float64), method="L-BFGS-B", jac=True,
+            callback=iteration_done,
+            options={"maxfun": estimator.max_fun, "maxiter": estimator.max_iter,
+                     "gtol": estimator.tol},
+        )
+    interrupted = interrupt.requested and bool(accepted)
+    if interrupted:
+        _warn_interrupted()
+        result.nit, result.x, result.fun = accepted
+    if not (np.isfinite(result.fun) and np.isfinite(result.x).all()):
+        raise DivergenceError(divergence_message(estimator, problem, epoch=result.nit + 1))
+    theta[:] = result.x
+    return result, interrupted
