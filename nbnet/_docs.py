@@ -145,8 +145,20 @@ DIFFERENCES = """\
       (scikit-learn's 'lbfgs' trains float32 input in float64).
     - ``partial_fit`` raises ``AttributeError`` for solver='lbfgs' (scikit-learn's
       regressor silently runs a full fit).
-    - A loss that becomes non-finite stops the fit with a ``ValueError`` that names the
-      likely cause; the model keeps the weights of its last finished epoch.
-    - A failed ``fit``/``partial_fit`` (bad input) leaves a fitted model as it was.
-    - A single class in ``y`` raises ``ValueError`` (scikit-learn trains a constant model),
-      and so do negative targets with ``loss='poisson'`` (scikit-learn ends with a NaN loss)."""
+    - A call that raises (bad input, divergence, an interrupt that Python raises) leaves the
+      estimator exactly as it was: weights, optimizer state, curves and counters.
+    - Training that diverges (non-finite loss or weights) with ``early_stopping=True`` stops
+      as a convergence stop does, keeps the best epoch's weights, records a NaN validation
+      score and warns (``ConvergenceWarning``); without a validation set it raises
+      ``DivergenceError`` (a ``ValueError``), whose message begins with scikit-learn's and
+      names the likely cause. scikit-learn may instead return NaN weights.
+    - Ctrl-C during a fit in the main thread stops it at the next epoch (L-BFGS: iteration)
+      boundary, with the warning "Training interrupted by user." and curves, ``n_iter_`` and
+      ``loss_`` that agree; a second Ctrl-C raises at once. During the fit, nbnet's own
+      SIGINT handler stands in for Python's default one.
+    - A single class in ``y`` trains as in scikit-learn but warns (``SingleClassWarning``);
+      ``predict`` returns that class and ``predict_proba`` one column of ones.
+    - A float32 model given float64 values beyond float32's range raises ``ValueError``
+      instead of computing with infinities.
+    - Negative targets with ``loss='poisson'`` raise ``ValueError`` (scikit-learn ends with
+      a NaN loss)."""
