@@ -238,6 +238,22 @@ def _latency(results) -> list[str]:
             f"{results.scale.latency_calls} calls per round.", "", *_table(header, rows), ""]
 
 
+def _partial_fit(results) -> list[str]:
+    if not results.partial_fit:
+        return []
+    rows = []
+    for result in results.partial_fit:
+        nbnet, sklearn = result.calls[NBNET.name], result.calls[SKLEARN.name]
+        rows.append([result.workload.key, result.workload.title, _range(nbnet, 1e3),
+                     _range(sklearn, 1e3), f"{sklearn.median / nbnet.median:.2f}×"])
+    header = ["workload", "set-up", "nbnet ms per call", "scikit-learn ms per call",
+              "× vs scikit-learn"]
+    return ["## Incremental training: P10", "",
+            f"`partial_fit` calls on a stream of batches (input validation included), "
+            f"{results.scale.partial_fit_calls} timed calls per library and round after an "
+            "untimed first one.", "", *_table(header, rows), ""]
+
+
 def _scaling(results, image: str | None) -> list[str]:
     if not results.scaling:
         return []
@@ -326,7 +342,7 @@ def markdown(results, image: str | None) -> str:
     text : str
     """
     lines = [*_header(results), *_training(results), *_latency(results),
-             *_scaling(results, image), *_accuracy(results), *_profiles(results)]
+             *_partial_fit(results), *_scaling(results, image), *_accuracy(results), *_profiles(results)]
     if results.notes:
         lines += ["## Notes", "", *(f"- {note}" for note in results.notes), ""]
     return "\n".join(lines)

@@ -18,10 +18,11 @@ import numpy as np
 from . import phases, report
 from .measure import (LIBRARY_PAUSE, Stats, alternate, compile_seconds, gemm_peak, peak_memory,
                       stats, timed, timed_fit)
-from .workloads import (NBNET, SCALES, SKLEARN, Library, Scale, TrainingWorkload, accuracy_sets,
-                        libraries, scaling_workloads, training_workloads, warm_up)
+from .workloads import (NBNET, SCALES, SKLEARN, Library, PartialFitWorkload, Scale,
+                        TrainingWorkload, accuracy_sets, libraries, partial_fit_workloads,
+                        scaling_workloads, training_workloads, warm_up)
 
-IDS = ("P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "ACC", "PROF")
+IDS = ("P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P10", "ACC", "PROF")
 PROFILED = ("P1", "P2-f32", "P2-f64")
 LATENCY_MODEL = "P2-f32"  # P7 predicts with the fitted float32 P2 models
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -58,6 +59,13 @@ class LatencyResult(NamedTuple):
     batch: dict  # library name -> Stats
 
 
+class PartialFitResult(NamedTuple):
+    """P10: seconds per ``partial_fit`` call, by library."""
+
+    workload: PartialFitWorkload
+    calls: dict  # library name -> Stats
+
+
 class AccuracyResult(NamedTuple):
     """Test accuracy of each library over the seeds of one data set."""
 
@@ -77,6 +85,7 @@ class Results:
     peaks: dict  # dtype name -> GEMM GFLOP/s
     training: list = field(default_factory=list)
     latency: LatencyResult | None = None
+    partial_fit: list = field(default_factory=list)  # PartialFitResult
     scaling: list = field(default_factory=list)  # (axis, value, TrainingResult)
     accuracy: list = field(default_factory=list)
     profiles: list = field(default_factory=list)
@@ -177,6 +186,26 @@ def run_latency(scale: Scale, libs: list[Library],
                          {name: stats(seconds) for name, seconds in batches.items()})
 
 
+def run_partial_fit(workload: PartialFitWorkload, scale: Scale) -> PartialFitResult:
+    """P10: time each of ``scale.partial_fit_calls`` calls on a stream, libraries alternating.
+
+    Only nbnet and scikit-learn: the PyTorch loop has no ``partial_fit``. Each round starts a
+    fresh model with an untimed first call (which also compiles).
+    """
+    stream = workload.stream(scale.partial_fit_calls)
+    classes = np.arange(workload.n_classes)
+
+    def calls(library):
+        model = library.classifier(hidden_layer_sizes=workload.hidden, random_state=0)
+        model.partial_fit(*stream[0], classes=classes)
+        return [timed(model.partial_fit, X, y) for X, y in stream[1:]]
+
+    rounds = alternate({lib.name: (lambda lib=lib: calls(lib)) for lib in (NBNET, SKLEARN)},
+                       scale.repeats, LIBRARY_PAUSE)
+    return PartialFitResult(workload, {name: stats(np.concatenate(seconds))
+                                       for name, seconds in rounds.items()})
+
+
 def run_accuracy(scale: Scale) -> tuple[list[AccuracyResult], list[str]]:
     """Test accuracy of nbnet and scikit-learn on real data over seeds, and notes of what was
     skipped (MNIST-1D without the ``mnist1d`` package)."""
@@ -253,6 +282,10 @@ def main(argv=None) -> Results:
                 log(f"P8: {workload.title}")
                 measured[workload.key] = time_training(workload, libs, scale.repeats)
             results.scaling.append((axis, value, measured[workload.key]))
+    if "P10" in args.only:
+        for workload in partial_fit_workloads():
+            log(f"{workload.key}: partial_fit, {workload.title}")
+            results.partial_fit.append(run_partial_fit(workload, scale))
     if "ACC" in args.only:
         log("ACC: accuracy on real data")
         results.accuracy, notes = run_accuracy(scale)

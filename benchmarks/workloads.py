@@ -1,4 +1,4 @@
-"""What the suite runs: libraries, workloads P1–P8 and the accuracy sets, sized by a scale.
+"""What the suite runs: libraries, workloads P1–P8, P10 and the accuracy sets, sized by a scale.
 
 Every workload is defined once; a :class:`Scale` only changes rows, repeats and caps, so
 the full suite (``make bench``), the quick look (``make bench-quick``) and the tiny smoke
@@ -37,6 +37,7 @@ class Scale:
     gemm_size: int  # n of the n × n products that measure the GEMM peak
     latency_calls: int  # P7: one-row predictions per library and repeat
     latency_rows: int  # P7: rows of the batch prediction
+    partial_fit_calls: int  # P10: timed partial_fit calls per library and round
     cold_compile: tuple | None  # solvers compiled from an empty cache too; None: all
     memory_keys: tuple | None  # workloads whose peak memory is measured; None: all
     profile_rounds: int  # rounds of the per-phase profile (best of these)
@@ -48,19 +49,22 @@ SCALES = {
         max_iter=None, real_rows=None, scaling_rows=(10_000, 30_000, 100_000, 300_000, 1_000_000),
         scaling_widths=(64, 128, 256, 512, 1024, 2048), scaling_width_rows=10_000,
         accuracy_seeds=(0, 1, 2), mnist1d_seeds=(0, 1, 2), gemm_size=2048, latency_calls=200,
-        latency_rows=10_000, cold_compile=None, memory_keys=None, profile_rounds=5),
+        latency_rows=10_000, partial_fit_calls=100, cold_compile=None, memory_keys=None,
+        profile_rounds=5),
     "quick": Scale(
         "quick", repeats=3, rows={"P1": 5_000, "P2": 6_000, "P5": 5_000}, epoch_cap=None,
         max_iter=None, real_rows=None, scaling_rows=(10_000, 30_000, 100_000),
         scaling_widths=(64, 128, 256, 512), scaling_width_rows=5_000, accuracy_seeds=(0, 1, 2),
         mnist1d_seeds=(0,), gemm_size=1024, latency_calls=100, latency_rows=10_000,
+        partial_fit_calls=50,
         cold_compile=("adam",), memory_keys=("P1", "P2-f32"),
         profile_rounds=5),
     "tiny": Scale(
         "tiny", repeats=2, rows={"P1": 300, "P2": 300, "P5": 300}, epoch_cap=2, max_iter=3,
         real_rows=200, scaling_rows=(200, 400), scaling_widths=(8, 16), scaling_width_rows=200,
         accuracy_seeds=(0,), mnist1d_seeds=(0,), gemm_size=1024, latency_calls=5,
-        latency_rows=100, cold_compile=(), memory_keys=("P1",), profile_rounds=2),
+        latency_rows=100, partial_fit_calls=3, cold_compile=(), memory_keys=("P1",),
+        profile_rounds=2),
 }
 
 
@@ -222,6 +226,37 @@ def scaling_workloads(scale: Scale) -> list[tuple[str, int, TrainingWorkload]]:
 
     return ([("rows", n, workload(n, 64)) for n in scale.scaling_rows]
             + [("width", w, workload(scale.scaling_width_rows, w)) for w in scale.scaling_widths])
+
+
+class PartialFitWorkload(NamedTuple):
+    """P10: a stream of ``partial_fit`` calls of ``rows`` rows each on a classifier."""
+
+    key: str
+    title: str
+    dtype: type
+    n_features: int
+    n_classes: int
+    hidden: tuple
+    rows: int
+
+    def stream(self, calls: int) -> list:
+        """``calls + 1`` batches ``(X, y)``; the first one (with ``classes``) is not timed."""
+        rows = (calls + 1) * self.rows
+        split = make_synthetic("classification", 2 * rows, self.n_features, self.n_classes,
+                               dtype=self.dtype, test_size=0.5)
+        return [(split.X_train[i * self.rows:(i + 1) * self.rows],
+                 split.y_train[i * self.rows:(i + 1) * self.rows]) for i in range(calls + 1)]
+
+
+def partial_fit_workloads() -> list[PartialFitWorkload]:
+    """P10: 32-row batches on an image-sized (512, 512) network, and one row on a small one."""
+    return [
+        *(PartialFitWorkload(f"P10-{bits}", f"784 features, 10 classes, (512, 512), 32 rows "
+                             f"per call, adam, {dtype.__name__}", dtype, 784, 10, (512, 512), 32)
+          for bits, dtype in (("f32", np.float32), ("f64", np.float64))),
+        PartialFitWorkload("P10-row", "20 features, 3 classes, (64,), one row per call, adam, "
+                           "float64", np.float64, 20, 3, (64,), 1),
+    ]
 
 
 class AccuracySet(NamedTuple):

@@ -28,7 +28,7 @@ def test_every_workload_runs_at_tiny_scale_and_reaches_the_report(tmp_path, caps
     for key in ("P1", "P2-f32", "P2-f64", "P3", "P4", "P5", "P6"):
         assert key in training or key in skipped, key
         assert f"| {key} |" in text or f"{key} skipped" in text, key
-    for heading in ("Predict latency: P7", "Scaling: P8", "Accuracy on real data",
+    for heading in ("Predict latency: P7", "Incremental training: P10", "Scaling: P8", "Accuracy on real data",
                     "Where an epoch's time goes"):
         assert heading in text, heading
     for result in results.training:
