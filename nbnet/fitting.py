@@ -174,10 +174,8 @@ def _batch_with_zero_weight(sw, order, batch_size):
     return int(zero[0]) if zero.size else None
 
 
-def _largest_magnitude(values) -> float:
-    data = values.data if hasattr(values, "data") and not isinstance(values, np.ndarray) else values
-    with np.errstate(invalid="ignore"):
-        return float(np.max(np.abs(data), initial=0.0))
+def _largest_magnitude(values: np.ndarray) -> float:
+    return float(np.max(np.abs(values), initial=0.0))
 
 
 def divergence_message(estimator, problem: Problem, order=None, batch_size=None,
@@ -190,7 +188,8 @@ def divergence_message(estimator, problem: Problem, order=None, batch_size=None,
     """
     solver = estimator.solver
     where = f"Solver '{solver}' diverged in {'iteration' if solver == 'lbfgs' else 'epoch'} {epoch}"
-    X = problem.X if problem.sparse is None else problem.sparse[0]
+    largest_x = _largest_magnitude(problem.X if problem.sparse is None else problem.sparse[0])
+    largest_y = _largest_magnitude(problem.Y)
     alpha = float(estimator.alpha)
     zero_batch = None
     if order is not None:
@@ -203,16 +202,16 @@ def divergence_message(estimator, problem: Problem, order=None, batch_size=None,
                  "larger batches")
     elif problem.sw.shape[0] and float(problem.sw.sum()) == 0:
         cause = "the sample weights sum to zero"
-    elif not np.isfinite(_largest_magnitude(X)):
+    elif not np.isfinite(largest_x):
         cause = "the input X contains non-finite values"
-    elif not np.isfinite(_largest_magnitude(problem.Y)):
+    elif not np.isfinite(largest_y):
         cause = "the targets y contain non-finite values"
-    elif _largest_magnitude(X) > HUGE_VALUE:
-        cause = (f"the input X has values up to {_largest_magnitude(X):.3g} in magnitude: scale "
-                 "it, e.g. with sklearn.preprocessing.StandardScaler")
-    elif _largest_magnitude(problem.Y) > HUGE_VALUE:
-        cause = (f"the targets y have values up to {_largest_magnitude(problem.Y):.3g} in "
-                 "magnitude: scale them, e.g. with sklearn.compose.TransformedTargetRegressor")
+    elif largest_x > HUGE_VALUE:
+        cause = (f"the input X has values up to {largest_x:.3g} in magnitude: scale it, e.g. "
+                 "with sklearn.preprocessing.StandardScaler")
+    elif largest_y > HUGE_VALUE:
+        cause = (f"the targets y have values up to {largest_y:.3g} in magnitude: scale them, "
+                 "e.g. with sklearn.compose.TransformedTargetRegressor")
     elif alpha > HUGE_ALPHA or (
             solver == "sgd" and alpha * estimator.learning_rate_init / batch_size >= 2):
         cause = f"the L2 penalty alpha={alpha:g} is too large: lower it"
