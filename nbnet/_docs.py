@@ -89,7 +89,14 @@ hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         Number of epochs without an improvement of ``tol`` before stopping ('sgd', 'adam').
 
     max_fun : int, default=15000
-        Maximum number of loss evaluations of 'lbfgs'."""
+        Maximum number of loss evaluations of 'lbfgs'.
+
+    restore_best_weights : bool, default=False
+        At the end of ``fit``, keep the weights of the best epoch instead of the last: the
+        best validation score where there is a validation set (``early_stopping`` or
+        ``validation_data``), else the lowest training loss. ``early_stopping`` always
+        restores the best epoch, as in scikit-learn. Not used by 'lbfgs' and
+        ``partial_fit``. (nbnet only.)"""
 
 SHARED_ATTRIBUTES = """\
 loss_ : float
@@ -103,10 +110,15 @@ loss_ : float
         The loss of each epoch. Only for 'sgd' and 'adam'.
 
     validation_scores_ : list of shape (n_iter_,) or None
-        {score} on the held-out validation set after each epoch; None without early stopping.
+        {score} on the validation set (held out by early stopping, or ``validation_data``)
+        after each epoch; None without a validation set. NaN for an epoch that diverged.
+
+    validation_loss_curve_ : list of shape (n_iter_,) or None
+        The loss on the validation set after each epoch (without the L2 penalty); None
+        without a validation set. (nbnet only.)
 
     best_validation_score_ : float or None
-        Best validation {score}; None without early stopping.
+        Best validation {score}; None without a validation set.
 
     t_ : int
         Number of training samples seen by the solver.

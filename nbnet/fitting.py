@@ -229,30 +229,71 @@ def _finite(loss, theta) -> bool:
     return bool(np.isfinite(loss) and np.isfinite(theta).all())
 
 
+# -------------------------------------------------------------------------------- callbacks
+class Tasks:
+    """A fit's epochs (or L-BFGS iterations) as tasks of scikit-learn's callback API.
+
+    ``context`` is the fit's root ``sklearn.callback.CallbackContext``, or None when the
+    estimator has no callbacks: then nothing is created or called. ``fitted_attributes``
+    returns the attributes that make a copy of the estimator predict as the current weights
+    do; it is called only when a callback asks for a ``fitted_estimator``.
+    """
+
+    def __init__(self, estimator, context, fitted_attributes, **arguments):
+        self._estimator, self._context = estimator, context
+        self._hook_arguments = dict(arguments, reconstruction_attributes=fitted_attributes)
+        self._task = None
+
+    def begin(self, name: str) -> None:
+        """Start the next task (a subtask of the fit), called ``name``."""
+        if self._context is not None:
+            self._task = self._context.subcontext(task_name=name)
+            self._task.call_on_fit_task_begin(estimator=self._estimator, **self._hook_arguments)
+
+    def end(self, empty: bool = False) -> bool:
+        """End the current task; True if a callback asks to stop. ``empty``: it never ran."""
+        if self._task is None:
+            return False
+        task, self._task = self._task, None
+        arguments = {} if empty else self._hook_arguments
+        return bool(task.call_on_fit_task_end(estimator=self._estimator, **arguments))
+
+
 # -------------------------------------------------------------------------------- stochastic
 def fit_stochastic(estimator, problem: Problem, batch_size: int, incremental: bool, work,
-                   grad: np.ndarray, validation_score=None) -> None:
+                   grad: np.ndarray, validate=None, tasks: Tasks | None = None) -> None:
     """Run the epochs of an SGD or Adam fit (or one epoch of ``partial_fit``) in place.
 
     ``estimator`` holds the model (``_theta``, ``_layout``, its activations), the optimizer
-    (``_optimizer``), the curves and counters that this updates, and scikit-learn's
-    parameters (``max_iter``, ``shuffle``, ``tol``, ``n_iter_no_change``, ``verbose``,
-    ``early_stopping``). ``validation_score`` scores the current weights on the validation
-    set (early stopping), or is None. ``work`` and ``grad`` are the compiled core's buffers.
+    (``_optimizer``), the curves and counters that this updates, and the parameters that
+    steer the loop (``max_iter``, ``shuffle``, ``tol``, ``n_iter_no_change``, ``verbose``,
+    ``early_stopping``, ``restore_best_weights``). ``validate`` returns the validation
+    score and loss of the current weights (a validation set: early stopping's or
+    ``validation_data``), or is None. ``work`` and ``grad`` are the compiled core's buffers;
+    ``tasks`` reports each epoch to scikit-learn's callbacks, any of which may stop the fit.
 
-    Raises :class:`DivergenceError` if training diverges without a validation set.
+    The best epoch (best validation score, else lowest training loss) is tracked where there
+    is a validation set or ``restore_best_weights``; its weights are restored at the end of
+    a fit with early stopping or ``restore_best_weights`` (not of a ``partial_fit``), and on
+    a divergence. Without either, a divergence raises :class:`DivergenceError`.
     """
     theta, layout, hidden, out_kind = estimator._compiled_model()
     optimizer = estimator._optimizer
     n_samples = problem.Y.shape[0]
     alpha = float(estimator.alpha)
     order = np.arange(n_samples, dtype=np.int64)
+    restores_best = not incremental and (estimator.early_stopping
+                                         or estimator.restore_best_weights)
+    keeps_best = validate is not None or restores_best
+    tasks = tasks or Tasks(estimator, None, None)
+    diverged = False
     with interrupt_requests() as interrupt:
         estimator.n_iter_ = 0
         for _ in range(estimator.max_iter):
             if interrupt.requested:
                 _warn_interrupted()
                 break
+            tasks.begin("epoch")
             if estimator.shuffle:
                 # The draws of scikit-learn's `shuffle(X, y, random_state=...)`, which
                 # permutes by a shuffled arange, applied in place: 0.15 ms less per epoch.
@@ -261,7 +302,7 @@ def fit_stochastic(estimator, problem: Problem, batch_size: int, incremental: bo
                                    problem.sparse, problem.Y, problem.sw, order, batch_size,
                                    alpha, work)
             diverged = not _finite(loss_sum, theta)
-            if diverged and validation_score is None:
+            if diverged and not keeps_best:
                 raise DivergenceError(divergence_message(estimator, problem, order, batch_size,
                                                          estimator.n_iter_ + 1))
             estimator.n_iter_ += 1
@@ -271,12 +312,15 @@ def fit_stochastic(estimator, problem: Problem, batch_size: int, incremental: bo
             if estimator.verbose:
                 print("Iteration %d, loss = %.8f" % (estimator.n_iter_, estimator.loss_))
             if diverged:
-                _stop_diverged(estimator)
+                _stop_diverged(estimator, validate is not None)
+                tasks.end()
                 break
-            _update_no_improvement_count(estimator, validation_score)
+            _update_no_improvement_count(estimator, validate, keeps_best)
             optimizer.iteration_ends(estimator.t_)
+            if tasks.end():
+                break  # a callback asked to stop: a convergence stop
             if estimator._no_improvement_count > estimator.n_iter_no_change:
-                watched = "Validation score" if validation_score else "Training loss"
+                watched = "Validation score" if estimator.early_stopping else "Training loss"
                 msg = "%s did not improve more than tol=%f for %d consecutive epochs." % (
                     watched, estimator.tol, estimator.n_iter_no_change)
                 if optimizer.trigger_stopping(msg, estimator.verbose):
@@ -290,16 +334,22 @@ def fit_stochastic(estimator, problem: Problem, batch_size: int, incremental: bo
                     "optimization hasn't converged yet." % estimator.max_iter,
                     ConvergenceWarning,
                 )
-    if validation_score is not None:
+    if restores_best or diverged:
         theta[:] = estimator._best_theta
 
 
-def _stop_diverged(estimator) -> None:
-    """Record the diverged epoch's NaN score and warn; the caller restores the best weights."""
-    estimator.validation_scores_.append(np.nan)
-    scores = np.asarray(estimator.validation_scores_, dtype=np.float64)
-    best = int(np.nanargmax(scores)) + 1 if np.isfinite(scores).any() else 0
-    kept = f"epoch {best}'s weights (the best validation score)" if best else "the initial weights"
+def _stop_diverged(estimator, validated: bool) -> None:
+    """Record the diverged epoch's NaN validation figures and warn; the caller restores the
+    best epoch's weights."""
+    if validated:
+        estimator.validation_scores_.append(np.nan)
+        estimator.validation_loss_curve_.append(np.nan)
+        figures, best, what = estimator.validation_scores_, np.nanargmax, "validation score"
+    else:
+        figures, best, what = estimator.loss_curve_, np.nanargmin, "training loss"
+    figures = np.asarray(figures, dtype=np.float64)
+    epoch = int(best(figures)) + 1 if np.isfinite(figures).any() else 0
+    kept = f"epoch {epoch}'s weights (the best {what})" if epoch else "the initial weights"
     warnings.warn(
         f"{NON_FINITE_MESSAGE} The training loss became non-finite in epoch "
         f"{estimator.n_iter_} of solver '{estimator.solver}'; training stopped and "
@@ -308,40 +358,54 @@ def _stop_diverged(estimator) -> None:
     )
 
 
-def _update_no_improvement_count(estimator, validation_score) -> None:
-    """scikit-learn's stopping counter, and the best weights (early stopping) or loss."""
-    if validation_score is not None:
-        score = validation_score()
+def _update_no_improvement_count(estimator, validate, keeps_best: bool) -> None:
+    """scikit-learn's stopping counter, the curves and the best epoch's figures and weights.
+
+    The counter watches the validation score with early stopping and the training loss
+    otherwise, as in scikit-learn; the best epoch is the best validation score where there
+    is a validation set.
+    """
+    improved = False
+    if validate is not None:
+        score, loss = validate()
         estimator.validation_scores_.append(score)
+        estimator.validation_loss_curve_.append(loss)
         if estimator.verbose:
             print("Validation score: %f" % score)
-        if score < estimator.best_validation_score_ + estimator.tol:
-            estimator._no_improvement_count += 1
-        else:
-            estimator._no_improvement_count = 0
-        if score > estimator.best_validation_score_:
+        if estimator.early_stopping:
+            if score < estimator.best_validation_score_ + estimator.tol:
+                estimator._no_improvement_count += 1
+            else:
+                estimator._no_improvement_count = 0
+        improved = score > estimator.best_validation_score_
+        if improved:
             estimator.best_validation_score_ = score
-            estimator._best_theta = estimator._theta.copy()
-    else:
+    if not estimator.early_stopping:
         if estimator.loss_curve_[-1] > estimator.best_loss_ - estimator.tol:
             estimator._no_improvement_count += 1
         else:
             estimator._no_improvement_count = 0
         if estimator.loss_curve_[-1] < estimator.best_loss_:
             estimator.best_loss_ = estimator.loss_curve_[-1]
+            improved = improved or validate is None
+    if improved and keeps_best:
+        estimator._best_theta = estimator._theta.copy()
 
 
 # -------------------------------------------------------------------------------- L-BFGS
-def fit_lbfgs(estimator, problem: Problem, work) -> tuple[scipy.optimize.OptimizeResult, bool]:
+def fit_lbfgs(estimator, problem: Problem, work, tasks: Tasks | None = None
+              ) -> tuple[scipy.optimize.OptimizeResult, bool]:
     """Minimise the full-batch loss with scipy's L-BFGS-B, the weights updated in place.
 
-    Returns scipy's result and whether an interrupt stopped it; the weights are then the last
-    accepted iterate and the result's ``nit`` and ``fun`` are that iterate's. Raises
-    :class:`DivergenceError` if the loss or the weights end non-finite.
+    Each iteration is a task of ``tasks`` (scikit-learn's callbacks), any of which may stop
+    the fit. Returns scipy's result and whether an interrupt or a callback stopped it; the
+    weights are then the last accepted iterate and the result's ``nit`` and ``fun`` are that
+    iterate's. Raises :class:`DivergenceError` if the loss or the weights end non-finite.
     """
     theta, layout, hidden, out_kind = estimator._compiled_model()
     grad = np.empty_like(theta)
     alpha = float(estimator.alpha)
+    tasks = tasks or Tasks(estimator, None, None)
 
     def loss_grad(x):
         theta[:] = x
@@ -350,6 +414,7 @@ def fit_lbfgs(estimator, problem: Problem, work) -> tuple[scipy.optimize.Optimiz
         return loss, grad.astype(np.float64)  # a copy: scipy keeps the gradients it gets
 
     accepted = []  # (iteration, x, loss) of the last accepted iterate
+    stop = []  # why the fit was stopped early, if it was
 
     with interrupt_requests() as interrupt:
         def iteration_done(intermediate_result):
@@ -357,20 +422,28 @@ def fit_lbfgs(estimator, problem: Problem, work) -> tuple[scipy.optimize.Optimiz
                            intermediate_result.fun]
             if estimator.verbose:
                 print("Iteration %d, loss = %.8f" % (accepted[0], intermediate_result.fun))
+            theta[:] = intermediate_result.x  # the weights a callback's fitted copy sees
+            if tasks.end():
+                stop.append("callback")
             if interrupt.requested:
+                stop.append("interrupt")
+            if stop:
                 raise StopIteration  # scipy returns at once
+            tasks.begin("iteration")
 
+        tasks.begin("iteration")
         result = scipy.optimize.minimize(
             loss_grad, theta.astype(np.float64), method="L-BFGS-B", jac=True,
             callback=iteration_done,
             options={"maxfun": estimator.max_fun, "maxiter": estimator.max_iter,
                      "gtol": estimator.tol},
         )
-    interrupted = interrupt.requested and bool(accepted)
-    if interrupted:
+        tasks.end(empty=True)  # the iteration that scipy did not run
+    if "interrupt" in stop:
         _warn_interrupted()
+    if stop:
         result.nit, result.x, result.fun = accepted
     if not (np.isfinite(result.fun) and np.isfinite(result.x).all()):
         raise DivergenceError(divergence_message(estimator, problem, epoch=result.nit + 1))
     theta[:] = result.x
-    return result, interrupted
+    return result, bool(stop)

@@ -9,29 +9,46 @@ compiled core; every training call is rolled back if it raises.
 
 import warnings
 from abc import ABC, abstractmethod
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context, is_classifier
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
+from sklearn.neural_network._base import LOSS_FUNCTIONS
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_target, unique_labels
 from sklearn.utils.optimize import _check_optimize_result
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import (_check_sample_weight, check_array,
+                                      check_consistent_length, check_is_fitted, validate_data)
 
 from ._docs import DIFFERENCES, SHARED_ATTRIBUTES, SHARED_PARAMETERS
 from .activations import HIDDEN_ACTIVATIONS
+from .fitting import Problem, Rollback, Tasks, fit_lbfgs, fit_stochastic
 from .losses import OUTPUT_ACTIVATIONS
 from .network import make_layout, n_parameters, predict as network_predict, unpack, workspace_size
-from .fitting import DivergenceError, Problem, Rollback, fit_lbfgs, fit_stochastic
 from .optimizers import StochasticOptimizer
 from .training import make_workspace
+
+try:
+    from sklearn.callback import CallbackSupportMixin
+except ImportError:  # scikit-learn < 1.9 has no callback API
+    class CallbackSupportMixin:
+        """Stands in for scikit-learn 1.9's callback support where it is missing."""
+
+        def set_callbacks(self, *callbacks):
+            """Unavailable: callbacks need ``sklearn.callback`` (scikit-learn >= 1.9)."""
+            import sklearn
+
+            raise ImportError(
+                "set_callbacks needs scikit-learn's callback API (sklearn.callback, new in "
+                f"scikit-learn 1.9); the installed scikit-learn is {sklearn.__version__}."
+            )
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
 # Rows per chunk at predict time: bounds the workspace, keeps products BLAS-sized.
@@ -85,7 +102,7 @@ def _compiled_input(X, dtype):
     return np.ascontiguousarray(X, dtype=dtype), _csr_arrays(X, dtype)
 
 
-class BaseMultilayerPerceptron(BaseEstimator, ABC):
+class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
     """Shared machinery of :class:`MLPClassifier` and :class:`MLPRegressor`."""
 
     _parameter_constraints: dict = {
@@ -112,13 +129,14 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "restore_best_weights": ["boolean"],
     }
 
     @abstractmethod
     def __init__(self, hidden_layer_sizes, activation, solver, alpha, batch_size, learning_rate,
                  learning_rate_init, power_t, max_iter, loss, shuffle, random_state, tol, verbose,
                  warm_start, momentum, nesterovs_momentum, early_stopping, validation_fraction,
-                 beta_1, beta_2, epsilon, n_iter_no_change, max_fun):
+                 beta_1, beta_2, epsilon, n_iter_no_change, max_fun, restore_best_weights):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -143,6 +161,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
+        self.restore_best_weights = restore_best_weights
 
     # ------------------------------------------------------------------ parameters
     def _parameters(self) -> np.ndarray:
@@ -196,31 +215,36 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         if self.solver in _STOCHASTIC_SOLVERS:
             self.loss_curve_ = []
             self._no_improvement_count = 0
-            if self.early_stopping:
-                self.validation_scores_ = []
-                self.best_validation_score_ = -np.inf
-                self.best_loss_ = None
-            else:
-                self.best_loss_ = np.inf
-                self.validation_scores_ = None
-                self.best_validation_score_ = None
+            self.best_loss_ = None if self.early_stopping else np.inf
+            self.validation_scores_ = self.validation_loss_curve_ = None
+            self.best_validation_score_ = None
         self._best_theta = theta.copy()
 
+    def _start_validation_curves(self):
+        """Validation curves from the first fit with a validation set on (warm starts keep them)."""
+        if self.validation_scores_ is None:
+            self.validation_scores_, self.validation_loss_curve_ = [], []
+            self.best_validation_score_ = -np.inf
+
     # ------------------------------------------------------------------ fitting
-    def _fit_or_roll_back(self, X, y, sample_weight, incremental, before_fit=None):
+    def _fit_or_roll_back(self, X, y, sample_weight, incremental, before_fit=None,
+                          validation_data=None):
         """Fit; if anything raises, leave the estimator exactly as it was before the call.
 
         ``before_fit`` (optional) runs first, under the same protection. The state a call may
         change is kept by a :class:`nbnet.fitting.Rollback` whose buffers outlive the call, so
         that ``partial_fit`` copies the parameters and optimizer state instead of allocating.
+        The callbacks' context is set up first, outside the rollback, so that scikit-learn
+        tears the callbacks down whether the call succeeds or not.
         """
+        context = self._callback_context(incremental)
         rollback = self.__dict__.get("_rollback") or Rollback()
         in_place = hasattr(self, "coefs_") and (incremental or self.warm_start)
         rollback.save(self, in_place)
         try:
             if before_fit is not None:
                 before_fit()
-            self._fit(X, y, sample_weight, incremental)
+            self._fit(X, y, sample_weight, incremental, validation_data, context)
         except BaseException:
             rollback.restore(self)
             raise
@@ -228,7 +252,24 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         self._rollback = rollback
         return self
 
-    def _fit(self, X, y, sample_weight, incremental):
+    def _callback_context(self, incremental):
+        """The root context of scikit-learn's callbacks for this call, or None without any."""
+        if not getattr(self, "_skl_callbacks", None):
+            return None
+        tasks = 1 if incremental else self.max_iter + (self.solver == "lbfgs")
+        return self._init_callback_context(max_subtasks=tasks)
+
+    def _fitted_attributes(self) -> dict:
+        """What a copy of this estimator needs to predict as the current weights do."""
+        return {"coefs_": [c.copy() for c in self.coefs_],
+                "intercepts_": [b.copy() for b in self.intercepts_]}
+
+    def _fit(self, X, y, sample_weight, incremental, validation_data, context):
+        hook_arguments = dict(
+            X=X, y=y, metadata=None if sample_weight is None else {"sample_weight": sample_weight})
+        if context is not None:
+            context.call_on_fit_task_begin(estimator=self, **hook_arguments)
+        tasks = Tasks(self, context, self._fitted_attributes, **hook_arguments)
         hidden_layer_sizes = self.hidden_layer_sizes
         if not hasattr(hidden_layer_sizes, "__iter__"):
             hidden_layer_sizes = [hidden_layer_sizes]
@@ -241,6 +282,9 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 )
         if np.any(np.array(hidden_layer_sizes) <= 0):
             raise ValueError(f"hidden_layer_sizes must be > 0, got {hidden_layer_sizes}.")
+        if validation_data is not None and self.solver not in _STOCHASTIC_SOLVERS:
+            raise ValueError("validation_data is only used by the stochastic solvers ('sgd', "
+                             f"'adam'); got solver='{self.solver}'.")
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, y = self._validate_input(X, y, incremental, reset=first_pass)
         if not first_pass:  # a fitted model keeps its dtype
@@ -261,9 +305,12 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             )
         self.n_outputs_ = y.shape[1]
         if self.solver in _STOCHASTIC_SOLVERS:
-            self._fit_stochastic(X, y, sample_weight, incremental)
+            self._fit_stochastic(X, y, sample_weight, incremental, validation_data, tasks)
         else:
-            self._fit_lbfgs(X, y, sample_weight)
+            self._fit_lbfgs(X, y, sample_weight, tasks)
+        if context is not None:
+            context.call_on_fit_task_end(estimator=self, **hook_arguments,
+                                         reconstruction_attributes=self._fitted_attributes)
         return self
 
     def _compiled_model(self):
@@ -279,16 +326,16 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             np.ascontiguousarray(sample_weight), dtype, "sample_weight")
         return Problem(X_in, sparse, np.ascontiguousarray(_in_dtype(y, dtype, "y")), sw)
 
-    def _fit_lbfgs(self, X, y, sample_weight):
+    def _fit_lbfgs(self, X, y, sample_weight, tasks):
         problem = self._problem(X, y, sample_weight)
         work = make_workspace(self._layout, X.shape[0], problem.Y.dtype,
                               sparse_input=sp.issparse(X), weighted=sample_weight is not None)
-        result, interrupted = fit_lbfgs(self, problem, work)
-        self.n_iter_ = result.nit if interrupted else _check_optimize_result(
+        result, stopped = fit_lbfgs(self, problem, work, tasks)
+        self.n_iter_ = result.nit if stopped else _check_optimize_result(
             "lbfgs", result, self.max_iter)
         self.loss_ = float(result.fun)
 
-    def _fit_stochastic(self, X, y, sample_weight, incremental):
+    def _fit_stochastic(self, X, y, sample_weight, incremental, validation_data, tasks):
         theta = self._parameters()
         if not incremental or not hasattr(self, "_optimizer"):
             self._optimizer = StochasticOptimizer(
@@ -298,13 +345,15 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             )
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
-        validation_score = None
-        if self.early_stopping:
+        validation = None
+        if validation_data is not None:
+            validation = self._validation_set(validation_data)
+        elif self.early_stopping:
             stratify = y if is_classifier(self) and self.n_outputs_ == 1 else None
             arrays = (X, y) if sample_weight is None else (X, y, sample_weight)
             split = train_test_split(*arrays, random_state=self._random_state,
                                      test_size=self.validation_fraction, stratify=stratify)
-            X, X_val, y, y_val = split[:4]
+            X, X_val, y, Y_val = split[:4]
             sample_weight_val = None
             if sample_weight is not None:
                 sample_weight, sample_weight_val = split[4:]
@@ -313,12 +362,12 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                     "The validation set is too small. Increase 'validation_fraction' or the "
                     "size of your dataset."
                 )
-            if is_classifier(self):
-                y_val = self._label_binarizer.inverse_transform(y_val)
-
-            def validation_score():
-                return self._score(X_val, y_val, sample_weight=sample_weight_val)
-
+            y_val = self._label_binarizer.inverse_transform(Y_val) if is_classifier(self) else Y_val
+            validation = (X_val, Y_val, y_val, sample_weight_val)
+        validate = None
+        if validation is not None:
+            self._start_validation_curves()
+            validate = partial(self._validate, *validation)
         n_samples = X.shape[0]
         if self.batch_size == "auto":
             batch_size = min(200, n_samples)
@@ -333,10 +382,49 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         work = make_workspace(self._layout, batch_size, theta.dtype, sparse_input=sp.issparse(X),
                               weighted=sample_weight is not None)
         fit_stochastic(self, problem, batch_size, incremental, work, np.empty_like(theta),
-                       validation_score)
+                       validate, tasks)
+
+    def _validation_set(self, validation_data):
+        """``(X_val, Y_val, y_val, sample_weight_val)`` from ``validation_data``, checked.
+
+        ``Y_val`` are the targets as the network learns them (the binarized labels of a
+        classifier), ``y_val`` as :meth:`score` takes them.
+        """
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+            raise ValueError(
+                "validation_data must be a tuple (X_val, y_val) or (X_val, y_val, "
+                f"sample_weight_val); got {type(validation_data).__name__}"
+                + (f" of length {len(validation_data)}." if hasattr(validation_data, "__len__")
+                   else ".")
+            )
+        X_val, y_val, *weights = validation_data
+        X_val = self._validated_input(X_val)
+        y_val = check_array(y_val, ensure_2d=False, dtype=None, input_name="y_val")
+        check_consistent_length(X_val, y_val)
+        if y_val.ndim == 2 and y_val.shape[1] == 1:
+            y_val = column_or_1d(y_val, warn=True)
+        Y_val = self._validation_targets(y_val)
+        if Y_val.ndim == 1:
+            Y_val = Y_val.reshape(-1, 1)
+        if Y_val.shape[1] != self.n_outputs_:
+            raise ValueError(f"validation_data's y has {Y_val.shape[1]} outputs; the model has "
+                             f"{self.n_outputs_}.")
+        sample_weight_val = _check_sample_weight(weights[0], X_val) if weights else None
+        return X_val, Y_val, y_val, sample_weight_val
+
+    def _validate(self, X_val, Y_val, y_val, sample_weight_val):
+        """Validation score and loss of the current weights (one forward pass).
+
+        The loss is scikit-learn's loss of the model without the L2 penalty, as ``loss_``
+        reports it with the penalty.
+        """
+        outputs = self._forward(X_val, check_input=False)
+        name = "binary_log_loss" if self.out_activation_ == "logistic" else self.loss
+        loss = float(LOSS_FUNCTIONS[name](Y_val, outputs, sample_weight_val))
+        return self._score_outputs(outputs, y_val, sample_weight_val), loss
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, validation_data=None):
         """Fit the model to data matrix X and target(s) y.
 
         Parameters
@@ -347,13 +435,20 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             The targets (class labels in classification, real numbers in regression).
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights.
+        validation_data : tuple (X_val, y_val) or (X_val, y_val, sample_weight_val), \
+default=None
+            A validation set ('sgd' and 'adam' only). After each epoch the model's score and
+            loss on it are recorded in ``validation_scores_`` and ``validation_loss_curve_``;
+            with ``early_stopping=True`` it replaces the held-out ``validation_fraction``.
+            The loss is the training loss without the L2 penalty.
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
-        return self._fit_or_roll_back(X, y, sample_weight, incremental=False)
+        return self._fit_or_roll_back(X, y, sample_weight, incremental=False,
+                                      validation_data=validation_data)
 
     def _check_solver(self):
         if self.solver not in _STOCHASTIC_SOLVERS:
@@ -414,11 +509,12 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                 return bool(np.isfinite(X.sum()))
         return False
 
-    def _score_with_function(self, X, y, sample_weight, score_function):
-        y_pred = self._predict(X, check_input=False)
+    def _score_outputs(self, outputs, y, sample_weight):
+        """:meth:`score` of the network outputs ``outputs`` (NaN where they are not finite)."""
+        y_pred = self._predictions(outputs)
         if np.issubdtype(y_pred.dtype, np.floating) and not np.isfinite(y_pred).all():
             return np.nan
-        return score_function(y, y_pred, sample_weight=sample_weight)
+        return self._score_function(y, y_pred, sample_weight=sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -473,7 +569,8 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
                  learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
                  random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
                  nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
-                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000):
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
+                 restore_best_weights=False):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver,
             alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
@@ -483,6 +580,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
             nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
             validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
             epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
+            restore_best_weights=restore_best_weights,
         )
 
     def _validate_input(self, X, y, incremental, reset):
@@ -511,6 +609,17 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
                 )
         encoded = self._encode_known_labels(y)
         return X, self._label_binarizer.transform(y).astype(bool) if encoded is None else encoded
+
+    def _validation_targets(self, y_val):
+        """The binarized labels of a validation set; labels unknown to the model are an error."""
+        encoded = self._encode_known_labels(y_val)
+        if encoded is None:
+            unknown = np.setdiff1d(unique_labels(y_val), self.classes_)
+            if len(unknown):
+                raise ValueError(f"validation_data's y has classes not in `self.classes_`: "
+                                 f"{unknown}. `self.classes_` has {self.classes_}.")
+            encoded = self._label_binarizer.transform(y_val).astype(bool)
+        return encoded
 
     def _encode_known_labels(self, y):
         """``y`` as the label binarizer's 0/1 targets (bool), if it has only known labels.
@@ -557,10 +666,10 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
             The predicted classes (an indicator matrix for multilabel targets).
         """
         check_is_fitted(self)
-        return self._predict(X)
+        return self._predictions(self._forward(X))
 
-    def _predict(self, X, check_input=True):
-        y_pred = self._forward(X, check_input=check_input)
+    def _predictions(self, y_pred):
+        """Labels of the network outputs ``y_pred``."""
         if self._single_class():
             return np.repeat(self.classes_, y_pred.shape[0])
         if self._label_binarizer.y_type_ == "multiclass":
@@ -571,8 +680,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
             y_pred = y_pred.ravel()
         return self._label_binarizer.inverse_transform(y_pred)
 
-    def _score(self, X, y, sample_weight=None):
-        return self._score_with_function(X, y, sample_weight, accuracy_score)
+    _score_function = staticmethod(accuracy_score)
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
@@ -705,7 +813,8 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
                  learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
                  random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
                  nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
-                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000):
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
+                 restore_best_weights=False):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver,
             alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
@@ -714,7 +823,7 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
             warm_start=warm_start, momentum=momentum, nesterovs_momentum=nesterovs_momentum,
             early_stopping=early_stopping, validation_fraction=validation_fraction,
             beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, n_iter_no_change=n_iter_no_change,
-            max_fun=max_fun,
+            max_fun=max_fun, restore_best_weights=restore_best_weights,
         )
 
     def _validate_input(self, X, y, incremental, reset):
@@ -741,16 +850,23 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
             The predicted values.
         """
         check_is_fitted(self)
-        return self._predict(X)
+        return self._predictions(self._forward(X))
 
-    def _predict(self, X, check_input=True):
-        y_pred = self._forward(X, check_input=check_input)
+    @staticmethod
+    def _validation_targets(y_val):
+        """The targets of a validation set, as floats."""
+        if y_val.dtype.kind not in "fiub":
+            raise ValueError(f"validation_data's y must be numeric; got dtype {y_val.dtype}.")
+        return y_val.astype(np.float64, copy=False)
+
+    @staticmethod
+    def _predictions(y_pred):
+        """Predicted values from the network outputs ``y_pred`` (one column: a 1-D array)."""
         if y_pred.shape[1] == 1:
             return y_pred.ravel()
         return y_pred
 
-    def _score(self, X, y, sample_weight=None):
-        return self._score_with_function(X, y, sample_weight, r2_score)
+    _score_function = staticmethod(r2_score)
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)

@@ -74,7 +74,13 @@ CHECK_PARAMS = {
 }
 
 
-@parametrize_with_checks([MLPClassifier(max_iter=100), MLPRegressor(max_iter=100)])
+# nbnet's parameters beyond scikit-learn's, with their defaults.
+NBNET_PARAMETERS = {"restore_best_weights": False}
+
+
+@parametrize_with_checks([MLPClassifier(max_iter=100), MLPRegressor(max_iter=100),
+                          MLPClassifier(max_iter=100, restore_best_weights=True),
+                          MLPRegressor(max_iter=100, solver="sgd", restore_best_weights=True)])
 def test_sklearn_estimator_checks(estimator, check):
     """Every scikit-learn API check passes, with no expected failures."""
     name = getattr(check, "func", check).__name__
@@ -87,12 +93,17 @@ def test_sklearn_estimator_checks(estimator, check):
 
 @pytest.mark.parametrize("nb_cls, sk_cls", PAIRS, ids=PAIR_IDS)
 def test_constructor_signature_matches_sklearn(nb_cls, sk_cls):
-    """Same parameter names, order, kinds (keyword-only) and defaults as scikit-learn."""
+    """scikit-learn's parameter names, order, kinds (keyword-only) and defaults, then nbnet's
+    own parameters, keyword-only, with defaults that leave scikit-learn's behaviour as it is."""
     def describe(cls):
         return [(p.name, p.kind, p.default) for p in inspect.signature(cls).parameters.values()]
 
-    assert describe(nb_cls) == describe(sk_cls)
-    assert nb_cls().get_params() == sk_cls().get_params()
+    sklearn_parameters = describe(sk_cls)
+    assert describe(nb_cls)[:len(sklearn_parameters)] == sklearn_parameters
+    assert describe(nb_cls)[len(sklearn_parameters):] == [
+        (name, inspect.Parameter.KEYWORD_ONLY, default)
+        for name, default in NBNET_PARAMETERS.items()]
+    assert nb_cls().get_params() == {**sk_cls().get_params(), **NBNET_PARAMETERS}
 
 
 @pytest.mark.parametrize("nb_cls, sk_cls", PAIRS, ids=PAIR_IDS)
@@ -315,8 +326,8 @@ def test_feature_names_in_with_dataframe(early_stopping):
     df = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
     clf = MLPClassifier(**SMALL, solver="adam", early_stopping=early_stopping)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
         warnings.simplefilter("error", UserWarning)  # no "X does not have valid feature names"
+        warnings.simplefilter("ignore", ConvergenceWarning)  # (a UserWarning: filtered after)
         clf.fit(df, y)
         clf.predict(df)
     np.testing.assert_array_equal(clf.feature_names_in_, df.columns.to_numpy(dtype=object))
