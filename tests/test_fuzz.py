@@ -50,7 +50,7 @@ X_DTYPES = ["float64", "float32", "float16", "int64", "int8", "uint8", "bool", "
 SPARSE_FORMATS = [f"{fmt}_{kind}" for fmt in ("csr", "csc", "coo", "bsr", "dia", "lil", "dok")
                   for kind in ("matrix", "array")]
 # examples per property (derandomized: the same examples on every run)
-N_FIT, N_PARAMETERS, N_PREDICT = 600, 600, 400
+N_FIT, N_PARAMETERS, N_PREDICT = 1000, 800, 600
 
 # scipy's sparse containers hold neither float16 nor object entries
 SPARSE_DTYPES = {"float64", "float32", "int64", "int8", "uint8", "bool", "complex128"}
@@ -134,7 +134,8 @@ def make_X(rng, n, n_features, dtype, bad):
             X[i, j] = "a"
         elif dtype in ("float64", "float32", "float16", "object", "complex128"):
             X = X.copy()
-            X[i, j] = {"nan": np.nan, "inf": np.inf, "-inf": -np.inf, "large": 1e4}[bad]
+            value = {"nan": np.nan, "inf": np.inf, "-inf": -np.inf, "large": 1e4, "huge": 1e300}
+            X[i, j] = value[bad] if dtype != "float32" or bad != "huge" else 1e38
     return X
 
 
@@ -163,12 +164,14 @@ label_sets = {
 
 
 @st.composite
-def targets(draw, rng, kind, n):
+def targets(draw, rng, kind, n, clean=False):
     """y of the drawn kind, dtype and shape (possibly bad), and its description."""
-    shape = draw(st.sampled_from(["1d"] * 6 + ["column", "2d", "wrong-length"]))
+    shape = draw(st.sampled_from(["1d"] * 6 + ["column", "2d"] + ["wrong-length"] * (not clean)))
     rows = n + 1 if shape == "wrong-length" else n
     if kind == "classifier":
-        labels_kind = draw(st.sampled_from(list(label_sets) + ["continuous", "multilabel"]))
+        labels_kind = draw(st.sampled_from(
+            ["int", "str", "bool", "float", "multilabel"] if clean
+            else list(label_sets) + ["continuous", "multilabel"]))
         n_classes = draw(st.sampled_from([2, 2, 3, 1]))
         if labels_kind == "multilabel":
             y = rng.randint(0, 2, size=(rows, 3))
@@ -182,15 +185,15 @@ def targets(draw, rng, kind, n):
                 y[: len(labels)] = labels
             if labels_kind != "object-mixed":
                 y = np.array(y.tolist())
-        bad = draw(st.sampled_from([None] * 6 + ["nan", "inf"]))
+        bad = None if clean else draw(st.sampled_from([None] * 6 + ["nan", "inf"]))
         if bad and labels_kind in ("float", "continuous") and rows:
             y = y.astype(float)
             y[rng.randint(rows)] = np.nan if bad == "nan" else np.inf
         else:
             bad = None
     else:
-        dtype = draw(st.sampled_from(["float64"] * 3 + ["float32", "int64", "bool", "object",
-                                                        "complex128", "str", "float16"]))
+        dtype = draw(st.sampled_from(["float64"] * 3 + ["float32", "int64", "bool", "object"] + (
+            [] if clean else ["complex128", "str", "float16"])))
         y = rng.normal(size=(rows, 2) if shape == "2d" else rows)
         if dtype == "str":
             y = y.astype(str)
@@ -202,7 +205,7 @@ def targets(draw, rng, kind, n):
             y = y + 1j
         else:
             y = y.astype(dtype)
-        bad = draw(st.sampled_from([None] * 6 + ["nan", "inf", "-inf"]))
+        bad = None if clean else draw(st.sampled_from([None] * 6 + ["nan", "inf", "-inf"]))
         if bad and rows and dtype in ("float64", "float32", "object", "float16"):
             y = y.copy()
             y.flat[rng.randint(y.size)] = {"nan": np.nan, "inf": np.inf, "-inf": -np.inf}[bad]
@@ -217,10 +220,9 @@ def targets(draw, rng, kind, n):
 
 
 @st.composite
-def sample_weights(draw, rng, n):
-    what = draw(st.sampled_from([None] * 5 + ["ones", "positive", "nan", "inf", "-inf",
-                                              "negative", "zeros", "some-zeros", "wrong-length",
-                                              "2d", "scalar"]))
+def sample_weights(draw, rng, n, clean=False):
+    what = draw(st.sampled_from([None] * 5 + ["ones", "positive", "scalar"] + ([] if clean else [
+        "nan", "inf", "-inf", "negative", "zeros", "some-zeros", "wrong-length", "2d"])))
     if what is None:
         return None, "none"
     if what == "scalar":
@@ -274,22 +276,26 @@ def fit_cases(draw):
     kind = draw(st.sampled_from(["classifier", "regressor"]))
     seed = draw(st.integers(0, 2**31))
     rng = np.random.RandomState(seed)
-    n = draw(st.sampled_from([0, 1, 2, 3]) | st.integers(4, 40))
+    # two in five cases are clean (no bad X, y or weights): enough fits that succeed
+    clean = draw(st.sampled_from([True, True, False, False, False]))
+    n = draw(st.integers(4, 40)) if clean else draw(
+        st.sampled_from([0, 1, 2, 3]) | st.integers(4, 40))
     n_features = draw(st.integers(1, 6) | st.sampled_from([17, 200, 1000]))
     x_dtype = draw(st.sampled_from(X_DTYPES))
-    x_bad = draw(st.sampled_from([None] * 6 + ["nan", "inf", "-inf", "string", "large"]))
+    x_bad = None if clean else draw(st.sampled_from(
+        [None] * 4 + ["nan", "inf", "-inf", "string", "large", "huge"]))
     layout = draw(st.sampled_from(["dense"] * 5 + ["list"] + SPARSE_FORMATS))
     if layout not in ("dense", "list") and (x_dtype not in SPARSE_DTYPES or x_bad == "string"):
         layout = "dense"
     X = to_layout(make_X(rng, n, n_features, x_dtype, x_bad), layout)
-    y, y_desc = draw(targets(rng, kind, n))
-    sw, sw_desc = draw(sample_weights(rng, n))
+    y, y_desc = draw(targets(rng, kind, n, clean))
+    sw, sw_desc = draw(sample_weights(rng, n, clean))
     params = draw(light_params(kind))
     method = draw(st.sampled_from(["fit", "fit", "partial_fit"]))
     prefit = draw(st.sampled_from([None, "float64", "float32"]))
     classes = draw(st.sampled_from(["exact", "exact", "none", "extra"]))
     desc = dict(kind=kind, n=n, n_features=n_features, x_dtype=x_dtype, x_bad=x_bad,
-                layout=layout, y=y_desc, sw=sw_desc, method=method, prefit=prefit)
+                layout=layout, y=y_desc, sw=sw_desc, method=method, prefit=prefit, clean=clean)
     return dict(kind=kind, X=X, y=y, sw=sw, params=params, method=method, prefit=prefit,
                 classes=classes, seed=seed, desc=desc)
 
@@ -430,6 +436,13 @@ def check_fit_outcome(case, sk_exc, sk_est, nb_exc, nb_est, before):
         assert nb_exc is None or isinstance(nb_exc, DivergenceError), f"{nb_exc!r} {desc}"
         if nb_exc is None:
             assert weights_finite(nb_est)
+        return
+    float32_model = case["prefit"] == "float32" or case["desc"].get("x_dtype") == "float32"
+    if (sk_exc is None and isinstance(nb_exc, DivergenceError) and float32_model
+            and case["desc"].get("x_bad") == "huge"):
+        # nbnet trains float32 input in float32 (documented); scikit-learn's loss of float64
+        # targets is float64 and survives values near float32's limit
+        event("outcome: float32 arithmetic overflows on huge input (documented float32)")
         return
     if sk_exc is None:
         event("outcome: both fit")
@@ -592,7 +605,7 @@ def predict_cases(draw):
     width = n_features + draw(st.sampled_from([0] * 6 + [-1, 1]))
     assume(width >= 1)
     x_dtype = draw(st.sampled_from(X_DTYPES))
-    x_bad = draw(st.sampled_from([None] * 4 + ["nan", "inf", "-inf", "string"]))
+    x_bad = draw(st.sampled_from([None] * 4 + ["nan", "inf", "-inf", "string", "huge"]))
     layout = draw(st.sampled_from(["dense"] * 5 + ["list", "1d"] + SPARSE_FORMATS))
     if layout not in ("dense", "list", "1d") and (x_dtype not in SPARSE_DTYPES
                                                   or x_bad == "string"):
@@ -605,8 +618,11 @@ def predict_cases(draw):
     y_how = draw(st.sampled_from(["good"] * 4 + ["wrong-length", "nan", "other-labels"]))
     desc = dict(kind=kind, model_dtype=model_dtype, n=n, width=width - n_features,
                 x_dtype=x_dtype, x_bad=x_bad, layout=layout, method=method, y=y_how)
+    beyond_float32 = (model_dtype == "float32" and x_bad == "huge" and n > 0
+                      and x_dtype in ("float64", "object", "complex128"))
     return dict(kind=kind, model_dtype=model_dtype, n_features=n_features, multi=multi, X=X,
-                n=n, method=method, y_how=y_how, seed=seed, desc=desc)
+                n=n, method=method, y_how=y_how, seed=seed, desc=desc,
+                beyond_float32=beyond_float32)
 
 
 def _score_target(case, y_fit):
@@ -641,6 +657,15 @@ def test_predict_and_score_match_sklearn(case):
     nb_exc, nb_out = call(lambda: getattr(nb_est, case["method"])(*args))
     assert_state_unchanged(before, nb_est)
     desc = case["desc"]
+    if case["beyond_float32"] and sk_exc is None:
+        # A float32 model given float64 values beyond float32's range: ValueError (issue 12;
+        # today NaN outputs: test_float32_model_rejects_float64_rows_out_of_float32_range)
+        if isinstance(nb_exc, ValueError):
+            event("outcome: float32 model rejects values beyond float32's range")
+            return
+        event("known issue 12 (xfail test in test_reliability.py): float32 model, huge input")
+        assert nb_exc is None, f"{nb_exc!r} {desc}"
+        return
     if sk_exc is not None:
         event(f"outcome: both raise {type(sk_exc).__name__}")
         if isinstance(sk_exc, (ValueError, TypeError, AttributeError)):
