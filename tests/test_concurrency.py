@@ -10,6 +10,9 @@ from sklearn.exceptions import ConvergenceWarning
 
 from nbnet import MLPClassifier, MLPRegressor
 
+# warnings.catch_warnings is process-wide, not per thread: filter through pytest as well
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
 
 def _data(n=300, seed=0):
     rng = np.random.RandomState(seed)

@@ -19,6 +19,10 @@ from sklearn.utils.validation import check_is_fitted
 from conftest import assert_state_unchanged, estimator_state
 from nbnet import DivergenceError, MLPClassifier, MLPRegressor
 
+# pytest.warns still sees the warnings these filters hide from the summary
+pytestmark = [pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
+              pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")]
+
 SK_DIVERGENCE = ("Solver produced non-finite parameter weights. The input data may contain "
                  "large values and need to be preprocessed.")
 BEGINS_WITH_SK = "^" + re.escape(SK_DIVERGENCE)
