@@ -110,3 +110,45 @@ def f64(a):
     if sp.issparse(a):
         return a.astype(np.float64, copy=True)
     return np.array(a, dtype=np.float64, copy=True)
+
+
+# ------------------------------------------------------------------------- estimator state
+
+
+def estimator_state(est):
+    """A deep copy of ``est.__dict__``: everything a failed call must leave as it was."""
+    import copy
+
+    return copy.deepcopy(est.__dict__)
+
+
+def _assert_same(before, after, path):
+    if isinstance(before, np.random.RandomState):
+        assert isinstance(after, np.random.RandomState), path
+        _assert_same(before.get_state(), after.get_state(), path + ".get_state()")
+    elif isinstance(before, np.ndarray):
+        assert isinstance(after, np.ndarray), f"{path}: {type(after)}"
+        assert before.shape == after.shape and before.dtype == after.dtype, path
+        np.testing.assert_array_equal(after, before, err_msg=path)
+    elif sp.issparse(before):
+        assert sp.issparse(after) and (before != after).nnz == 0, path
+    elif isinstance(before, dict):
+        assert set(before) == set(after), f"{path}: keys {set(before) ^ set(after)}"
+        for key in before:
+            _assert_same(before[key], after[key], f"{path}[{key!r}]")
+    elif isinstance(before, (list, tuple)):
+        assert type(before) is type(after) and len(before) == len(after), path
+        for i, (b, a) in enumerate(zip(before, after)):
+            _assert_same(b, a, f"{path}[{i}]")
+    elif isinstance(before, float) and before != before:
+        assert isinstance(after, float) and after != after, path
+    elif hasattr(before, "__dict__") and not isinstance(before, type):
+        assert type(before) is type(after), path
+        _assert_same(vars(before), vars(after), f"{path}.__dict__")
+    else:
+        assert type(before) is type(after) and before == after, f"{path}: {before!r} -> {after!r}"
+
+
+def assert_state_unchanged(before, est):
+    """``est.__dict__`` equals the :func:`estimator_state` ``before`` (arrays by value)."""
+    _assert_same(before, est.__dict__, type(est).__name__)

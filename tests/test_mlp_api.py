@@ -326,8 +326,9 @@ def test_feature_names_in_with_dataframe(early_stopping):
     df = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
     clf = MLPClassifier(**SMALL, solver="adam", early_stopping=early_stopping)
     with warnings.catch_warnings():
+        # ConvergenceWarning is a UserWarning: its "ignore" must come last (filters prepend)
         warnings.simplefilter("error", UserWarning)  # no "X does not have valid feature names"
-        warnings.simplefilter("ignore", ConvergenceWarning)  # (a UserWarning: filtered after)
+        warnings.simplefilter("ignore", ConvergenceWarning)
         clf.fit(df, y)
         clf.predict(df)
     np.testing.assert_array_equal(clf.feature_names_in_, df.columns.to_numpy(dtype=object))
