@@ -20,8 +20,6 @@ y_iris = iris.target
 
 
 # Source: sklearn/neural_network/tests/test_mlp.py::test_nonfinite_params
-@pytest.mark.xfail(reason="issue 12: DivergenceError's message must begin with scikit-learn's "
-                          "'Solver produced non-finite parameter weights...'", strict=True)
 def test_nonfinite_params():
     # Check that MLPRegressor throws ValueError when dealing with non-finite
     # parameter values
@@ -44,11 +42,7 @@ def test_nonfinite_params():
 
 
 # Source: sklearn/neural_network/tests/test_mlp.py::test_preserve_feature_names
-@pytest.mark.parametrize("Estimator", [
-    pytest.param(MLPClassifier, marks=pytest.mark.xfail(
-        reason="issue 12: a one-class y must fit with a warning, not raise", strict=True)),
-    MLPRegressor,
-])
+@pytest.mark.parametrize("Estimator", [MLPClassifier, MLPRegressor])
 def test_preserve_feature_names(Estimator):
     """Check that feature names are preserved when early stopping is enabled.
 
@@ -70,8 +64,6 @@ def test_preserve_feature_names(Estimator):
 
 
 # Source: sklearn/neural_network/tests/test_mlp.py::test_mlp_diverging_loss
-@pytest.mark.xfail(reason="issue 12: a diverging fit with early stopping must return the "
-                          "best epoch, not raise DivergenceError", strict=True)
 def test_mlp_diverging_loss():
     """Test that a diverging model does not raise errors when early stopping is enabled.
 
