@@ -1,5 +1,5 @@
 # The two commands of the README: `make demo` and `make test`. Both create .venv when it is
-# missing and install nbnet into it; `make bench` runs the benchmark suite.
+# missing, install nbnet into it and compile its kernels once; `make bench` runs the benchmarks.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -9,6 +9,11 @@ BENCH_INSTALLED := $(VENV)/.installed-bench-$(shell cat pyproject.toml | cksum |
 # Compiled kernels are cached inside the checkout (`make clean` removes them); nbnet itself
 # keys them on a hash of its sources (nbnet/_cache.py), so an edit never loads stale code.
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba_cache
+
+# Every kernel a fit can use, compiled once per install and per change to nbnet's sources
+# (older versions' kernels are pruned), so that the demo's and the tests' fits load them.
+COMPILED := $(VENV)/.compiled
+NBNET_SOURCES := $(shell find nbnet -name '*.py')
 
 .PHONY: demo test bench bench-quick clean
 
@@ -24,10 +29,14 @@ $(BENCH_INSTALLED): $(INSTALLED)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[test,bench]"
 	touch $@
 
-demo: $(INSTALLED)
+$(COMPILED): $(INSTALLED) $(NBNET_SOURCES)
+	$(PY) -m nbnet compile --prune
+	touch $@
+
+demo: $(COMPILED)
 	$(PY) demo.py
 
-test: $(INSTALLED)
+test: $(COMPILED)
 	$(PY) -m pytest -q
 
 # The suite, or a short version of it (a few minutes); both print the table, write it and the
@@ -37,10 +46,10 @@ test: $(INSTALLED)
 # (the report names them). Tests and the demo keep the environment as it is.
 BENCH_ENV := env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE
 
-bench: $(BENCH_INSTALLED)
+bench: $(BENCH_INSTALLED) $(COMPILED)
 	$(BENCH_ENV) $(PY) -m benchmarks --readme README.md
 
-bench-quick: $(BENCH_INSTALLED)
+bench-quick: $(BENCH_INSTALLED) $(COMPILED)
 	$(BENCH_ENV) $(PY) -m benchmarks --quick --readme README.md
 
 clean:
