@@ -9,6 +9,8 @@ BENCH_INSTALLED := $(VENV)/.installed-bench-$(shell cat pyproject.toml | cksum |
 # Compiled kernels are cached inside the checkout (`make clean` removes them); nbnet itself
 # keys them on a hash of its sources (nbnet/_cache.py), so an edit never loads stale code.
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba_cache
+# Generated data sets (MNIST-1D) go to the checkout's data home (datasets/README.md).
+export NBNET_DATA_DIR ?= $(CURDIR)/datasets/cache
 
 # Every kernel a fit can use, compiled once per install and per change to nbnet's sources
 # (older versions' kernels are pruned), so that the demo's and the tests' fits load them.
@@ -53,4 +55,4 @@ bench-quick: $(BENCH_INSTALLED) $(COMPILED)
 	$(BENCH_ENV) $(PY) -m benchmarks --quick --readme README.md
 
 clean:
-	rm -rf $(VENV) .numba_cache .pytest_cache build *.egg-info
+	rm -rf $(VENV) .numba_cache datasets/cache .pytest_cache build *.egg-info
