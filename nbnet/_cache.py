@@ -117,6 +117,8 @@ def enable(dispatcher):
 
     A function defined outside the package (the tests jit some) gets Numba's own cache.
     """
+    if config.DISABLE_JIT:  # numba.njit returned the Python function: nothing to cache
+        return dispatcher
     if Path(inspect.getfile(dispatcher.py_func)).resolve().is_relative_to(PACKAGE_DIR):
         dispatcher._cache = SourceHashCache(dispatcher.py_func)
     else:

@@ -78,3 +78,10 @@ def test_prune_removes_only_other_versions(tmp_path, monkeypatch):
     monkeypatch.setattr(_cache, "cache_folder", lambda: folder)
     assert _cache.prune() == [tmp_path / "nbnet-old"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["nbnet-current", "other-package"]
+
+
+def test_import_with_numba_disable_jit():
+    env = dict(os.environ, NUMBA_DISABLE_JIT="1")
+    done = subprocess.run([sys.executable, "-c", "import nbnet"], capture_output=True,
+                          text=True, env=env)
+    assert done.returncode == 0, done.stderr
