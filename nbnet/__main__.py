@@ -57,7 +57,8 @@ def compile_all(out=sys.stdout) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point; returns the exit status."""
-    parser = argparse.ArgumentParser(prog="python -m nbnet", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m nbnet",
+                                     description="nbnet's command line: compile its kernels.")
     commands = parser.add_subparsers(dest="command", required=True)
     compile_ = commands.add_parser(
         "compile", help="fill the kernel cache for every entry point in both dtypes",
