@@ -1,16 +1,21 @@
 # The two commands of the README: `make demo` and `make test`. Both create .venv when it is
-# missing and install nbnet into it; `make bench` runs the benchmark suite.
+# missing, install nbnet into it and compile its kernels once; `make bench` runs the benchmarks.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 # The benchmarks need the `bench` extra too; its stamp is removed whenever the one above is remade.
 BENCH_INSTALLED := $(VENV)/.installed-bench-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
-# Compiled kernels are cached inside the checkout, in a folder named by a hash of nbnet's
-# sources: Numba's cache checks only the file that defines a function, so a kernel whose
-# callee (in another file) changed would otherwise load stale code.
-KERNELS_HASH := $(shell cat nbnet/*.py | cksum | cut -d' ' -f1)
-export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba_cache/$(KERNELS_HASH)
+# Compiled kernels are cached inside the checkout (`make clean` removes them); nbnet itself
+# keys them on a hash of its sources (nbnet/_cache.py), so an edit never loads stale code.
+export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba_cache
+# Generated data sets (MNIST-1D) go to the checkout's data home (datasets/README.md).
+export NBNET_DATA_DIR ?= $(CURDIR)/datasets/cache
+
+# Every kernel a fit can use, compiled once per install and per change to nbnet's sources
+# (older versions' kernels are pruned), so that the demo's and the tests' fits load them.
+COMPILED := $(VENV)/.compiled
+NBNET_SOURCES := $(shell find nbnet -name '*.py')
 
 .PHONY: demo test bench bench-quick clean
 
@@ -26,11 +31,14 @@ $(BENCH_INSTALLED): $(INSTALLED)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[test,bench]"
 	touch $@
 
-demo: $(INSTALLED)
+$(COMPILED): $(INSTALLED) $(NBNET_SOURCES)
+	$(PY) -m nbnet compile --prune
+	touch $@
+
+demo: $(COMPILED)
 	$(PY) demo.py
 
-test: $(INSTALLED)
-	find .numba_cache -mindepth 1 -maxdepth 1 ! -name $(KERNELS_HASH) -exec rm -rf {} + 2>/dev/null || true
+test: $(COMPILED)
 	$(PY) -m pytest -q
 
 # The suite, or a short version of it (a few minutes); both print the table, write it and the
@@ -40,11 +48,11 @@ test: $(INSTALLED)
 # (the report names them). Tests and the demo keep the environment as it is.
 BENCH_ENV := env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE
 
-bench: $(BENCH_INSTALLED)
+bench: $(BENCH_INSTALLED) $(COMPILED)
 	$(BENCH_ENV) $(PY) -m benchmarks --readme README.md
 
-bench-quick: $(BENCH_INSTALLED)
+bench-quick: $(BENCH_INSTALLED) $(COMPILED)
 	$(BENCH_ENV) $(PY) -m benchmarks --quick --readme README.md
 
 clean:
-	rm -rf $(VENV) .numba_cache .pytest_cache build *.egg-info
+	rm -rf $(VENV) .numba_cache datasets/cache .pytest_cache build *.egg-info

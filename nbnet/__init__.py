@@ -3,8 +3,10 @@
 Importing nbnet compiles nothing and changes no global state (threads, warnings).
 """
 
+from ._cache import kernel_cache_stats
 from .fitting import DivergenceError
 from .mlp import MLPClassifier, MLPRegressor, SingleClassWarning
 
-__all__ = ["DivergenceError", "MLPClassifier", "MLPRegressor", "SingleClassWarning"]
+__all__ = ["DivergenceError", "MLPClassifier", "MLPRegressor", "SingleClassWarning",
+           "kernel_cache_stats"]
 __version__ = "0.1.0"

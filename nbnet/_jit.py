@@ -29,6 +29,8 @@ from numba.core.imputils import lower_builtin
 from numba.core.registry import cpu_target
 from numba.core.typing.templates import AbstractTemplate, infer_global, signature
 
+from . import _cache
+
 FASTMATH_FLAGS = frozenset({"nsz", "arcp", "contract", "reassoc"})
 ERROR_MODEL = "numpy"
 
@@ -36,15 +38,15 @@ ERROR_MODEL = "numpy"
 def jit(function=None, *, parallel: bool = False, fastmath: frozenset = FASTMATH_FLAGS):
     """Compile ``function`` with nbnet's Numba options (usable with or without arguments)."""
     options = dict(
-        cache=True,
+        cache=False,  # cached by _cache instead, keyed on all of nbnet's sources
         nogil=True,
         fastmath=set(fastmath),
         error_model=ERROR_MODEL,
         parallel=parallel,
     )
     if function is None:
-        return lambda f: numba.njit(**options)(f)
-    return numba.njit(**options)(function)
+        return lambda f: _cache.enable(numba.njit(**options)(f))
+    return _cache.enable(numba.njit(**options)(function))
 
 
 class _LinkOnlyLibrary(JITCodeLibrary):

@@ -4,7 +4,8 @@
   diabetes) with a fixed, stratified (for classification) train/test split.
 - :func:`load_mnist1d` — MNIST-1D (Greydanus 2020), generated locally by the ``mnist1d``
   package's own generator with its default arguments (its published table: logistic
-  regression 32%, MLP 68%, CNN 94% test accuracy), cached to a local ``.npz`` file.
+  regression 32%, MLP 68%, CNN 94% test accuracy), cached to a local ``.npz`` file (under
+  ``make``, in the checkout's ``datasets/cache/``; ``datasets/README.md`` lists every set).
 - :func:`make_synthetic` — classification or regression data of a given size and dtype,
   for scaling studies (up to millions of rows).
 """

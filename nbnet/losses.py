@@ -4,7 +4,7 @@ Each output activation is paired with the loss whose gradient with respect to th
 pre-activation is simply ``A - Y``. One pass over the batch's block adds the bias and
 applies the output activation (its exponentials vectorised across rows); a second one
 accumulates the loss and writes the output error ``δ_L = s (A - Y) / S`` together with the
-output bias gradient (see MATH.md).
+output bias gradient (see docs/MATH.md).
 
 The losses follow scikit-learn's definitions, including probabilities clipped to the
 dtype's ``[eps, 1 - eps]`` before the log and the constant terms of the Poisson deviance,

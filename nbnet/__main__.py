@@ -1,0 +1,81 @@
+"""``python -m nbnet compile``: fill the kernel cache ahead of the first fit.
+
+For container builds, cluster workers and ``make``: tiny fits and predictions through the
+public estimators compile (or load) every entry point a fit can use, in both dtypes, for
+every solver and for dense and sparse input, into the cache folder of this version of nbnet
+(see :func:`nbnet.kernel_cache_stats`). Sample weights and the estimator kind (classifier or
+regressor) select branches at run time, not signatures, so they need no fits of their own.
+"""
+
+import argparse
+import itertools
+import sys
+import time
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
+
+from . import MLPClassifier, kernel_cache_stats
+from ._cache import prune
+
+DTYPES = (np.float64, np.float32)
+SOLVERS = ("sgd", "adam", "lbfgs")
+INPUTS = ("dense", "sparse")
+
+
+def _fit_and_predict(dtype, solver: str, kind: str) -> None:
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((12, 3)).astype(dtype)
+    y = np.arange(12) % 3
+    if kind == "sparse":
+        X = sp.csr_matrix(X)
+    model = MLPClassifier(hidden_layer_sizes=(2,), solver=solver, max_iter=1, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    model.predict_proba(X)
+
+
+def compile_all(out=sys.stdout) -> None:
+    """Compile or load every entry point a fit can use, one line of ``out`` per case."""
+    start = kernel_cache_stats()
+    began = time.perf_counter()
+    for dtype, kind, solver in itertools.product(DTYPES, INPUTS, SOLVERS):
+        before, tic = kernel_cache_stats(), time.perf_counter()
+        _fit_and_predict(dtype, solver, kind)
+        after = kernel_cache_stats()
+        print(f"{np.dtype(dtype).name:>7} {kind:>6} {solver:>5}: compiled "
+              f"{after.compiled - before.compiled}, loaded {after.loaded - before.loaded} "
+              f"({time.perf_counter() - tic:.2f} s)", file=out)
+    end = kernel_cache_stats()
+    print(f"compiled {end.compiled - start.compiled} and loaded {end.loaded - start.loaded} "
+          f"kernel signatures in {time.perf_counter() - began:.1f} s; cache: {end.folder}",
+          file=out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point; returns the exit status."""
+    parser = argparse.ArgumentParser(prog="python -m nbnet",
+                                     description="nbnet's command line: compile its kernels.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    compile_ = commands.add_parser(
+        "compile", help="fill the kernel cache for every entry point in both dtypes",
+        description="Compile (or load from the cache) every kernel a fit or prediction can "
+                    "use: float64 and float32, dense and sparse input, sgd, adam and lbfgs.")
+    compile_.add_argument("--prune", action="store_true",
+                          help="also delete the cache folders of other versions of nbnet")
+    arguments = parser.parse_args(argv)
+    if arguments.prune:
+        for path in prune():
+            print(f"removed {path}")
+    if kernel_cache_stats().folder is None:
+        print("warning: no writable cache folder; kernels will compile in every process",
+              file=sys.stderr)
+    compile_all()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""``python -m nbnet compile`` fills the cache for every fit: afterwards nothing compiles."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from nbnet.__main__ import main
+
+# Fits unlike the command's own (regressors, sample weights, early stopping, partial_fit,
+# Fortran-ordered and CSC input), in both dtypes, dense and sparse, with every solver.
+_FITS = """
+import itertools, json, warnings
+import numpy as np, scipy.sparse as sp
+from nbnet import MLPClassifier, MLPRegressor, kernel_cache_stats
+warnings.simplefilter("ignore")
+rng = np.random.default_rng(1)
+for dtype, solver, kind in itertools.product((np.float32, np.float64), ("sgd", "adam", "lbfgs"),
+                                             ("fortran", "csc")):
+    X = np.asfortranarray(rng.standard_normal((20, 4)).astype(dtype))
+    X = sp.csc_matrix(X) if kind == "csc" else X
+    y = rng.standard_normal((20, 2))
+    stopping = {} if solver == "lbfgs" else {"early_stopping": True}
+    model = MLPRegressor(hidden_layer_sizes=(4, 3), solver=solver, max_iter=2, **stopping)
+    model.fit(X, y, sample_weight=np.linspace(0.5, 1.5, 20)).predict(X[:1])
+    if solver != "lbfgs":
+        MLPClassifier(solver=solver).partial_fit(X, y[:, 0] > 0, classes=[False, True])
+stats = kernel_cache_stats()
+print(json.dumps({"loaded": stats.loaded, "compiled": stats.compiled}))
+"""
+
+
+@pytest.mark.slow
+def test_compile_fills_the_cache_for_every_fit(tmp_path):
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
+    done = subprocess.run([sys.executable, "-m", "nbnet", "compile"], capture_output=True,
+                          text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.strip().splitlines()
+    assert len(lines) == 2 * 2 * 3 + 1  # dtypes × dense/sparse × solvers, and the total
+    compiled = int(re.match(r"compiled (\d+) and loaded 0 kernel signatures", lines[-1])[1])
+    assert compiled >= 4 * 2 * 2  # entry points × dtypes × dense/sparse
+
+    done = subprocess.run([sys.executable, "-c", _FITS], capture_output=True, text=True,
+                          env=env)
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["compiled"] == 0
+    assert found["loaded"] == compiled
+
+
+def test_help_lists_the_compile_command(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--help"])
+    assert exit_.value.code == 0
+    assert "compile" in capsys.readouterr().out
