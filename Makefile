@@ -9,7 +9,7 @@ BENCH_INSTALLED := $(VENV)/.installed-bench-$(shell cat pyproject.toml | cksum |
 # Compiled kernels are cached inside the checkout, in a folder named by a hash of nbnet's
 # sources: Numba's cache checks only the file that defines a function, so a kernel whose
 # callee (in another file) changed would otherwise load stale code.
-KERNELS_HASH := $(shell cat nbnet/*.py | cksum | cut -d' ' -f1)
+KERNELS_HASH := $(shell find nbnet -name '*.py' | sort | xargs cat | cksum | cut -d' ' -f1)
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba_cache/$(KERNELS_HASH)
 
 .PHONY: demo test bench bench-quick clean

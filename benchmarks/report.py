@@ -41,7 +41,7 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 
 def gflops(n_train: int, n_params: int, seconds: float) -> float:
-    """GFLOP/s of an epoch: ``6 · n · P`` floating-point operations (MATH.md) in ``seconds``."""
+    """GFLOP/s of an epoch: ``6 · n · P`` floating-point operations (docs/MATH.md) in ``seconds``."""
     return 6.0 * n_train * n_params / seconds / 1e9
 
 
@@ -62,7 +62,7 @@ def _thread_pools() -> str:
     import scipy.linalg.cython_blas  # noqa: F401  (nbnet's default BLAS: makes its pool visible)
     from threadpoolctl import threadpool_info
 
-    from nbnet._blas import LIBRARY
+    from nbnet.kernels._blas import LIBRARY
 
     pools = []
     for pool in threadpool_info():
@@ -154,7 +154,7 @@ def _header(results) -> list[str]:
         "stopped spinning; median (min–max). ms/epoch = fit "
         "time / n_iter_ (an L-BFGS iteration for P4); fixed-epoch workloads use tol=0 and "
         "n_iter_no_change > max_iter so exactly the stated epochs run. GFLOP/s = 6·n·P / epoch "
-        "time (MATH.md: n training rows, P parameters); % peak against the GEMM peak of the "
+        "time (docs/MATH.md: n training rows, P parameters); % peak against the GEMM peak of the "
         "workload's dtype. nbnet's timed fits follow a warm-up fit, so they exclude compiling.",
         "- compile (nbnet): a fresh process fits and scores a tiny model in float64, then in "
         "float32; each dtype's figure is its first fit-and-score minus a second one (float64's "

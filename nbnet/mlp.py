@@ -4,8 +4,8 @@ This is the only module that knows scikit-learn's conventions (input validation,
 encoding, parameter constraints, warnings); it imports scikit-learn's private helpers so
 that no other module does. It owns the epoch loop in Python — early stopping, verbose
 output, learning-rate schedules — and calls one compiled function per epoch
-(:func:`nbnet.training.train_epoch`) or per L-BFGS evaluation
-(:func:`nbnet.training.loss_and_gradient`).
+(:meth:`nbnet.optimizers.Optimizer.epoch`) or per L-BFGS evaluation
+(:func:`nbnet.kernels.epochs.loss_and_gradient`).
 """
 
 import copy
@@ -29,11 +29,11 @@ from sklearn.utils.optimize import _check_optimize_result
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._docs import DIFFERENCES, SHARED_ATTRIBUTES, SHARED_PARAMETERS
-from .activations import HIDDEN_ACTIVATIONS
-from .losses import OUTPUT_ACTIVATIONS
-from .network import make_layout, n_parameters, predict as network_predict, unpack, workspace_size
-from .optimizers import StochasticOptimizer
-from .training import loss_and_gradient, make_workspace, train_epoch
+from .kernels.activations import ACTIVATIONS
+from .kernels.epochs import Data, loss_and_gradient, make_workspace
+from .kernels.network import (Model, make_layout, n_parameters, predict as network_predict, unpack,
+                              with_activations, workspace_size)
+from .optimizers import make_optimizer
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
 # Rows per chunk at predict time: bounds the workspace, keeps products BLAS-sized.
@@ -70,7 +70,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
+        "activation": [StrOptions(set(ACTIVATIONS))],
         "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -137,7 +137,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             units = [self.coefs_[0].shape[0], *(c.shape[1] for c in self.coefs_)]
             dtype = np.result_type(*arrays)
             theta = np.concatenate([np.ravel(a) for a in arrays]).astype(dtype, copy=False)
-            self._adopt(theta, make_layout(units))
+            self._adopt(theta, make_layout(units, self.activation, self.out_activation_))
         return theta
 
     def _adopt(self, theta: np.ndarray, layout) -> None:
@@ -162,10 +162,10 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
             self.out_activation_ = "softmax"
         else:
             self.out_activation_ = "logistic"
-        layout = make_layout(layer_units)
+        layout = make_layout(layer_units, self.activation, self.out_activation_)
         theta = np.empty(n_parameters(layout), dtype=dtype)
         coefs, intercepts = unpack(theta, layout)  # views: filling them fills theta
-        factor = 2.0 if self.activation == "logistic" else 6.0
+        factor = ACTIVATIONS[self.activation].init_factor
         for coef, intercept in zip(coefs, intercepts):
             fan_in, fan_out = coef.shape
             bound = np.sqrt(factor / (fan_in + fan_out))
@@ -238,27 +238,27 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         return self
 
     def _compiled_model(self):
-        """Parameters, layout and activation codes, as the compiled core takes them."""
-        return (self._parameters(), self._layout, HIDDEN_ACTIVATIONS[self.activation],
-                OUTPUT_ACTIVATIONS[self.out_activation_])
+        """Parameters and layout (with the current activations), as the compiled core takes them."""
+        theta = self._parameters()
+        return Model(theta, with_activations(self._layout, self.activation, self.out_activation_))
 
     def _fit_lbfgs(self, X, y, sample_weight):
-        theta, layout, hidden, out_kind = self._compiled_model()
+        model = self._compiled_model()
+        theta, layout = model
         dtype = theta.dtype
         X_in, sparse = _compiled_input(X, dtype)
         Y = np.ascontiguousarray(y, dtype=dtype)
         sw = np.empty(0, dtype) if sample_weight is None else np.ascontiguousarray(sample_weight, dtype)
+        data = Data(X_in, sparse, Y, sw)
         work = make_workspace(layout, X.shape[0], dtype, sparse_input=sp.issparse(X),
                               weighted=sample_weight is not None)
-        grad = np.empty_like(theta)
         alpha = float(self.alpha)
         last_accepted = theta.copy()
 
         def loss_grad(x):
             theta[:] = x
-            loss = loss_and_gradient(theta, grad, layout, hidden, out_kind, X_in, sparse, Y, sw,
-                                     alpha, work)
-            return loss, grad.astype(np.float64)  # a copy: scipy keeps the gradients it gets
+            loss = loss_and_gradient(model, data, alpha, work)
+            return loss, work.gradient.astype(np.float64)  # a copy: scipy keeps the gradients it gets
 
         def iteration_done(intermediate_result):
             last_accepted[:] = intermediate_result.x
@@ -280,14 +280,11 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         self.loss_ = float(result.fun)
 
     def _fit_stochastic(self, X, y, sample_weight, incremental):
-        theta, layout, hidden, out_kind = self._compiled_model()
+        model = self._compiled_model()
+        theta, layout = model
         dtype = theta.dtype
         if not incremental or not hasattr(self, "_optimizer"):
-            self._optimizer = StochasticOptimizer(
-                self.solver, theta.size, dtype, self.learning_rate_init, self.learning_rate,
-                self.momentum, self.nesterovs_momentum, self.power_t, self.beta_1, self.beta_2,
-                self.epsilon,
-            )
+            self._optimizer = make_optimizer(self.solver, theta.size, dtype, self.get_params())
         optimizer = self._optimizer
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
@@ -323,7 +320,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         sw = np.empty(0, dtype) if sample_weight is None else np.ascontiguousarray(sample_weight, dtype)
         work = make_workspace(layout, batch_size, dtype, sparse_input=sp.issparse(X),
                               weighted=sample_weight is not None)
-        grad = np.empty_like(theta)
+        data = Data(X_in, sparse, Y, sw)
         alpha = float(self.alpha)
         order = np.arange(n_samples, dtype=np.int64)
         previous_finished = theta.copy()
@@ -335,8 +332,7 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
                     # permutes by a shuffled arange, applied in place: 0.15 ms less per epoch.
                     self._random_state.shuffle(order)
                 last_finished = theta.copy()
-                loss_sum = train_epoch(theta, grad, optimizer, layout, hidden, out_kind, X_in,
-                                       sparse, Y, sw, order, batch_size, alpha, work)
+                loss_sum = optimizer.epoch(model, data, order, batch_size, alpha, work)
                 if not (np.isfinite(loss_sum) and np.isfinite(theta).all()):
                     # The last finished epoch's final update may itself have blown the
                     # weights up to finite but useless values: fall back one more epoch then.
@@ -427,12 +423,13 @@ class BaseMultilayerPerceptron(BaseEstimator, ABC):
         """Outputs of the network (probabilities, or regression values) for ``X``."""
         if check_input:
             X = self._validated_input(X)
-        theta, layout, hidden, out_kind = self._compiled_model()
+        model = self._compiled_model()
+        theta, layout = model
         X_in, sparse = _compiled_input(X, theta.dtype)
         out = np.empty((X.shape[0], self.n_outputs_), dtype=theta.dtype)
         chunk = max(1, min(X.shape[0], _PREDICT_CHUNK))
         workspace = np.empty(workspace_size(layout, chunk), dtype=theta.dtype)
-        network_predict(theta, layout, hidden, out_kind, X_in, sparse, out, workspace)
+        network_predict(model, X_in, sparse, out, workspace)
         return out
 
     def _validated_input(self, X):

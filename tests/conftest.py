@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from nbnet import activations, losses, network
+from nbnet.kernels import activations, network
 
-HIDDEN = list(activations.HIDDEN_ACTIVATIONS)  # ['identity', 'logistic', 'tanh', 'relu']
+HIDDEN = list(activations.ACTIVATIONS)  # ['identity', 'logistic', 'tanh', 'relu']
 
 # (output activation, number of outputs): multiclass, binary, multilabel, regression, Poisson
 OUTPUT_CASES = [("softmax", 3), ("logistic", 1), ("logistic", 3), ("identity", 2), ("exp", 2)]
@@ -48,11 +48,6 @@ def assert_close(actual, desired, dtype, factor=1.0, err_msg=""):
 # ------------------------------------------------------------------------------- builders
 
 
-def codes(hidden, out):
-    """Kernel codes of a hidden activation name and an output activation name."""
-    return activations.HIDDEN_ACTIVATIONS[hidden], losses.OUTPUT_ACTIVATIONS[out]
-
-
 def targets(rng, out, n, n_out, dtype):
     """Targets of the right kind: one-hot, 0/1 columns, reals, or counts (with zeros)."""
     if out == "softmax":
@@ -84,6 +79,20 @@ def inputs(rng, n, n_features, dtype, density=None):
 def parameters(rng, layout, dtype, scale=0.6):
     """A random flat parameter vector for ``layout``."""
     return (scale * rng.normal(size=network.n_parameters(layout))).astype(dtype)
+
+
+def problem(seed, dtype, units, hidden, out, n, density=None, scale=0.6):
+    """A random network on a random batch: ``(rng, layout, theta, X, Y)``.
+
+    ``units = [n_features, *hidden_units, n_outputs]``; ``hidden`` names the hidden
+    activation(s) and ``out`` the output activation; ``X`` has ``n`` rows (see :func:`inputs`).
+    """
+    rng = np.random.default_rng(seed)
+    layout = network.make_layout(units, hidden, out)
+    theta = parameters(rng, layout, dtype, scale)
+    X = inputs(rng, n, units[0], dtype, density)
+    Y = targets(rng, out, n, units[-1], dtype)
+    return rng, layout, theta, X, Y
 
 
 def csr_arrays(X):
