@@ -32,17 +32,22 @@ def rtol(dtype):
     return RTOL[np.dtype(dtype)]
 
 
-def assert_close(actual, desired, dtype, factor=1.0, err_msg=""):
-    """``|actual - desired| <= r (|desired| + max|desired|)`` with ``r = factor × rtol(dtype)``.
+def assert_within(actual, desired, r, err_msg=""):
+    """Same shape, and ``|actual - desired| <= r (|desired| + max|desired|)``.
 
     The absolute slack scales with the array's largest entry because entries produced by
     cancellation (gradient sums near 0) carry errors relative to their summands, not to themselves.
     """
     actual = np.asarray(actual, dtype=np.float64)
     desired = np.asarray(desired, dtype=np.float64)
-    r = factor * rtol(dtype)
+    assert actual.shape == desired.shape, err_msg
     scale = float(np.max(np.abs(desired))) if desired.size else 0.0
     np.testing.assert_allclose(actual, desired, rtol=r, atol=r * scale, err_msg=err_msg)
+
+
+def assert_close(actual, desired, dtype, factor=1.0, err_msg=""):
+    """:func:`assert_within` at ``factor × rtol(dtype)``."""
+    assert_within(actual, desired, factor * rtol(dtype), err_msg)
 
 
 # ------------------------------------------------------------------------------- builders

@@ -14,7 +14,7 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
-from conftest import HIDDEN, no_sparse, no_weights, sample_weights
+from conftest import HIDDEN, assert_within, no_sparse, no_weights, sample_weights
 from nbnet import optimizers
 from nbnet.kernels import epochs, network
 
@@ -71,11 +71,6 @@ def _set_parameters(est, theta, layout):
     est.intercepts_ = [b.copy() for b in intercepts]
 
 
-def _assert_close(actual, desired, rtol=RTOL, err_msg=""):
-    scale = np.abs(desired).max()
-    np.testing.assert_allclose(actual, desired, rtol=rtol, atol=rtol * scale, err_msg=err_msg)
-
-
 @pytest.mark.parametrize("alpha", [0.0, 0.4])
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 @pytest.mark.parametrize("task", list(TASKS))
@@ -100,11 +95,11 @@ def test_loss_and_gradient_match_sklearn(hidden, task, weighted, alpha):
     work.gradient[:] = np.nan
     data = epochs.Data(X, no_sparse(np.float64), Y, no_weights(np.float64) if sw is None else sw)
     value = epochs.loss_and_gradient(network.Model(theta, layout), data, alpha, work)
-    _assert_close(value, est.loss_)
+    assert_within(value, est.loss_, RTOL)
     coefs, intercepts = network.unpack(work.gradient, layout)
     for i, (ours, ref) in enumerate(zip(coefs + intercepts, sk_grads)):
         assert ours.shape == ref.shape
-        _assert_close(ours, ref, err_msg=f"parameter block {i}")
+        assert_within(ours, ref, RTOL, f"parameter block {i}")
 
 
 @pytest.mark.parametrize("task", list(TASKS))
@@ -128,7 +123,7 @@ def test_predict_matches_sklearn(hidden, task):
             ref = ref[:, 1:]
     else:
         ref = est.predict(X).reshape(N, n_out)
-    _assert_close(result, ref, rtol=1e-13)
+    assert_within(result, ref, 1e-13)
 
 
 SOLVERS = {
@@ -165,7 +160,7 @@ def test_train_epoch_matches_sklearn_fit(task, solver, weighted):
     loss_sum = opt.epoch(network.Model(theta, layout), data, np.arange(N, dtype=np.int64), batch,
                          alpha, work)
     assert opt.t == 3
-    _assert_close(loss_sum / N, est.loss_)
+    assert_within(loss_sum / N, est.loss_, RTOL)
     coefs, intercepts = network.unpack(theta, layout)
     for ours, ref in zip(coefs + intercepts, est.coefs_ + est.intercepts_):
-        _assert_close(ours, ref)
+        assert_within(ours, ref, RTOL)
