@@ -59,10 +59,23 @@ class Model(NamedTuple):
 
 def make_layout(layer_units: Sequence[int], activation: str | Sequence[str],
                 output: str) -> Layout:
-    """Build the :class:`Layout` of a network with ``layer_units = [n_in, *hidden, n_out]``.
+    """Build the :class:`Layout` of a network.
 
-    ``activation`` names the hidden layers' activation, one name for all or one per hidden
-    layer; ``output`` names the output activation. Unknown names raise ``ValueError``.
+    Parameters
+    ----------
+    layer_units : ``[n_in, *hidden, n_out]``, units per layer.
+    activation : the hidden layers' activation, one name for all or one per hidden layer
+        (keys of :data:`nbnet.kernels.activations.ACTIVATIONS`).
+    output : the output activation (a key of :data:`nbnet.kernels.losses.OUTPUTS`).
+
+    Returns
+    -------
+    layout : Layout
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, or a list of names whose length is not the number of hidden layers.
     """
     sizes = np.asarray(layer_units, dtype=np.int64)
     coef_sizes = sizes[:-1] * sizes[1:]

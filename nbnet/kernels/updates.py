@@ -53,7 +53,7 @@ def update(code, theta, grad, slots, n_coefs, l2, learning_rate, hyper):
     loop from ``start`` kept a negative-index check that blocked vectorisation). The switch
     costs one branch per chunk, so each rule's loop needs no inlined copy.
     """
-    first, last = slots[0], slots[slots.shape[0] - 1]
+    first, last = slots[0], slots[slots.shape[0] - 1]  # with one slot (SGD), last is unused
     n = theta.shape[0]
     sq = 0.0
     start = 0
