@@ -2,14 +2,15 @@
 
 The compiled trainer is not instrumented. Each phase runs alone, in a compiled loop over
 the batches of one epoch — the same permutation, batch size and workspaces as
-:func:`nbnet.training.adam_epoch` — calling the trainer's own compiled pieces:
+:func:`nbnet.kernels.epochs.stochastic_epoch` — calling the trainer's own compiled pieces:
 
-- gather: :func:`nbnet.network.copy_rows` of the batch's inputs and targets;
-- forward: :func:`nbnet.network.forward` on the already gathered batches;
-- backward: :func:`nbnet.network.backprop` (forward, loss and backward) minus forward;
-- update: :func:`nbnet.optimizers.adam_step`, once per batch.
+- gather: :func:`nbnet.kernels.network.copy_rows` of the batch's inputs and targets;
+- forward: :func:`nbnet.kernels.network.forward` on the already gathered batches;
+- backward: :func:`nbnet.kernels.network.backprop` (forward, loss and backward) minus forward;
+- update: :func:`nbnet.kernels.updates.update` with Adam's code, once per batch.
 
-Their sum is set beside a real epoch of :func:`nbnet.training.adam_epoch` on the same data.
+Their sum is set beside a real Adam epoch of :func:`nbnet.kernels.epochs.stochastic_epoch` on
+the same data.
 """
 
 from functools import partial
@@ -18,11 +19,11 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
-from nbnet.activations import HIDDEN_ACTIVATIONS
-from nbnet.losses import OUTPUT_ACTIVATIONS
-from nbnet.network import backprop, copy_rows, forward, make_layout, n_coefficients, n_parameters
-from nbnet.optimizers import adam_learning_rate, adam_step
-from nbnet.training import adam_epoch, make_workspace
+from nbnet.kernels.epochs import Data, OptimizerState, make_workspace, stochastic_epoch
+from nbnet.kernels.network import (Model, backprop, copy_rows, forward, make_layout,
+                                   n_coefficients, n_parameters)
+from nbnet.kernels.updates import ADAM, update
+from nbnet.optimizers import Adam
 
 from .measure import Stats, alternate, stats, timed
 from .workloads import TrainingWorkload
@@ -45,30 +46,29 @@ def _gather_epoch(X, Y, permutation, batch_size, inputs, targets):
 
 
 @_jit
-def _forward_epoch(theta, layout, hidden, X_batches, sparse, permutation, batch_size, activations):
+def _forward_epoch(theta, layout, X_batches, sparse, permutation, batch_size, activations):
     n = permutation.shape[0]
     for start in range(0, n, batch_size):
         stop = min(start + batch_size, n)
-        forward(theta, layout, hidden, X_batches[start:stop], sparse, permutation[start:stop],
+        forward(theta, layout, X_batches[start:stop], sparse, permutation[start:stop],
                 activations, batch_size, stop - start)
 
 
 @_jit
-def _backprop_epoch(theta, grad, layout, hidden, out_kind, X_batches, Y_batches, sparse,
-                    permutation, sw, batch_size, activations, deltas, transposed):
+def _backprop_epoch(theta, grad, layout, X_batches, Y_batches, sparse, permutation, sw,
+                    batch_size, activations, deltas, transposed):
     n = permutation.shape[0]
     for start in range(0, n, batch_size):
         stop = min(start + batch_size, n)
-        backprop(theta, grad, layout, hidden, out_kind, X_batches[start:stop], sparse,
+        backprop(theta, grad, layout, X_batches[start:stop], sparse,
                  permutation[start:stop], Y_batches[start:stop], sw, float(stop - start),
                  activations, deltas, transposed, batch_size)
 
 
 @_jit
-def _update_epoch(theta, grad, first, second, n_coefs, n_batches, l2, lr, beta_1, beta_2, eps):
-    for t in range(1, n_batches + 1):
-        adam_step(theta, grad, first, second, n_coefs, l2,
-                  adam_learning_rate(lr, beta_1, beta_2, t), beta_1, beta_2, eps)
+def _update_epoch(theta, grad, slots, n_coefs, l2, rates, hyper):
+    for step in range(rates.shape[0]):
+        update(ADAM, theta, grad, slots, n_coefs, l2, rates[step], hyper)
 
 
 class PhaseProfile(NamedTuple):
@@ -101,11 +101,11 @@ def profile(workload: TrainingWorkload, repeats: int) -> PhaseProfile:
     labels = np.unique(split.y_train, return_inverse=True)[1]
     Y = np.eye(labels.max() + 1, dtype=dtype)[labels]
     batch_size = int(workload.params["batch_size"])
-    layout = make_layout([X.shape[1], *workload.params["hidden_layer_sizes"], Y.shape[1]])
-    hidden, out_kind = HIDDEN_ACTIVATIONS["relu"], OUTPUT_ACTIVATIONS["softmax"]
+    layout = make_layout([X.shape[1], *workload.params["hidden_layer_sizes"], Y.shape[1]], "relu",
+                         "softmax")
     theta = np.random.default_rng(0).uniform(-0.1, 0.1, n_parameters(layout)).astype(dtype)
     grad = np.zeros_like(theta)
-    first, second = np.zeros_like(theta), np.zeros_like(theta)
+    adam = Adam(theta.size, dtype, LEARNING_RATE, BETA_1, BETA_2, EPSILON)
     work = make_workspace(layout, batch_size, dtype)
     sparse = None  # dense input
     no_weights = np.empty(0, dtype)
@@ -114,21 +114,20 @@ def profile(workload: TrainingWorkload, repeats: int) -> PhaseProfile:
 
     def tasks(order):
         """The phases and a real epoch over the batches of ``order``, as callables."""
-        n_batches = -(-order.shape[0] // batch_size)
+        rates = adam.learning_rates(-(-order.shape[0] // batch_size))
         return {
             "gather": lambda: _gather_epoch(X, Y, order, batch_size, work.inputs, work.targets),
-            "forward": lambda: _forward_epoch(theta, layout, hidden, X_batches, sparse, order,
-                                              batch_size, work.activations),
-            "backprop": lambda: _backprop_epoch(theta, grad, layout, hidden, out_kind, X_batches,
-                                                Y_batches, sparse, order, no_weights, batch_size,
-                                                work.activations, work.deltas,
-                                                work.transposed),
-            "update": lambda: _update_epoch(theta.copy(), grad, first, second,
-                                            n_coefficients(layout), n_batches, ALPHA / batch_size,
-                                            LEARNING_RATE, BETA_1, BETA_2, EPSILON),
-            "epoch": lambda: adam_epoch(theta.copy(), grad, first, second, layout, hidden,
-                                        out_kind, X, sparse, Y, no_weights, order, batch_size,
-                                        ALPHA, LEARNING_RATE, BETA_1, BETA_2, EPSILON, 0, work),
+            "forward": lambda: _forward_epoch(theta, layout, X_batches, sparse, order, batch_size,
+                                              work.activations),
+            "backprop": lambda: _backprop_epoch(theta, grad, layout, X_batches, Y_batches, sparse,
+                                                order, no_weights, batch_size, work.activations,
+                                                work.deltas, work.transposed),
+            "update": lambda: _update_epoch(theta.copy(), grad, adam.slots,
+                                            n_coefficients(layout), ALPHA / batch_size, rates,
+                                            adam.hyper),
+            "epoch": lambda: stochastic_epoch(
+                Model(theta.copy(), layout), Data(X, sparse, Y, no_weights), order, batch_size,
+                ALPHA, OptimizerState(adam.code, adam.slots, adam.hyper, rates), work),
         }
 
     for task in tasks(permutation[:batch_size]).values():  # compile or load from the cache

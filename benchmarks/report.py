@@ -62,7 +62,7 @@ def _thread_pools() -> str:
     import scipy.linalg.cython_blas  # noqa: F401  (nbnet's default BLAS: makes its pool visible)
     from threadpoolctl import threadpool_info
 
-    from nbnet._blas import LIBRARY
+    from nbnet.kernels._blas import LIBRARY
 
     pools = []
     for pool in threadpool_info():

@@ -3,7 +3,7 @@
 Importing nbnet compiles nothing and changes no global state (threads, warnings).
 """
 
-from ._cache import kernel_cache_stats
+from .kernels._cache import kernel_cache_stats
 from .fitting import DivergenceError
 from .mlp import MLPClassifier, MLPRegressor, SingleClassWarning
 

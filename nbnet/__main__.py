@@ -18,7 +18,7 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
 from . import MLPClassifier, kernel_cache_stats
-from ._cache import prune
+from .kernels._cache import prune
 
 DTYPES = (np.float64, np.float32)
 SOLVERS = ("sgd", "adam", "lbfgs")

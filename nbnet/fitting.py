@@ -18,13 +18,11 @@ import signal
 import threading
 import warnings
 from contextlib import contextmanager
-from typing import NamedTuple
-
 import numpy as np
 import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
-from .training import loss_and_gradient, train_epoch
+from .kernels.epochs import Data, loss_and_gradient
 
 # scikit-learn's message for a fit that produced non-finite weights; nbnet's begins with it.
 NON_FINITE_MESSAGE = (
@@ -44,20 +42,6 @@ class DivergenceError(ValueError):
     The message begins with scikit-learn's and names the likely cause; the estimator is left
     exactly as it was before the call.
     """
-
-
-class Problem(NamedTuple):
-    """A training problem as the compiled core takes it (arrays in the model's dtype).
-
-    X : dense input, or an empty ``(0, n_features)`` array when ``sparse`` holds CSR arrays.
-    sparse : CSR ``(data, indices, indptr)`` of the input, or None.
-    Y : (n, n_outputs) targets. sw : (n,) sample weights, or an empty array.
-    """
-
-    X: np.ndarray
-    sparse: tuple | None
-    Y: np.ndarray
-    sw: np.ndarray
 
 
 # ---------------------------------------------------------------------------------- rollback
@@ -178,7 +162,7 @@ def _largest_magnitude(values: np.ndarray) -> float:
     return float(np.max(np.abs(values), initial=0.0))
 
 
-def divergence_message(estimator, problem: Problem, order=None, batch_size=None,
+def divergence_message(estimator, data: Data, order=None, batch_size=None,
                        epoch: int = 1) -> str:
     """scikit-learn's message for non-finite weights, then the likely cause, from what is known.
 
@@ -188,19 +172,19 @@ def divergence_message(estimator, problem: Problem, order=None, batch_size=None,
     """
     solver = estimator.solver
     where = f"Solver '{solver}' diverged in {'iteration' if solver == 'lbfgs' else 'epoch'} {epoch}"
-    largest_x = _largest_magnitude(problem.X if problem.sparse is None else problem.sparse[0])
-    largest_y = _largest_magnitude(problem.Y)
+    largest_x = _largest_magnitude(data.X if data.sparse is None else data.sparse[0])
+    largest_y = _largest_magnitude(data.Y)
     alpha = float(estimator.alpha)
     zero_batch = None
     if order is not None:
-        zero_batch = _batch_with_zero_weight(problem.sw, order, batch_size)
+        zero_batch = _batch_with_zero_weight(data.sw, order, batch_size)
     if zero_batch is not None:
         rows = order[zero_batch * batch_size : (zero_batch + 1) * batch_size]
         shown = ", ".join(map(str, rows[:5])) + (", ..." if rows.size > 5 else "")
         cause = (f"mini-batch {zero_batch + 1} of the epoch (rows {shown}) has sample weights "
                  "that sum to zero, so its mean loss is 0/0: drop zero-weight samples or use "
                  "larger batches")
-    elif problem.sw.shape[0] and float(problem.sw.sum()) == 0:
+    elif data.sw.shape[0] and float(data.sw.sum()) == 0:
         cause = "the sample weights sum to zero"
     elif not np.isfinite(largest_x):
         cause = "the input X contains non-finite values"
@@ -260,8 +244,8 @@ class Tasks:
 
 
 # -------------------------------------------------------------------------------- stochastic
-def fit_stochastic(estimator, problem: Problem, batch_size: int, incremental: bool, work,
-                   grad: np.ndarray, validate=None, tasks: Tasks | None = None) -> None:
+def fit_stochastic(estimator, data: Data, batch_size: int, incremental: bool, work,
+                   validate=None, tasks: Tasks | None = None) -> None:
     """Run the epochs of an SGD or Adam fit (or one epoch of ``partial_fit``) in place.
 
     ``estimator`` holds the model (``_theta``, ``_layout``, its activations), the optimizer
@@ -269,7 +253,7 @@ def fit_stochastic(estimator, problem: Problem, batch_size: int, incremental: bo
     steer the loop (``max_iter``, ``shuffle``, ``tol``, ``n_iter_no_change``, ``verbose``,
     ``early_stopping``, ``restore_best_weights``). ``validate`` returns the validation
     score and loss of the current weights (a validation set: early stopping's or
-    ``validation_data``), or is None. ``work`` and ``grad`` are the compiled core's buffers;
+    ``validation_data``), or is None. ``work`` is the compiled core's workspace;
     ``tasks`` reports each epoch to scikit-learn's callbacks, any of which may stop the fit.
 
     The best epoch (best validation score, else lowest training loss) is tracked where there
@@ -277,9 +261,10 @@ def fit_stochastic(estimator, problem: Problem, batch_size: int, incremental: bo
     a fit with early stopping or ``restore_best_weights`` (not of a ``partial_fit``), and on
     a divergence. Without either, a divergence raises :class:`DivergenceError`.
     """
-    theta, layout, hidden, out_kind = estimator._compiled_model()
+    model = estimator._compiled_model()
+    theta = model.theta
     optimizer = estimator._optimizer
-    n_samples = problem.Y.shape[0]
+    n_samples = data.Y.shape[0]
     alpha = float(estimator.alpha)
     order = np.arange(n_samples, dtype=np.int64)
     restores_best = not incremental and (estimator.early_stopping
@@ -298,12 +283,10 @@ def fit_stochastic(estimator, problem: Problem, batch_size: int, incremental: bo
                 # The draws of scikit-learn's `shuffle(X, y, random_state=...)`, which
                 # permutes by a shuffled arange, applied in place: 0.15 ms less per epoch.
                 estimator._random_state.shuffle(order)
-            loss_sum = train_epoch(theta, grad, optimizer, layout, hidden, out_kind, problem.X,
-                                   problem.sparse, problem.Y, problem.sw, order, batch_size,
-                                   alpha, work)
+            loss_sum = optimizer.epoch(model, data, order, batch_size, alpha, work)
             diverged = not _finite(loss_sum, theta)
             if diverged and not keeps_best:
-                raise DivergenceError(divergence_message(estimator, problem, order, batch_size,
+                raise DivergenceError(divergence_message(estimator, data, order, batch_size,
                                                          estimator.n_iter_ + 1))
             estimator.n_iter_ += 1
             estimator.loss_ = loss_sum / n_samples
@@ -393,7 +376,7 @@ def _update_no_improvement_count(estimator, validate, keeps_best: bool) -> None:
 
 
 # -------------------------------------------------------------------------------- L-BFGS
-def fit_lbfgs(estimator, problem: Problem, work, tasks: Tasks | None = None
+def fit_lbfgs(estimator, data: Data, work, tasks: Tasks | None = None
               ) -> tuple[scipy.optimize.OptimizeResult, bool]:
     """Minimise the full-batch loss with scipy's L-BFGS-B, the weights updated in place.
 
@@ -402,16 +385,15 @@ def fit_lbfgs(estimator, problem: Problem, work, tasks: Tasks | None = None
     weights are then the last accepted iterate and the result's ``nit`` and ``fun`` are that
     iterate's. Raises :class:`DivergenceError` if the loss or the weights end non-finite.
     """
-    theta, layout, hidden, out_kind = estimator._compiled_model()
-    grad = np.empty_like(theta)
+    model = estimator._compiled_model()
+    theta = model.theta
     alpha = float(estimator.alpha)
     tasks = tasks or Tasks(estimator, None, None)
 
     def loss_grad(x):
         theta[:] = x
-        loss = loss_and_gradient(theta, grad, layout, hidden, out_kind, problem.X,
-                                 problem.sparse, problem.Y, problem.sw, alpha, work)
-        return loss, grad.astype(np.float64)  # a copy: scipy keeps the gradients it gets
+        loss = loss_and_gradient(model, data, alpha, work)
+        return loss, work.gradient.astype(np.float64)  # a copy: scipy keeps what it gets
 
     accepted = []  # (iteration, x, loss) of the last accepted iterate
     stop = []  # why the fit was stopped early, if it was
@@ -444,6 +426,6 @@ def fit_lbfgs(estimator, problem: Problem, work, tasks: Tasks | None = None
     if stop:
         result.nit, result.x, result.fun = accepted
     if not (np.isfinite(result.fun) and np.isfinite(result.x).all()):
-        raise DivergenceError(divergence_message(estimator, problem, epoch=result.nit + 1))
+        raise DivergenceError(divergence_message(estimator, data, epoch=result.nit + 1))
     theta[:] = result.x
     return result, bool(stop)

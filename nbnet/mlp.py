@@ -28,12 +28,12 @@ from sklearn.utils.validation import (_check_sample_weight, check_array,
                                       check_consistent_length, check_is_fitted, validate_data)
 
 from ._docs import DIFFERENCES, SHARED_ATTRIBUTES, SHARED_PARAMETERS
-from .activations import HIDDEN_ACTIVATIONS
-from .fitting import Problem, Rollback, Tasks, fit_lbfgs, fit_stochastic
-from .losses import OUTPUT_ACTIVATIONS
-from .network import make_layout, n_parameters, predict as network_predict, unpack, workspace_size
-from .optimizers import StochasticOptimizer
-from .training import make_workspace
+from .fitting import Rollback, Tasks, fit_lbfgs, fit_stochastic
+from .kernels.activations import ACTIVATIONS
+from .kernels.epochs import Data, make_workspace
+from .kernels.network import (Model, make_layout, n_parameters, predict as network_predict, unpack,
+                              with_activations, workspace_size)
+from .optimizers import make_optimizer
 
 try:
     from sklearn.callback import CallbackSupportMixin
@@ -109,7 +109,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
+        "activation": [StrOptions(set(ACTIVATIONS))],
         "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -178,7 +178,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
             units = [self.coefs_[0].shape[0], *(c.shape[1] for c in self.coefs_)]
             dtype = np.result_type(*arrays)
             theta = np.concatenate([np.ravel(a) for a in arrays]).astype(dtype, copy=False)
-            self._adopt(theta, make_layout(units))
+            self._adopt(theta, make_layout(units, self.activation, self.out_activation_))
         return theta
 
     def _adopt(self, theta: np.ndarray, layout) -> None:
@@ -205,10 +205,10 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
             self.out_activation_ = "softmax"
         else:
             self.out_activation_ = "logistic"
-        layout = make_layout(layer_units)
+        layout = make_layout(layer_units, self.activation, self.out_activation_)
         theta = np.empty(n_parameters(layout), dtype=dtype)
         coefs, intercepts = unpack(theta, layout)  # views: filling them fills theta
-        factor = 2.0 if self.activation == "logistic" else 6.0
+        factor = ACTIVATIONS[self.activation].init_factor
         for coef, intercept in zip(coefs, intercepts):
             fan_in, fan_out = coef.shape
             bound = np.sqrt(factor / (fan_in + fan_out))
@@ -332,23 +332,23 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         return self
 
     def _compiled_model(self):
-        """Parameters, layout and activation codes, as the compiled core takes them."""
-        return (self._parameters(), self._layout, HIDDEN_ACTIVATIONS[self.activation],
-                OUTPUT_ACTIVATIONS[self.out_activation_])
+        """Parameters and layout (with the current activations), as the compiled core takes them."""
+        theta = self._parameters()
+        return Model(theta, with_activations(self._layout, self.activation, self.out_activation_))
 
-    def _problem(self, X, y, sample_weight) -> Problem:
+    def _data(self, X, y, sample_weight) -> Data:
         """The training arrays in the model's dtype, as the compiled core takes them."""
         dtype = self._parameters().dtype
         X_in, sparse = _compiled_input(X, dtype)
         sw = np.empty(0, dtype) if sample_weight is None else _in_dtype(
             np.ascontiguousarray(sample_weight), dtype, "sample_weight")
-        return Problem(X_in, sparse, np.ascontiguousarray(_in_dtype(y, dtype, "y")), sw)
+        return Data(X_in, sparse, np.ascontiguousarray(_in_dtype(y, dtype, "y")), sw)
 
     def _fit_lbfgs(self, X, y, sample_weight, tasks):
-        problem = self._problem(X, y, sample_weight)
-        work = make_workspace(self._layout, X.shape[0], problem.Y.dtype,
+        data = self._data(X, y, sample_weight)
+        work = make_workspace(self._layout, X.shape[0], data.Y.dtype,
                               sparse_input=sp.issparse(X), weighted=sample_weight is not None)
-        result, stopped = fit_lbfgs(self, problem, work, tasks)
+        result, stopped = fit_lbfgs(self, data, work, tasks)
         self.n_iter_ = result.nit if stopped else _check_optimize_result(
             "lbfgs", result, self.max_iter)
         self.loss_ = float(result.fun)
@@ -356,11 +356,8 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
     def _fit_stochastic(self, X, y, sample_weight, incremental, validation_data, tasks):
         theta = self._parameters()
         if not incremental or not hasattr(self, "_optimizer"):
-            self._optimizer = StochasticOptimizer(
-                self.solver, theta.size, theta.dtype, self.learning_rate_init,
-                self.learning_rate, self.momentum, self.nesterovs_momentum, self.power_t,
-                self.beta_1, self.beta_2, self.epsilon,
-            )
+            self._optimizer = make_optimizer(self.solver, theta.size, theta.dtype,
+                                             self.get_params())
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         validation = None
@@ -396,11 +393,10 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
                     "be clipped"
                 )
             batch_size = int(np.clip(self.batch_size, 1, n_samples))
-        problem = self._problem(X, y, sample_weight)
+        data = self._data(X, y, sample_weight)
         work = make_workspace(self._layout, batch_size, theta.dtype, sparse_input=sp.issparse(X),
                               weighted=sample_weight is not None)
-        fit_stochastic(self, problem, batch_size, incremental, work, np.empty_like(theta),
-                       validate, tasks)
+        fit_stochastic(self, data, batch_size, incremental, work, validate, tasks)
 
     def _validation_set(self, validation_data):
         """``(X_val, Y_val, y_val, sample_weight_val)`` from ``validation_data``, checked.
@@ -481,12 +477,13 @@ default=None
         """Outputs of the network (probabilities, or regression values) for ``X``."""
         if check_input:
             X = self._validated_input(X)
-        theta, layout, hidden, out_kind = self._compiled_model()
+        model = self._compiled_model()
+        theta, layout = model
         X_in, sparse = _compiled_input(X, theta.dtype)
         out = np.empty((X.shape[0], self.n_outputs_), dtype=theta.dtype)
         chunk = max(1, min(X.shape[0], _PREDICT_CHUNK))
         workspace = np.empty(workspace_size(layout, chunk), dtype=theta.dtype)
-        network_predict(theta, layout, hidden, out_kind, X_in, sparse, out, workspace)
+        network_predict(model, X_in, sparse, out, workspace)
         return out
 
     def _validated_input(self, X):

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from nbnet import activations, losses, network
+from nbnet.kernels import activations, network
 
-HIDDEN = list(activations.HIDDEN_ACTIVATIONS)  # ['identity', 'logistic', 'tanh', 'relu']
+HIDDEN = list(activations.ACTIVATIONS)  # ['identity', 'logistic', 'tanh', 'relu']
 
 # (output activation, number of outputs): multiclass, binary, multilabel, regression, Poisson
 OUTPUT_CASES = [("softmax", 3), ("logistic", 1), ("logistic", 3), ("identity", 2), ("exp", 2)]
@@ -32,25 +32,25 @@ def rtol(dtype):
     return RTOL[np.dtype(dtype)]
 
 
-def assert_close(actual, desired, dtype, factor=1.0, err_msg=""):
-    """``|actual - desired| <= r (|desired| + max|desired|)`` with ``r = factor × rtol(dtype)``.
+def assert_within(actual, desired, r, err_msg=""):
+    """Same shape, and ``|actual - desired| <= r (|desired| + max|desired|)``.
 
     The absolute slack scales with the array's largest entry because entries produced by
     cancellation (gradient sums near 0) carry errors relative to their summands, not to themselves.
     """
     actual = np.asarray(actual, dtype=np.float64)
     desired = np.asarray(desired, dtype=np.float64)
-    r = factor * rtol(dtype)
+    assert actual.shape == desired.shape, err_msg
     scale = float(np.max(np.abs(desired))) if desired.size else 0.0
     np.testing.assert_allclose(actual, desired, rtol=r, atol=r * scale, err_msg=err_msg)
 
 
+def assert_close(actual, desired, dtype, factor=1.0, err_msg=""):
+    """:func:`assert_within` at ``factor × rtol(dtype)``."""
+    assert_within(actual, desired, factor * rtol(dtype), err_msg)
+
+
 # ------------------------------------------------------------------------------- builders
-
-
-def codes(hidden, out):
-    """Kernel codes of a hidden activation name and an output activation name."""
-    return activations.HIDDEN_ACTIVATIONS[hidden], losses.OUTPUT_ACTIVATIONS[out]
 
 
 def targets(rng, out, n, n_out, dtype):
@@ -84,6 +84,20 @@ def inputs(rng, n, n_features, dtype, density=None):
 def parameters(rng, layout, dtype, scale=0.6):
     """A random flat parameter vector for ``layout``."""
     return (scale * rng.normal(size=network.n_parameters(layout))).astype(dtype)
+
+
+def problem(seed, dtype, units, hidden, out, n, density=None, scale=0.6):
+    """A random network on a random batch: ``(rng, layout, theta, X, Y)``.
+
+    ``units = [n_features, *hidden_units, n_outputs]``; ``hidden`` names the hidden
+    activation(s) and ``out`` the output activation; ``X`` has ``n`` rows (see :func:`inputs`).
+    """
+    rng = np.random.default_rng(seed)
+    layout = network.make_layout(units, hidden, out)
+    theta = parameters(rng, layout, dtype, scale)
+    X = inputs(rng, n, units[0], dtype, density)
+    Y = targets(rng, out, n, units[-1], dtype)
+    return rng, layout, theta, X, Y
 
 
 def csr_arrays(X):

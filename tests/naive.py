@@ -114,13 +114,22 @@ def join(coefs, intercepts):
     return np.concatenate([c.ravel() for c in coefs] + [b.ravel() for b in intercepts])
 
 
+def hidden_names(hidden, n_hidden):
+    """One activation name per hidden layer, from one name for all or a list of names."""
+    return [hidden] * n_hidden if isinstance(hidden, str) else list(hidden)
+
+
 def forward(coefs, intercepts, X, hidden, out):
-    """All layer outputs ``[A_1, ..., A_L]``; ``X`` may be a dense array or a scipy sparse matrix."""
+    """All layer outputs ``[A_1, ..., A_L]``; ``X`` may be a dense array or a scipy sparse matrix.
+
+    ``hidden`` is one activation name for every hidden layer, or a list of one per layer.
+    """
+    names = hidden_names(hidden, len(coefs) - 1)
     A, outputs = X, []
     for i, (W, b) in enumerate(zip(coefs, intercepts)):
         Z = np.asarray(A @ W)
         if i < len(coefs) - 1:
-            A = hidden_forward(Z, b, hidden)
+            A = hidden_forward(Z, b, names[i])
         else:
             A = output_forward(Z, b, out)
         outputs.append(A)
@@ -135,6 +144,7 @@ def loss_and_grads(coefs, intercepts, X, Y, hidden, out, alpha=0.0, sw=None, eps
     """
     n = Y.shape[0]
     S = n if sw is None else sw.sum()
+    names = hidden_names(hidden, len(coefs) - 1)
     acts = [X] + forward(coefs, intercepts, X, hidden, out)
     value = loss(Y, acts[-1], out, sw, eps)
     value += 0.5 * alpha * sum((W**2).sum() for W in coefs) / S
@@ -147,7 +157,7 @@ def loss_and_grads(coefs, intercepts, X, Y, hidden, out, alpha=0.0, sw=None, eps
         coef_grads[l] = (np.asarray(acts[l].T @ delta) + alpha * coefs[l]) / S
         intercept_grads[l] = delta.sum(axis=0) / S
         if l > 0:
-            delta, _ = hidden_backward(acts[l], delta @ coefs[l].T, hidden)
+            delta, _ = hidden_backward(acts[l], delta @ coefs[l].T, names[l - 1])
     return value, coef_grads, intercept_grads
 
 
@@ -187,7 +197,8 @@ def epoch(theta, layer_units, X, Y, sw, permutation, batch_size, hidden, out, al
     """One epoch over ``permutation`` in consecutive slices of ``batch_size`` rows.
 
     ``state`` is ``[velocity]`` for 'sgd' or ``[m, v]`` for 'adam' (copied, not modified).
-    Returns ``(theta, state, loss_sum, t)`` with ``loss_sum = Σ batch_loss × batch_rows``.
+    Returns ``(theta, state, loss_sum, t)`` with ``loss_sum = Σ batch_loss × batch_rows`` and
+    ``t`` counting the updates made (Adam's step count).
     """
     theta = theta.copy()
     state = [s.copy() for s in state]
@@ -198,10 +209,10 @@ def epoch(theta, layer_units, X, Y, sw, permutation, batch_size, hidden, out, al
         value, g = flat_loss_and_grad(theta, layer_units, X[rows], Y[rows], hidden, out,
                                       alpha, swb, eps)
         loss_sum += value * len(rows)
+        t += 1
         if solver == "sgd":
             theta, state[0] = sgd(theta, g, state[0], lr, momentum, nesterov)
         else:
-            t += 1
             theta, state[0], state[1] = adam(theta, g, state[0], state[1], t, lr, beta_1,
                                              beta_2, epsilon)
     return theta, state, loss_sum, t

@@ -1,11 +1,11 @@
-"""Hidden-layer kernels (``nbnet.activations``) against their NumPy twins."""
+"""Hidden-layer kernels (``nbnet.kernels.activations``) against their NumPy twins."""
 
 import numpy as np
 import pytest
 
 import naive
 from conftest import HIDDEN, assert_close, f64
-from nbnet import activations
+from nbnet.kernels import activations
 
 
 @pytest.mark.parametrize("hidden", HIDDEN)
@@ -15,7 +15,7 @@ def test_bias_activation(dtype, hidden):
     Z = (2 * rng.normal(size=(7, 5))).astype(dtype)
     b = rng.normal(size=5).astype(dtype)
     expected = naive.hidden_forward(f64(Z), f64(b), hidden)
-    activations.bias_activation(Z, b, activations.HIDDEN_ACTIVATIONS[hidden])
+    activations.bias_activation(Z, b, activations.ACTIVATIONS[hidden].code)
     assert Z.dtype == dtype
     assert_close(Z, expected, dtype)
     if hidden == "relu":
@@ -34,7 +34,7 @@ def test_derivative_and_bias_grad(dtype, hidden):
     delta = rng.normal(size=(6, 4)).astype(dtype)
     bias_grad = np.full(4, np.nan, dtype)
     expected, expected_sum = naive.hidden_backward(f64(A), f64(delta), hidden)
-    code = activations.HIDDEN_ACTIVATIONS[hidden]
+    code = activations.ACTIVATIONS[hidden].code
     activations.derivative_and_bias_grad(A, delta, code, bias_grad)
     assert_close(delta, expected, dtype)
     assert_close(bias_grad, expected_sum, dtype)
@@ -49,6 +49,6 @@ def test_derivative_matches_slope(hidden):
     slope = (f(z + h, 0, hidden) - f(z - h, 0, hidden)) / (2 * h)
     A = naive.hidden_forward(z, 0, hidden)
     delta = np.ones_like(z)
-    code = activations.HIDDEN_ACTIVATIONS[hidden]
+    code = activations.ACTIVATIONS[hidden].code
     activations.derivative_and_bias_grad(A, delta, code, np.empty(13))
     np.testing.assert_allclose(delta, slope, rtol=1e-8)

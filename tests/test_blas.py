@@ -1,4 +1,4 @@
-"""nbnet._blas.gemm against NumPy's matmul: every transpose combination, alpha/beta, both dtypes;
+"""nbnet.kernels._blas.gemm against NumPy's matmul: every transpose combination, alpha/beta, both dtypes;
 and the choice of BLAS library."""
 
 import glob
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from numba.core.errors import TypingError
 
-from nbnet._blas import gemm
+from nbnet.kernels._blas import gemm
 
 
 @pytest.mark.parametrize("trans_a", [False, True])
@@ -53,7 +53,7 @@ import sys
 import numpy as np
 from sklearn.datasets import load_digits
 import nbnet
-from nbnet import _blas
+from nbnet.kernels import _blas
 X, y = load_digits(return_X_y=True)
 model = nbnet.MLPClassifier(hidden_layer_sizes=(20,), max_iter=5, random_state=0).fit(X[:300], y[:300])
 np.save(sys.argv[1], np.concatenate([c.ravel() for c in model.coefs_]))

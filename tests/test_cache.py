@@ -13,7 +13,8 @@ import time
 
 import pytest
 
-from nbnet import _cache, kernel_cache_stats
+from nbnet import kernel_cache_stats
+from nbnet.kernels import _cache
 
 # A tiny identity network: its hidden layer is `bias_activation`'s identity branch.
 _FIT = """

@@ -1,4 +1,4 @@
-"""``nbnet.elementary``: exp and tanh against long-double references, in the loops that use them.
+"""``nbnet.kernels.elementary``: exp and tanh against long-double references, in the loops that use them.
 
 The loops below are compiled with nbnet's own fast-math flags, reassociation included, as
 the kernels that call these functions are: the accuracy must survive being inlined there.
@@ -8,8 +8,8 @@ import numba
 import numpy as np
 import pytest
 
-from nbnet import elementary
-from nbnet._jit import ERROR_MODEL, FASTMATH_FLAGS
+from nbnet.kernels import elementary
+from nbnet.kernels._jit import ERROR_MODEL, FASTMATH_FLAGS
 
 _loop = numba.njit(fastmath=set(FASTMATH_FLAGS), error_model=ERROR_MODEL)
 

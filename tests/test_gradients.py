@@ -1,4 +1,4 @@
-"""Central-difference check of ``training.loss_and_gradient`` (float64): the gradient it returns is
+"""Central-difference check of ``epochs.loss_and_gradient`` (float64): the gradient it returns is
 the derivative of the loss it returns, for every hidden activation × output kind.
 
 Squared error: the reported loss is scikit-learn's ``loss_``, whose data term is divided by
@@ -10,9 +10,8 @@ import numpy as np
 import pytest
 
 import naive
-from conftest import (HIDDEN, codes, inputs, no_sparse, no_weights, parameters, sample_weights,
-                      targets)
-from nbnet import network, training
+from conftest import HIDDEN, no_sparse, no_weights, problem, sample_weights
+from nbnet.kernels import epochs, network
 
 N, N_FEATURES, HIDDEN_UNITS = 6, 3, [5, 4]
 STEP = 1e-5  # rounding error ~ eps·|C|/STEP ≈ 1e-11, truncation ~ STEP² ≈ 1e-10: far below 1e-6
@@ -39,17 +38,12 @@ def test_gradient_matches_central_differences(hidden, out, n_out, weighted, alph
     """Every entry of the analytic gradient equals the central difference of the returned loss
     to 1e-6 (relative to the largest gradient entry for entries near 0)."""
     dtype = np.float64
-    rng = np.random.default_rng(10 + n_out)
     units = [N_FEATURES, *HIDDEN_UNITS, n_out]
-    layout = network.make_layout(units)
-    theta = parameters(rng, layout, dtype, scale=0.5)
-    X = inputs(rng, N, N_FEATURES, dtype)
-    Y = targets(rng, out, N, n_out, dtype)
+    rng, layout, theta, X, Y = problem(10 + n_out, dtype, units, hidden, out, N, scale=0.5)
     sw = sample_weights(rng, N, dtype) if weighted else no_weights(dtype)
     S = sw.sum() if weighted else N
-    h, k = codes(hidden, out)
-    work = training.make_workspace(layout, N, dtype, weighted=weighted)
-    sparse = no_sparse(dtype)
+    work = epochs.make_workspace(layout, N, dtype, weighted=weighted)
+    data = epochs.Data(X, no_sparse(dtype), Y, sw)
     n_coefs = network.n_coefficients(layout)
 
     # the check is only meaningful away from relu's kink and from the probability clipping
@@ -61,15 +55,15 @@ def test_gradient_matches_central_differences(hidden, out, n_out, weighted, alph
         assert 1e-8 < P.min() and P.max() < 1 - 1e-8
 
     def objective(t):
-        value = training.loss_and_gradient(t, np.empty_like(t), layout, h, k, X, sparse, Y, sw,
-                                           alpha, work)
+        value = epochs.loss_and_gradient(network.Model(t, layout), data, alpha, work)
         if out == "identity":  # undo the per-output averaging of the data term
             penalty = 0.5 * alpha * (t[:n_coefs] ** 2).sum() / S
             value = n_out * (value - penalty) + penalty
         return value
 
-    grad = np.full_like(theta, np.nan)
-    training.loss_and_gradient(theta, grad, layout, h, k, X, sparse, Y, sw, alpha, work)
+    work.gradient[:] = np.nan
+    epochs.loss_and_gradient(network.Model(theta, layout), data, alpha, work)
+    grad = work.gradient.copy()  # the differences below overwrite the workspace
     fd = np.empty_like(theta)
     for i in range(theta.size):
         e = np.zeros_like(theta)

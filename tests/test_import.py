@@ -4,8 +4,12 @@ The dependencies are imported first: scipy adds warning filters of its own on im
 """
 
 import json
+import re
 import subprocess
 import sys
+from pathlib import Path
+
+import nbnet
 
 _PROBE = """
 import json, warnings
@@ -16,12 +20,12 @@ layer_before = numba.config.THREADING_LAYER
 threads_before = numba.get_num_threads()
 
 import nbnet
-from nbnet import _blas, activations, losses, network, optimizers, training
-from nbnet._jit import Subroutine
+from nbnet.kernels import _blas, activations, epochs, losses, network, updates
+from nbnet.kernels._jit import Subroutine
 from numba.core.registry import CPUDispatcher
 
 compiled = [f"{module.__name__}.{name}" for module in
-            (_blas, activations, losses, network, optimizers, training)
+            (_blas, activations, epochs, losses, network, updates)
             for name, value in vars(module).items()
             if isinstance(value, (CPUDispatcher, Subroutine)) and value.signatures]
 print(json.dumps({
@@ -39,3 +43,13 @@ def test_import_compiles_nothing_and_changes_no_global_state():
     found = json.loads(done.stdout.strip().splitlines()[-1])
     assert found == {"compiled": [], "filters_unchanged": True,
                      "threading_layer_unchanged": True, "threads_unchanged": True}
+
+
+def test_only_the_kernels_import_numba():
+    """``nbnet.kernels`` is the one place for compiled code: no other module of nbnet imports
+    numba (or llvmlite)."""
+    root = Path(nbnet.__file__).parent
+    outside = [p for p in root.rglob("*.py") if root / "kernels" not in p.parents]
+    offenders = [p.name for p in outside
+                 if re.search(r"^\s*(import|from)\s+(numba|llvmlite)\b", p.read_text(), re.M)]
+    assert outside and offenders == []

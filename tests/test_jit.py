@@ -1,10 +1,10 @@
-"""``nbnet._jit``: subroutines compile inside their callers, once per signature."""
+"""``nbnet.kernels._jit``: subroutines compile inside their callers, once per signature."""
 
 import numba
 import numpy as np
 import pytest
 
-from nbnet._jit import jit, subroutine
+from nbnet.kernels._jit import jit, subroutine
 
 
 @subroutine

@@ -1,4 +1,4 @@
-"""Output kernels (``nbnet.losses``) against scikit-learn's definitions, via the NumPy twins."""
+"""Output kernels (``nbnet.kernels.losses``) against scikit-learn's definitions, via the NumPy twins."""
 
 import numpy as np
 import pytest
@@ -6,9 +6,9 @@ import pytest
 import naive
 from conftest import (OUTPUT_CASES, OUTPUT_IDS, assert_close, f64, no_weights, sample_weights,
                       targets)
-from nbnet import losses
+from nbnet.kernels import losses
 
-KINDS = list(losses.OUTPUT_ACTIVATIONS)
+KINDS = list(losses.OUTPUTS)
 
 
 @pytest.mark.parametrize("out", KINDS)
@@ -18,7 +18,7 @@ def test_output_activation(dtype, out):
     Z = rng.normal(size=(6, 3)).astype(dtype)
     b = rng.normal(size=3).astype(dtype)
     expected = naive.output_forward(f64(Z), f64(b), out)
-    losses.output_activation(Z, b, losses.OUTPUT_ACTIVATIONS[out])
+    losses.output_activation(Z, b, losses.OUTPUTS[out].code)
     assert_close(Z, expected, dtype)
 
 
@@ -55,7 +55,7 @@ def test_output_loss_and_delta(dtype, out, n_out, weighted):
     expected_loss = naive.loss(f64(Y), A, out, sw64, eps=eps)
     expected_delta = (A - f64(Y)) * (1.0 if sw64 is None else sw64[:, None]) / S
 
-    kind = losses.OUTPUT_ACTIVATIONS[out]
+    kind = losses.OUTPUTS[out].code
     value = losses.output_loss_and_delta(Z, b, Y, sw, S, kind, delta, bias_grad)
     assert_close(Z, A, dtype)
     assert_close(value, expected_loss, dtype)
@@ -85,7 +85,7 @@ def test_log_losses_clip_to_dtype_eps(dtype, out):
     expected = naive.loss(f64(Y), naive.output_forward(f64(Z), 0.0, out), out, eps=eps)
     assert_close(expected, -terms * np.log(float(eps)), np.float64)  # the twin clips too
     value = losses.output_loss_and_delta(Z, np.zeros(n_out, dtype), Y, no_weights(dtype), 2.0,
-                                         losses.OUTPUT_ACTIVATIONS[out], np.empty_like(Z),
+                                         losses.OUTPUTS[out].code, np.empty_like(Z),
                                          np.empty(n_out, dtype))
     assert_close(value, expected, dtype)
 

@@ -14,6 +14,7 @@ import pytest
 import scipy.sparse as sp
 from sklearn import neural_network as sk_nn
 
+from conftest import assert_within
 import nbnet
 
 # Five epochs of a few mini-batches: round-off of different but equivalent summation orders
@@ -105,15 +106,6 @@ def fit_both(kind, params_, X, y, **fit_kwargs):
     return nb, sk
 
 
-def assert_close(actual, desired, rtol=RTOL, err_msg=""):
-    """Relative closeness, with an absolute slack of ``rtol × max|desired|`` for entries near 0."""
-    actual = np.asarray(actual, dtype=np.float64)
-    desired = np.asarray(desired, dtype=np.float64)
-    assert actual.shape == desired.shape, err_msg
-    scale = float(np.max(np.abs(desired))) if desired.size else 0.0
-    np.testing.assert_allclose(actual, desired, rtol=rtol, atol=rtol * scale, err_msg=err_msg)
-
-
 def assert_same_model(nb, sk, X, rtol=RTOL):
     """Every fitted attribute of ``sk`` that nbnet shares, and the predictions, agree."""
     assert nb.n_iter_ == sk.n_iter_
@@ -124,22 +116,22 @@ def assert_same_model(nb, sk, X, rtol=RTOL):
     assert len(nb.coefs_) == len(sk.coefs_) and len(nb.intercepts_) == len(sk.intercepts_)
     for i, (a, b) in enumerate(zip(nb.coefs_, sk.coefs_)):
         assert a.dtype == b.dtype
-        assert_close(a, b, rtol, f"coefs_[{i}]")
+        assert_within(a, b, rtol, f"coefs_[{i}]")
     for i, (a, b) in enumerate(zip(nb.intercepts_, sk.intercepts_)):
-        assert_close(a, b, rtol, f"intercepts_[{i}]")
-    assert_close(nb.loss_, sk.loss_, rtol, "loss_")
+        assert_within(a, b, rtol, f"intercepts_[{i}]")
+    assert_within(nb.loss_, sk.loss_, rtol, "loss_")
     for name in ("loss_curve_", "best_loss_", "validation_scores_", "best_validation_score_"):
         expected = getattr(sk, name, None)
         if expected is None:
             assert getattr(nb, name, None) is None, name
         else:
-            assert_close(getattr(nb, name), expected, rtol, name)
+            assert_within(getattr(nb, name), expected, rtol, name)
     if hasattr(sk, "classes_"):
         np.testing.assert_array_equal(nb.classes_, sk.classes_)
-        assert_close(nb.predict_proba(X), sk.predict_proba(X), rtol, "predict_proba")
+        assert_within(nb.predict_proba(X), sk.predict_proba(X), rtol, "predict_proba")
         np.testing.assert_array_equal(nb.predict(X), sk.predict(X))
     else:
-        assert_close(nb.predict(X), sk.predict(X), rtol, "predict")
+        assert_within(nb.predict(X), sk.predict(X), rtol, "predict")
 
 
 def kind_target_cases():
@@ -254,9 +246,9 @@ def test_warm_start_matches_sklearn(kind, target, solver, early_stopping):
         for a, b in zip(nb.coefs_ + nb.intercepts_, first_fit):
             np.testing.assert_array_equal(a, b)
         assert nb.n_iter_ == sk.n_iter_ and nb.t_ == sk.t_
-        assert_close(nb.loss_curve_, sk.loss_curve_)
-        assert_close(nb.validation_scores_, sk.validation_scores_)
-        assert_close(nb.best_validation_score_, sk.best_validation_score_)
+        assert_within(nb.loss_curve_, sk.loss_curve_, RTOL)
+        assert_within(nb.validation_scores_, sk.validation_scores_, RTOL)
+        assert_within(nb.best_validation_score_, sk.best_validation_score_, RTOL)
     else:
         assert_same_model(nb, sk, X)
 
@@ -290,8 +282,8 @@ def test_sparse_input_matches_dense(kind, target, solver, fmt):
     nb, sk = fit_both(kind, p, Xs, y)
     assert_same_model(nb, dense, X)
     assert_same_model(nb, sk, Xs)
-    assert_close(nb.predict(Xs) if kind == "regressor" else nb.predict_proba(Xs),
-                 dense.predict(X) if kind == "regressor" else dense.predict_proba(X))
+    assert_within(nb.predict(Xs) if kind == "regressor" else nb.predict_proba(Xs),
+                  dense.predict(X) if kind == "regressor" else dense.predict_proba(X), RTOL)
     # the input is left untouched
     assert (Xs != Xs_copy).nnz == 0 and Xs.format == fmt
 
@@ -307,10 +299,10 @@ def test_predict_in_chunks_matches_sklearn(kind, target, fmt):
     if fmt == "csr":
         X_big = sp.csr_matrix(X_big)
     if kind == "classifier":
-        assert_close(nb.predict_proba(X_big), sk.predict_proba(X_big))
+        assert_within(nb.predict_proba(X_big), sk.predict_proba(X_big), RTOL)
         np.testing.assert_array_equal(nb.predict(X_big), sk.predict(X_big))
     else:
-        assert_close(nb.predict(X_big), sk.predict(X_big))
+        assert_within(nb.predict(X_big), sk.predict(X_big), RTOL)
 
 
 @pytest.mark.parametrize("kind, target", kind_target_cases())
@@ -327,7 +319,7 @@ def test_one_row_predictions_match_sklearn(kind, target):
             np.testing.assert_array_equal(rows, expected)
             np.testing.assert_array_equal(rows, nb.predict(X[:5]))
         else:
-            assert_close(rows, expected)
+            assert_within(rows, expected, RTOL)
 
 
 # float32 runs in float32 end to end: ~1e-7 round-off per operation, amplified by a few
@@ -347,25 +339,25 @@ def test_float32_input_stays_float32(kind, target, solver):
     call_recording_warnings(m64.fit, X, y)
     for a32, a64 in zip(m32.coefs_ + m32.intercepts_, m64.coefs_ + m64.intercepts_):
         assert a32.dtype == np.float32
-        assert_close(a32, a64, F32_RTOL)
+        assert_within(a32, a64, F32_RTOL)
     assert np.isfinite(m32.loss_)
-    assert_close(m32.loss_, m64.loss_, F32_RTOL)
+    assert_within(m32.loss_, m64.loss_, F32_RTOL)
     X32 = X.astype(np.float32)
     if kind == "classifier":
         proba = m32.predict_proba(X32)
         assert proba.dtype == np.float32
         assert m32.predict_log_proba(X32).dtype == np.float32
-        assert_close(proba, m64.predict_proba(X), F32_RTOL)
+        assert_within(proba, m64.predict_proba(X), F32_RTOL)
     else:
         pred = m32.predict(X32)
         assert pred.dtype == np.float32
-        assert_close(pred, m64.predict(X), F32_RTOL)
+        assert_within(pred, m64.predict(X), F32_RTOL)
     if solver != "lbfgs":  # scikit-learn keeps float32 for sgd/adam too (not for lbfgs)
         sk = sk_cls(**p)
         call_recording_warnings(sk.fit, X32, y)
         for a, b in zip(m32.coefs_, sk.coefs_):
             assert b.dtype == np.float32
-            assert_close(a, b, F32_RTOL)
+            assert_within(a, b, F32_RTOL)
 
 
 def test_float32_sparse_stays_float32():
@@ -379,5 +371,5 @@ def test_float32_sparse_stays_float32():
     call_recording_warnings(dense.fit, X32, y)
     for a, b in zip(sparse.coefs_, dense.coefs_):
         assert a.dtype == np.float32
-        assert_close(a, b, 1e-5)  # float32 round-off of two summation orders
+        assert_within(a, b, 1e-5)  # float32 round-off of two summation orders
     assert sparse.predict_proba(sp.csr_matrix(X32)).dtype == np.float32

@@ -1,12 +1,13 @@
-"""Layout, forward pass (``predict``) and ``backprop`` of ``nbnet.network`` against the NumPy twins."""
+"""Layout, forward pass (``predict``) and ``backprop`` of ``nbnet.kernels.network`` against the NumPy
+twins."""
 
 import numpy as np
 import pytest
 
 import naive
-from conftest import (HIDDEN, OUTPUT_CASES, OUTPUT_IDS, assert_close, codes, csr_arrays, f64,
-                      inputs, no_sparse, no_weights, parameters, sample_weights, targets)
-from nbnet import network
+from conftest import (HIDDEN, OUTPUT_CASES, OUTPUT_IDS, assert_close, csr_arrays, f64, no_sparse,
+                      no_weights, problem, sample_weights)
+from nbnet.kernels import activations, losses, network
 
 N_FEATURES, HIDDEN_UNITS = 4, [5, 3]  # two hidden layers, so δ flows through a hidden GEMM
 
@@ -15,8 +16,10 @@ def test_layout_matches_sklearn_packing():
     """Offsets, sizes and ``unpack`` views follow scikit-learn's order (coefs row-major, then
     intercepts); the views alias the flat vector."""
     units = [3, 4, 2]
-    layout = network.make_layout(units)
-    assert all(a.dtype == np.int64 for a in layout)
+    layout = network.make_layout(units, "tanh", "softmax")
+    assert all(a.dtype == np.int64 for a in layout[:4])
+    np.testing.assert_array_equal(layout.activations, [activations.TANH])
+    assert layout.output == losses.SOFTMAX
     assert network.n_parameters(layout) == 3 * 4 + 4 * 2 + 4 + 2
     assert network.n_coefficients(layout) == 3 * 4 + 4 * 2
     theta = np.arange(network.n_parameters(layout), dtype=np.float64)
@@ -30,14 +33,9 @@ def test_layout_matches_sklearn_packing():
     assert network.workspace_size(layout, 5) == 5 * (4 + 2)
 
 
-def _problem(dtype, out, n_out, n=9, seed=0, density=None):
-    rng = np.random.default_rng(seed)
+def _problem(dtype, hidden, out, n_out, n=9, seed=0, density=None):
     units = [N_FEATURES, *HIDDEN_UNITS, n_out]
-    layout = network.make_layout(units)
-    theta = parameters(rng, layout, dtype)
-    X = inputs(rng, n, N_FEATURES, dtype, density)
-    Y = targets(rng, out, n, n_out, dtype)
-    return rng, units, layout, theta, X, Y
+    return (units, *problem(seed, dtype, units, hidden, out, n, density))
 
 
 @pytest.mark.parametrize("chunk", [3, 9, 16])
@@ -46,11 +44,10 @@ def _problem(dtype, out, n_out, n=9, seed=0, density=None):
 def test_predict(dtype, hidden, out, n_out, chunk):
     """``predict`` gives the network's outputs A_L for every row, whatever the chunk size
     (smaller than, equal to, larger than the number of rows)."""
-    _, units, layout, theta, X, _ = _problem(dtype, out, n_out)
-    h, k = codes(hidden, out)
+    units, _, layout, theta, X, _ = _problem(dtype, hidden, out, n_out)
     expected = naive.forward(*naive.split(f64(theta), units), f64(X), hidden, out)[-1]
     result = np.full((X.shape[0], n_out), np.nan, dtype)
-    network.predict(theta, layout, h, k, X, no_sparse(dtype), result,
+    network.predict(network.Model(theta, layout), X, no_sparse(dtype), result,
                     np.empty(network.workspace_size(layout, chunk), dtype))
     assert_close(result, expected, dtype)
 
@@ -59,14 +56,14 @@ def test_predict(dtype, hidden, out, n_out, chunk):
 @pytest.mark.parametrize("hidden", ["tanh", "relu"])
 def test_predict_sparse(dtype, hidden, out, n_out):
     """CSR input (with an empty row) gives the same outputs as the same matrix dense."""
-    _, units, layout, theta, X, _ = _problem(dtype, out, n_out, density=0.4)
-    h, k = codes(hidden, out)
+    units, _, layout, theta, X, _ = _problem(dtype, hidden, out, n_out, density=0.4)
+    model = network.Model(theta, layout)
     arrays, M = csr_arrays(X)
     dense = np.empty((X.shape[0], n_out), dtype)
     sparse = np.full((X.shape[0], n_out), np.nan, dtype)
     work = np.empty(network.workspace_size(layout, 4), dtype)
-    network.predict(theta, layout, h, k, X, no_sparse(dtype), dense, work)
-    network.predict(theta, layout, h, k, np.empty((0, N_FEATURES), dtype), arrays, sparse, work)
+    network.predict(model, X, no_sparse(dtype), dense, work)
+    network.predict(model, np.empty((0, N_FEATURES), dtype), arrays, sparse, work)
     expected = naive.forward(*naive.split(f64(theta), units), f64(M), hidden, out)[-1]
     assert_close(sparse, expected, dtype)
     assert_close(sparse, dense, dtype)
@@ -79,9 +76,8 @@ def _backprop(dtype, hidden, out, n_out, weighted, sparse_input, density=None, m
     Returns (loss, grad, expected loss, expected grad); expectations are float64, alpha = 0.
     """
     n = max(12, m + 5)
-    rng, units, layout, theta, X, Y = _problem(dtype, out, n_out, n=n, seed=1,
+    units, rng, layout, theta, X, Y = _problem(dtype, hidden, out, n_out, n=n, seed=1,
                                                density=density)
-    h, k = codes(hidden, out)
     rows = (np.array([7, 0, 3, 11, 5, 8, 1], dtype=np.int64) if m == 7
             else rng.permutation(n)[:m].astype(np.int64))
     capacity = m + 3
@@ -99,8 +95,8 @@ def _backprop(dtype, hidden, out, n_out, weighted, sparse_input, density=None, m
     else:
         arrays, A0 = no_sparse(dtype), np.ascontiguousarray(X[rows])
         X_ref = f64(A0)
-    value = network.backprop(theta, grad, layout, h, k, A0, arrays, rows, Yb, swb, S,
-                             acts, deltas, transposed, capacity)
+    value = network.backprop(theta, grad, layout, A0, arrays, rows, Yb, swb, S, acts, deltas,
+                             transposed, capacity)
     exp_value, exp_grad = naive.flat_loss_and_grad(
         f64(theta), units, X_ref, f64(Yb), hidden, out, 0.0, f64(swb) if weighted else None,
         eps=np.finfo(dtype).eps)
@@ -157,9 +153,8 @@ def test_transposed_size():
     gets an error product), capped at what ``error_product`` copies; none without hidden
     layers."""
     cap = network.TRANSPOSE_MAX_PRODUCT // network.TRANSPOSE_MIN_ROWS
-    assert network.transposed_size(network.make_layout([500, 64, 64, 3])) == 64 * 64
-    assert network.transposed_size(network.make_layout([20, 2048, 2048, 3])) == cap
-    assert network.transposed_size(network.make_layout([20, 3])) == 0
+    for units, size in ([500, 64, 64, 3], 64 * 64), ([20, 2048, 2048, 3], cap), ([20, 3], 0):
+        assert network.transposed_size(network.make_layout(units, "relu", "softmax")) == size
 
 
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
@@ -175,3 +170,48 @@ def test_backprop_sparse(dtype, hidden, out, n_out, weighted):
     d_value, d_grad, _, _ = _backprop(dtype, hidden, out, n_out, weighted, False, 0.5)
     assert_close(value, d_value, dtype)
     assert_close(grad, d_grad, dtype)
+
+
+@pytest.mark.parametrize("mix", [["relu", "tanh"], ["logistic", "identity"], ["tanh", "relu"]],
+                         ids="-".join)
+def test_backprop_and_predict_with_one_activation_per_layer(dtype, mix):
+    """Each hidden layer applies its own activation from ``Layout.activations``, forward and
+    backward, as the naive network with the same per-layer names does."""
+    units = [N_FEATURES, *HIDDEN_UNITS, 3]
+    _, layout, theta, X, Y = problem(4, dtype, units, mix, "softmax", 6)
+    size = network.workspace_size(layout, 6)
+    grad = np.full(network.n_parameters(layout), np.nan, dtype)
+    value = network.backprop(theta, grad, layout, X, no_sparse(dtype), np.arange(6), Y,
+                             no_weights(dtype), 6.0, np.empty(size, dtype), np.empty(size, dtype),
+                             np.empty(network.transposed_size(layout), dtype), 6)
+    e_value, e_grad = naive.flat_loss_and_grad(f64(theta), units, f64(X), f64(Y), mix, "softmax",
+                                               eps=np.finfo(dtype).eps)
+    assert_close(value, e_value, dtype)
+    assert_close(grad, e_grad, dtype)
+    result = np.full((6, 3), np.nan, dtype)
+    network.predict(network.Model(theta, layout), X, no_sparse(dtype), result,
+                    np.empty(size, dtype))
+    assert_close(result, naive.forward(*naive.split(f64(theta), units), f64(X), mix, "softmax")[-1],
+                 dtype)
+
+
+def test_make_layout_rejects_unknown_names():
+    """Names outside the tables, or a list of the wrong length, are errors, not a fall-through."""
+    with pytest.raises(ValueError, match="Unknown activation"):
+        network.make_layout([3, 4, 2], "softplus", "softmax")
+    with pytest.raises(ValueError, match="Unknown activation"):
+        network.make_layout([3, 4, 2], "relu", "tanh")  # hidden-only name as the output
+    with pytest.raises(ValueError, match="2 activations given for 1 hidden layers"):
+        network.make_layout([3, 4, 2], ["relu", "tanh"], "softmax")
+
+
+def test_unknown_codes_raise_in_compiled_code():
+    """A code outside the tables raises ValueError inside the compiled kernels."""
+    layout = network.make_layout([3, 4, 2], "relu", "softmax")
+    theta = np.zeros(network.n_parameters(layout))
+    X, out, work = np.ones((2, 3)), np.empty((2, 2)), np.empty(network.workspace_size(layout, 2))
+    with pytest.raises(ValueError, match="unknown activation code"):
+        network.predict(network.Model(theta, layout._replace(activations=np.array([7]))), X, None,
+                        out, work)
+    with pytest.raises(ValueError, match="unknown output code"):
+        network.predict(network.Model(theta, layout._replace(output=9)), X, None, out, work)

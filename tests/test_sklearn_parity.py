@@ -14,8 +14,9 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
-from conftest import HIDDEN, codes, no_sparse, no_weights, sample_weights
-from nbnet import network, optimizers, training
+from conftest import HIDDEN, assert_within, no_sparse, no_weights, sample_weights
+from nbnet import optimizers
+from nbnet.kernels import epochs, network
 
 N, N_FEATURES, HIDDEN_UNITS = 8, 4, (5, 3)
 LR = 2.0**20
@@ -70,11 +71,6 @@ def _set_parameters(est, theta, layout):
     est.intercepts_ = [b.copy() for b in intercepts]
 
 
-def _assert_close(actual, desired, rtol=RTOL, err_msg=""):
-    scale = np.abs(desired).max()
-    np.testing.assert_allclose(actual, desired, rtol=rtol, atol=rtol * scale, err_msg=err_msg)
-
-
 @pytest.mark.parametrize("alpha", [0.0, 0.4])
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 @pytest.mark.parametrize("task", list(TASKS))
@@ -84,7 +80,7 @@ def test_loss_and_gradient_match_sklearn(hidden, task, weighted, alpha):
     scikit-learn's ``loss_`` and the gradient behind its SGD step, to 1e-10 (float64)."""
     rng, X, y, Y = _task_data(task, seed=list(TASKS).index(task))
     _, _, out, n_out = TASKS[task]
-    layout = network.make_layout([N_FEATURES, *HIDDEN_UNITS, n_out])
+    layout = network.make_layout([N_FEATURES, *HIDDEN_UNITS, n_out], hidden, out)
     theta = 0.5 * rng.normal(size=network.n_parameters(layout))
     sw = sample_weights(rng, N, np.float64) if weighted else None
 
@@ -95,16 +91,15 @@ def test_loss_and_gradient_match_sklearn(hidden, task, weighted, alpha):
     est.partial_fit(X, y, sample_weight=sw)
     sk_grads = [(a - b) / LR for a, b in zip(old, est.coefs_ + est.intercepts_)]
 
-    h, k = codes(hidden, out)
-    work = training.make_workspace(layout, N, np.float64, weighted=weighted)
-    grad = np.full_like(theta, np.nan)
-    value = training.loss_and_gradient(theta, grad, layout, h, k, X, no_sparse(np.float64), Y,
-                                       no_weights(np.float64) if sw is None else sw, alpha, work)
-    _assert_close(value, est.loss_)
-    coefs, intercepts = network.unpack(grad, layout)
+    work = epochs.make_workspace(layout, N, np.float64, weighted=weighted)
+    work.gradient[:] = np.nan
+    data = epochs.Data(X, no_sparse(np.float64), Y, no_weights(np.float64) if sw is None else sw)
+    value = epochs.loss_and_gradient(network.Model(theta, layout), data, alpha, work)
+    assert_within(value, est.loss_, RTOL)
+    coefs, intercepts = network.unpack(work.gradient, layout)
     for i, (ours, ref) in enumerate(zip(coefs + intercepts, sk_grads)):
         assert ours.shape == ref.shape
-        _assert_close(ours, ref, err_msg=f"parameter block {i}")
+        assert_within(ours, ref, RTOL, f"parameter block {i}")
 
 
 @pytest.mark.parametrize("task", list(TASKS))
@@ -114,14 +109,13 @@ def test_predict_matches_sklearn(hidden, task):
     (regressors) for the same weights."""
     rng, X, y, Y = _task_data(task, seed=1)
     _, _, out, n_out = TASKS[task]
-    layout = network.make_layout([N_FEATURES, *HIDDEN_UNITS, n_out])
+    layout = network.make_layout([N_FEATURES, *HIDDEN_UNITS, n_out], hidden, out)
     theta = 0.5 * rng.normal(size=network.n_parameters(layout))
     est = _estimator(task, hidden, 0.0, solver="sgd")
     est.partial_fit(X, y, **_fit_kwargs(task))
     _set_parameters(est, theta, layout)
-    h, k = codes(hidden, out)
     result = np.empty((N, n_out))
-    network.predict(theta, layout, h, k, X, no_sparse(np.float64), result,
+    network.predict(network.Model(theta, layout), X, no_sparse(np.float64), result,
                     np.empty(network.workspace_size(layout, 3)))
     if TASKS[task][0] is MLPClassifier:
         ref = est.predict_proba(X)
@@ -129,7 +123,7 @@ def test_predict_matches_sklearn(hidden, task):
             ref = ref[:, 1:]
     else:
         ref = est.predict(X).reshape(N, n_out)
-    _assert_close(result, ref, rtol=1e-13)
+    assert_within(result, ref, 1e-13)
 
 
 SOLVERS = {
@@ -143,12 +137,12 @@ SOLVERS = {
 @pytest.mark.parametrize("solver", list(SOLVERS))
 @pytest.mark.parametrize("task", list(TASKS))
 def test_train_epoch_matches_sklearn_fit(task, solver, weighted):
-    """One epoch of ``train_epoch`` (batches of 3 over 8 rows, identity permutation, fresh
+    """One epoch of ``Optimizer.epoch`` (batches of 3 over 8 rows, identity permutation, fresh
     optimizer) ends at scikit-learn's weights after ``fit(max_iter=1, shuffle=False)`` from the
     same start (``warm_start``), with the same ``loss_`` (= loss_sum / n)."""
     rng, X, y, Y = _task_data(task, seed=2)
     _, _, out, n_out = TASKS[task]
-    layout = network.make_layout([N_FEATURES, *HIDDEN_UNITS, n_out])
+    layout = network.make_layout([N_FEATURES, *HIDDEN_UNITS, n_out], "tanh", out)
     theta = 0.5 * rng.normal(size=network.n_parameters(layout))
     sw = sample_weights(rng, N, np.float64) if weighted else None
     batch, alpha, params = 3, 0.2, SOLVERS[solver]
@@ -160,19 +154,13 @@ def test_train_epoch_matches_sklearn_fit(task, solver, weighted):
         _set_parameters(est, theta, layout)
         est.fit(X, y, sample_weight=sw)  # warm start: our weights, a fresh optimizer
 
-    opt = optimizers.StochasticOptimizer(
-        params["solver"], theta.size, np.float64, params["learning_rate_init"],
-        momentum=params.get("momentum", 0.9), nesterov=params.get("nesterovs_momentum", True),
-        beta_1=params.get("beta_1", 0.9), beta_2=params.get("beta_2", 0.999),
-        epsilon=params.get("epsilon", 1e-8))
-    work = training.make_workspace(layout, batch, np.float64, weighted=weighted)
-    h, k = codes("tanh", out)
-    loss_sum = training.train_epoch(
-        theta, np.empty_like(theta), opt, layout, h, k, X, no_sparse(np.float64), Y,
-        no_weights(np.float64) if sw is None else sw, np.arange(N, dtype=np.int64), batch, alpha,
-        work)
-    assert opt.t == (3 if solver == "adam" else 0)
-    _assert_close(loss_sum / N, est.loss_)
+    opt = optimizers.make_optimizer(params["solver"], theta.size, np.float64, est.get_params())
+    work = epochs.make_workspace(layout, batch, np.float64, weighted=weighted)
+    data = epochs.Data(X, no_sparse(np.float64), Y, no_weights(np.float64) if sw is None else sw)
+    loss_sum = opt.epoch(network.Model(theta, layout), data, np.arange(N, dtype=np.int64), batch,
+                         alpha, work)
+    assert opt.t == 3
+    assert_within(loss_sum / N, est.loss_, RTOL)
     coefs, intercepts = network.unpack(theta, layout)
     for ours, ref in zip(coefs + intercepts, est.coefs_ + est.intercepts_):
-        _assert_close(ours, ref)
+        assert_within(ours, ref, RTOL)

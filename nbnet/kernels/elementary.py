@@ -25,7 +25,7 @@ import math
 
 import numpy as np
 from llvmlite import ir
-from numba import types
+from numba import typeof, types
 from numba.core.errors import TypingError
 from numba.extending import intrinsic
 
@@ -81,22 +81,25 @@ _TANH_FLOAT64 = _tanh_constants(np.float64, 14)
 _TANH_FLOAT32 = _tanh_constants(np.float32, 7)
 
 
-@intrinsic
-def _is_float32(typingctx, x):
-    """Whether ``x`` is a float32: a constant, so LLVM keeps only the branch it selects."""
-    def codegen(context, builder, signature, args):
-        return context.get_constant(types.boolean, signature.args[0] == types.float32)
+def _constant_of_dtype(float32_value, float64_value):
+    """An intrinsic ``f(x)`` giving ``float32_value`` for a float32 ``x`` and ``float64_value``
+    for a float64 one, as a constant: only the argument's precision is typed and compiled (a
+    branch on the dtype typed both precisions' helpers in every fit, 0.1–0.2 s of a cold compile)."""
+    values = {types.float32: float32_value, types.float64: float64_value}
 
-    return types.boolean(x), codegen
+    @intrinsic
+    def constant(typingctx, x):
+        if x not in values:
+            raise TypingError(f"exp and tanh take float32 or float64, not {x}")
+        value = values[x]
+        kind = typeof(value)
 
+        def codegen(context, builder, signature, args):
+            return context.get_constant_generic(builder, kind, value)
 
-@intrinsic
-def _cast_like(typingctx, value, like):
-    """``value`` converted to the type of ``like``."""
-    def codegen(context, builder, signature, args):
-        return context.cast(builder, args[0], signature.args[0], signature.args[1])
+        return kind(x), codegen
 
-    return like(value, like), codegen
+    return constant
 
 
 @intrinsic
@@ -156,17 +159,17 @@ def _tanh(x, constants, exp_constants):
     return t if x >= 0 else -t
 
 
+_exp_constants_of = _constant_of_dtype(_EXP_FLOAT32, _EXP_FLOAT64)
+_tanh_constants_of = _constant_of_dtype(_TANH_FLOAT32, _TANH_FLOAT64)
+
+
 @subroutine(inline=True, fastmath=_EXACT)
 def exp(x):
     """``e^x`` in the precision of ``x`` (float32 or float64)."""
-    if _is_float32(x):
-        return _cast_like(_exp(np.float32(x), _EXP_FLOAT32), x)
-    return _cast_like(_exp(np.float64(x), _EXP_FLOAT64), x)
+    return _exp(x, _exp_constants_of(x))
 
 
 @subroutine(inline=True, fastmath=_EXACT)
 def tanh(x):
     """``tanh(x)`` in the precision of ``x`` (float32 or float64)."""
-    if _is_float32(x):
-        return _cast_like(_tanh(np.float32(x), _TANH_FLOAT32, _EXP_FLOAT32), x)
-    return _cast_like(_tanh(np.float64(x), _TANH_FLOAT64, _EXP_FLOAT64), x)
+    return _tanh(x, _tanh_constants_of(x), _exp_constants_of(x))

@@ -2,23 +2,25 @@
 
 All weights and biases of a network live in one contiguous vector ``theta``, in
 scikit-learn's packing order: every layer's weight matrix (row-major) first, then every
-layer's bias. A :class:`Layout` of three small integer arrays says where each piece is, so
-one compiled function serves networks of any depth, and ``coefs_``/``intercepts_`` are views.
+layer's bias. A :class:`Layout` of small integer arrays says where each piece is and which
+activation each layer applies, so one compiled function serves networks of any depth and
+any mix of activations, and ``coefs_``/``intercepts_`` are views.
 
 Activations and errors of a batch live in flat workspaces too; layer ``i``'s block holds
 ``capacity × n_{i+1}`` values, of which a batch of ``m ≤ capacity`` rows uses the first
-``m × n_{i+1}``. Products go to BLAS (:func:`nbnet._blas.gemm`) on contiguous views;
+``m × n_{i+1}``. Products go to BLAS (:func:`nbnet.kernels._blas.gemm`) on contiguous views;
 transposes are passed as flags, except in the small products of :func:`error_product`.
 """
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
 
 from ._blas import gemm
 from ._jit import jit, subroutine
-from .activations import bias_activation, derivative_and_bias_grad
-from .losses import output_activation, output_loss_and_delta
+from .activations import ACTIVATIONS, bias_activation, derivative_and_bias_grad
+from .losses import OUTPUTS, output_activation, output_loss_and_delta
 
 
 # δ·Wᵀ with W transposed by a flag is the one slow form of OpenBLAS's AVX-512 ("SkylakeX")
@@ -31,26 +33,69 @@ TRANSPOSE_MAX_PRODUCT = 1 << 19
 
 
 class Layout(NamedTuple):
-    """Where each layer's parameters sit in the flat vector (all int64 arrays).
+    """Where each layer's parameters sit in the flat vector, and what each layer applies.
 
-    sizes : (n_layers + 1,) units per layer, inputs first.
-    coef_offsets : (n_layers,) start of each weight matrix.
-    intercept_offsets : (n_layers,) start of each bias vector.
+    sizes : (n_layers + 1,) int64, units per layer, inputs first.
+    coef_offsets : (n_layers,) int64, start of each weight matrix.
+    intercept_offsets : (n_layers,) int64, start of each bias vector.
+    activations : (n_layers - 1,) int64, activation code of each hidden layer
+        (:data:`nbnet.kernels.activations.ACTIVATIONS`).
+    output : output code (:data:`nbnet.kernels.losses.OUTPUTS`).
     """
 
     sizes: np.ndarray
     coef_offsets: np.ndarray
     intercept_offsets: np.ndarray
+    activations: np.ndarray
+    output: int
 
 
-def make_layout(layer_units) -> Layout:
-    """Build the :class:`Layout` of a network with ``layer_units = [n_in, *hidden, n_out]``."""
+class Model(NamedTuple):
+    """A network as the compiled entry points take it: flat parameters and their layout."""
+
+    theta: np.ndarray
+    layout: Layout
+
+
+def make_layout(layer_units: Sequence[int], activation: str | Sequence[str],
+                output: str) -> Layout:
+    """Build the :class:`Layout` of a network.
+
+    Parameters
+    ----------
+    layer_units : ``[n_in, *hidden, n_out]``, units per layer.
+    activation : the hidden layers' activation, one name for all or one per hidden layer
+        (keys of :data:`nbnet.kernels.activations.ACTIVATIONS`).
+    output : the output activation (a key of :data:`nbnet.kernels.losses.OUTPUTS`).
+
+    Returns
+    -------
+    layout : Layout
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, or a list of names whose length is not the number of hidden layers.
+    """
     sizes = np.asarray(layer_units, dtype=np.int64)
     coef_sizes = sizes[:-1] * sizes[1:]
     coef_offsets = np.concatenate(([0], np.cumsum(coef_sizes)[:-1])).astype(np.int64)
     n_coefs = coef_sizes.sum()
     intercept_offsets = (n_coefs + np.concatenate(([0], np.cumsum(sizes[1:])[:-1]))).astype(np.int64)
-    return Layout(sizes, coef_offsets, intercept_offsets)
+    return with_activations(Layout(sizes, coef_offsets, intercept_offsets, sizes[:0], 0),
+                            activation, output)
+
+
+def with_activations(layout: Layout, activation: str | Sequence[str], output: str) -> Layout:
+    """``layout`` with the hidden activations and the output activation given by name."""
+    n_hidden = len(layout.sizes) - 2
+    names = [activation] * n_hidden if isinstance(activation, str) else list(activation)
+    if len(names) != n_hidden:
+        raise ValueError(f"{len(names)} activations given for {n_hidden} hidden layers.")
+    if any(name not in ACTIVATIONS for name in names) or output not in OUTPUTS:
+        raise ValueError(f"Unknown activation: {names} (hidden), {output!r} (output).")
+    codes = np.array([ACTIVATIONS[name].code for name in names], dtype=np.int64)
+    return layout._replace(activations=codes, output=OUTPUTS[output].code)
 
 
 def n_parameters(layout: Layout) -> int:
@@ -207,7 +252,7 @@ def error_product(delta, W, scratch, out):
 
 
 @subroutine
-def forward(theta, layout, hidden, A0, sparse, rows, activations, capacity, m):
+def forward(theta, layout, A0, sparse, rows, activations, capacity, m):
     """Forward pass of a batch of ``m`` rows up to the output layer's product.
 
     Hidden layers get bias and activation fused; the output layer's block is left as
@@ -217,7 +262,7 @@ def forward(theta, layout, hidden, A0, sparse, rows, activations, capacity, m):
     Z = layer_block(activations, layout, capacity, 0, m)
     input_product(A0, sparse, rows, coef_view(theta, layout, 0), Z)
     for i in range(1, n_layers):
-        bias_activation(Z, intercept_view(theta, layout, i - 1), hidden)
+        bias_activation(Z, intercept_view(theta, layout, i - 1), layout.activations[i - 1])
         Z_next = layer_block(activations, layout, capacity, i, m)
         gemm(Z, coef_view(theta, layout, i), Z_next)
         Z = Z_next
@@ -225,22 +270,22 @@ def forward(theta, layout, hidden, A0, sparse, rows, activations, capacity, m):
 
 
 @subroutine
-def backprop(theta, grad, layout, hidden, out_kind, A0, sparse, rows, Y, sw, total_weight,
-             activations, deltas, transposed, capacity):
+def backprop(theta, grad, layout, A0, sparse, rows, Y, sw, total_weight, activations, deltas,
+             transposed, capacity):
     """Loss and gradient of one batch; the batch is ``rows`` (``m`` of them) of the input.
 
     ``grad`` receives ``∂C/∂θ`` without the L2 term, in the layout of ``theta``; the
     returned loss is the batch's weighted mean loss without the penalty (see
-    :func:`nbnet.losses.output_loss_and_delta`). The caller adds both terms of the penalty.
+    :func:`nbnet.kernels.losses.output_loss_and_delta`). The caller adds both terms of the penalty.
     ``transposed`` is the scratch vector of :func:`error_product`.
     """
     m = Y.shape[0]
     n_layers = layout.sizes.shape[0] - 1
     last = n_layers - 1
-    Z = forward(theta, layout, hidden, A0, sparse, rows, activations, capacity, m)
+    Z = forward(theta, layout, A0, sparse, rows, activations, capacity, m)
     delta = layer_block(deltas, layout, capacity, last, m)
     loss = output_loss_and_delta(
-        Z, intercept_view(theta, layout, last), Y, sw, total_weight, out_kind,
+        Z, intercept_view(theta, layout, last), Y, sw, total_weight, layout.output,
         delta, intercept_view(grad, layout, last),
     )
     for i in range(last, 0, -1):
@@ -248,21 +293,24 @@ def backprop(theta, grad, layout, hidden, out_kind, A0, sparse, rows, Y, sw, tot
         gemm(A_prev, delta, coef_view(grad, layout, i), True, False)
         delta_prev = layer_block(deltas, layout, capacity, i - 1, m)
         error_product(delta, coef_view(theta, layout, i), transposed, delta_prev)
-        derivative_and_bias_grad(A_prev, delta_prev, hidden, intercept_view(grad, layout, i - 1))
+        derivative_and_bias_grad(A_prev, delta_prev, layout.activations[i - 1],
+                                 intercept_view(grad, layout, i - 1))
         delta = delta_prev
     input_transpose_product(A0, sparse, rows, delta, coef_view(grad, layout, 0))
     return loss
 
 
 @jit
-def predict(theta, layout, hidden, out_kind, X, sparse, out, activations):
-    """Network outputs ``A_L`` for every row of the input, written into ``out``.
+def predict(model, X, sparse, out, activations):
+    """Network outputs ``A_L`` of ``model`` (a :class:`Model`) for every row of the input,
+    written into ``out``.
 
     The input is ``X`` (dense, with ``sparse`` None), or the CSR arrays ``sparse`` with
     ``X`` an empty ``(0, n_features)`` array. ``activations`` is a flat workspace for
     ``chunk`` rows (:func:`workspace_size`); rows go through in chunks of that many, so that
     it stays small whatever the number of rows.
     """
+    theta, layout = model
     n = out.shape[0]
     last = layout.sizes.shape[0] - 2
     width = 0  # units per row of the workspace
@@ -273,7 +321,6 @@ def predict(theta, layout, hidden, out_kind, X, sparse, out, activations):
     for start in range(0, n, chunk):
         m = chunk if start + chunk <= n else n - start
         A0 = X[start : start + m] if sparse is None else X
-        Z = forward(theta, layout, hidden, A0, sparse, rows[start : start + m], activations,
-                    chunk, m)
-        output_activation(Z, intercept_view(theta, layout, last), out_kind)
+        Z = forward(theta, layout, A0, sparse, rows[start : start + m], activations, chunk, m)
+        output_activation(Z, intercept_view(theta, layout, last), layout.output)
         copy_rows(Z, rows[:m], out[start : start + m])

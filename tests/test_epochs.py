@@ -1,13 +1,14 @@
-"""Compiled drivers (``nbnet.training``): a whole epoch and the full-batch loss/gradient."""
+"""Compiled entry points (``nbnet.kernels.epochs``): a whole epoch and the full-batch loss/gradient."""
 
 import numba
 import numpy as np
 import pytest
 
 import naive
-from conftest import (HIDDEN, OUTPUT_CASES, OUTPUT_IDS, assert_close, codes, csr_arrays, f64,
-                      inputs, no_sparse, no_weights, parameters, sample_weights, targets)
-from nbnet import network, optimizers, training
+from conftest import (HIDDEN, OUTPUT_CASES, OUTPUT_IDS, assert_close, csr_arrays, f64, no_sparse,
+                      no_weights, problem, sample_weights)
+from nbnet import optimizers
+from nbnet.kernels import epochs, network
 
 N, N_FEATURES, BATCH = 11, 4, 4  # batches of 4, 4 and a last partial one of 3
 LR = {"sgd": 0.1, "adam": 0.01}
@@ -21,61 +22,54 @@ SOLVERS = {
 BETA_1, BETA_2, EPSILON = 0.9, 0.999, 1e-8
 
 
-def _data(dtype, out, n_out, weighted, density, seed, hidden_units=(5, 3)):
-    rng = np.random.default_rng(seed)
+def _data(dtype, hidden, out, n_out, weighted, density, seed, hidden_units=(5, 3)):
     units = [N_FEATURES, *hidden_units, n_out]
-    layout = network.make_layout(units)
-    theta = parameters(rng, layout, dtype)
-    X = inputs(rng, N, N_FEATURES, dtype, density)
-    Y = targets(rng, out, N, n_out, dtype)
+    rng, layout, theta, X, Y = problem(seed, dtype, units, hidden, out, N, density)
     sw = sample_weights(rng, N, dtype) if weighted else no_weights(dtype)
     return rng, units, layout, theta, X, Y, sw
 
 
 def _run_epoch(dtype, hidden, out, n_out, solver_name, weighted, sparse_input, density=None,
                alpha=0.3, seed=0, hidden_units=(5, 3), poison_batch=None):
-    """One epoch through ``train_epoch`` and through the naive loop; returns both results.
+    """One epoch through ``Optimizer.epoch`` and through the naive loop; returns both results.
 
     With ``poison_batch``, an inf goes into the first row of that batch and the naive loop
     runs only the batches before it.
     """
-    rng, units, layout, theta, X, Y, sw = _data(dtype, out, n_out, weighted, density, seed,
-                                                hidden_units)
+    rng, units, layout, theta, X, Y, sw = _data(dtype, hidden, out, n_out, weighted, density,
+                                                seed, hidden_units)
     solver, momentum, nesterov, step0, fresh = SOLVERS[solver_name]
     P = network.n_parameters(layout)
-    opt = optimizers.StochasticOptimizer(solver, P, dtype, LR[solver], momentum=momentum,
-                                         nesterov=nesterov, beta_1=BETA_1, beta_2=BETA_2,
-                                         epsilon=EPSILON)
+    params = dict(learning_rate_init=LR[solver], learning_rate="constant", momentum=momentum,
+                  nesterovs_momentum=nesterov, power_t=0.5, beta_1=BETA_1, beta_2=BETA_2,
+                  epsilon=EPSILON)
+    opt = optimizers.make_optimizer(solver, P, dtype, params)
     if not fresh:  # optimizer state carried over from earlier epochs
-        opt.first_moment[:] = 0.1 * rng.normal(size=P)
+        opt.slots[0] = 0.1 * rng.normal(size=P)
         if solver == "adam":
-            opt.second_moment[:] = rng.uniform(0.01, 0.1, P)
-    state0 = [f64(opt.first_moment)] + ([f64(opt.second_moment)] if solver == "adam" else [])
+            opt.slots[1] = rng.uniform(0.01, 0.1, P)
+    state0 = [f64(slot) for slot in opt.slots]
     permutation = rng.permutation(N).astype(np.int64)
     naive_rows = permutation
     if poison_batch is not None:
         X[permutation[poison_batch * BATCH], 0] = np.inf
         naive_rows = permutation[: poison_batch * BATCH]
-    h, k = codes(hidden, out)
-    work = training.make_workspace(layout, BATCH, dtype, sparse_input=sparse_input,
-                                   weighted=weighted)
+    work = epochs.make_workspace(layout, BATCH, dtype, sparse_input=sparse_input,
+                                 weighted=weighted)
     if sparse_input:
         arrays, M = csr_arrays(X)
         X_in, X_ref = np.empty((0, N_FEATURES), dtype), f64(M)
     else:
         arrays, X_in, X_ref = no_sparse(dtype), X, f64(X)
     theta0 = f64(theta)
-    grad = np.empty(P, dtype)
     opt.t = step0
-    loss_sum = training.train_epoch(theta, grad, opt, layout, h, k, X_in, arrays, Y, sw,
-                                    permutation, BATCH, alpha, work)
-    step = opt.t
+    loss_sum = opt.epoch(network.Model(theta, layout), epochs.Data(X_in, arrays, Y, sw),
+                         permutation, BATCH, alpha, work)
     expected = naive.epoch(theta0, units, X_ref, f64(Y), f64(sw) if weighted else None,
                            naive_rows, BATCH, hidden, out, alpha, solver, LR[solver], state0,
                            step0, momentum, nesterov, BETA_1, BETA_2, EPSILON,
                            eps=np.finfo(dtype).eps)
-    state = [opt.first_moment] + ([opt.second_moment] if solver == "adam" else [])
-    return (theta, state, loss_sum, step), expected, layout
+    return (theta, list(opt.slots), loss_sum, opt.t), expected, layout
 
 
 def _check_epoch(result, expected, dtype):
@@ -92,7 +86,7 @@ def _check_epoch(result, expected, dtype):
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 @pytest.mark.parametrize("solver", list(SOLVERS))
 @pytest.mark.parametrize("out,n_out", OUTPUT_CASES, ids=OUTPUT_IDS)
-def test_train_epoch(dtype, out, n_out, solver, weighted):
+def test_stochastic_epoch(dtype, out, n_out, solver, weighted):
     """One epoch over a shuffled permutation (last batch partial, L2 on) equals the naive loop:
     same parameters, optimizer state, Adam step count and Σ penalised batch loss × batch rows."""
     result, expected, _ = _run_epoch(dtype, "tanh", out, n_out, solver, weighted, False)
@@ -101,7 +95,7 @@ def test_train_epoch(dtype, out, n_out, solver, weighted):
 
 @pytest.mark.parametrize("solver", list(SOLVERS))
 @pytest.mark.parametrize("hidden", HIDDEN)
-def test_train_epoch_hidden_activations(dtype, hidden, solver):
+def test_stochastic_epoch_hidden_activations(dtype, hidden, solver):
     """The epoch matches the naive loop for every hidden activation (multiclass, weighted)."""
     result, expected, _ = _run_epoch(dtype, hidden, "softmax", 3, solver, True, False, seed=1)
     _check_epoch(result, expected, dtype)
@@ -111,7 +105,7 @@ def test_train_epoch_hidden_activations(dtype, hidden, solver):
 @pytest.mark.parametrize("solver", list(SOLVERS))
 @pytest.mark.parametrize("out,n_out", [("softmax", 3), ("identity", 2)],
                          ids=["softmax", "identity"])
-def test_train_epoch_sparse(dtype, out, n_out, solver, weighted):
+def test_stochastic_epoch_sparse(dtype, out, n_out, solver, weighted):
     """CSR input trains exactly like the same matrix dense (and like the naive loop)."""
     sparse, expected, _ = _run_epoch(dtype, "relu", out, n_out, solver, weighted, True, density=0.5)
     _check_epoch(sparse, expected, dtype)
@@ -120,7 +114,7 @@ def test_train_epoch_sparse(dtype, out, n_out, solver, weighted):
 
 
 @pytest.mark.parametrize("solver", ["sgd-nesterov", "adam-warm"])
-def test_train_epoch_stops_on_non_finite_loss(dtype, solver):
+def test_stochastic_epoch_stops_on_non_finite_loss(dtype, solver):
     """A batch whose loss is not finite (an inf input) ends the epoch before its update: the
     parameters, moments and step count are those after the earlier batches, the loss non-finite."""
     (theta, state, loss_sum, step), expected, _ = _run_epoch(
@@ -138,38 +132,48 @@ def test_train_epoch_stops_on_non_finite_loss(dtype, solver):
 @pytest.mark.parametrize("hidden", HIDDEN)
 def test_loss_and_gradient(dtype, hidden, out, n_out, weighted, alpha, sparse_input):
     """The full-batch penalised loss and gradient (L-BFGS's objective) equal the naive ones:
-    loss + ½α Σ‖W‖²/S and (Aᵀδ + αW)/S, Σδ/S; ``grad`` starts as NaN."""
-    rng, units, layout, theta, X, Y, sw = _data(dtype, out, n_out, weighted,
+    loss + ½α Σ‖W‖²/S and (Aᵀδ + αW)/S, Σδ/S; the gradient starts as NaN."""
+    rng, units, layout, theta, X, Y, sw = _data(dtype, hidden, out, n_out, weighted,
                                                 0.5 if sparse_input else None, seed=2)
-    h, k = codes(hidden, out)
-    work = training.make_workspace(layout, N, dtype, sparse_input=sparse_input, weighted=weighted)
+    work = epochs.make_workspace(layout, N, dtype, sparse_input=sparse_input, weighted=weighted)
     if sparse_input:
         arrays, M = csr_arrays(X)
         X_in, X_ref = np.empty((0, N_FEATURES), dtype), f64(M)
     else:
         arrays, X_in, X_ref = no_sparse(dtype), X, f64(X)
-    grad = np.full(network.n_parameters(layout), np.nan, dtype)
-    value = training.loss_and_gradient(theta, grad, layout, h, k, X_in, arrays, Y, sw, alpha, work)
+    work.gradient[:] = np.nan
+    value = epochs.loss_and_gradient(network.Model(theta, layout),
+                                     epochs.Data(X_in, arrays, Y, sw), alpha, work)
     e_value, e_grad = naive.flat_loss_and_grad(f64(theta), units, X_ref, f64(Y), hidden, out,
                                                alpha, f64(sw) if weighted else None,
                                                eps=np.finfo(dtype).eps)
     assert_close(value, e_value, dtype)
-    assert_close(grad, e_grad, dtype)
+    assert_close(work.gradient, e_grad, dtype)
 
 
-def test_train_epoch_compiles_once_per_dtype():
-    """Networks of 1, 2 and 3 hidden layers share one compiled Adam epoch per dtype: the
-    Layout's Numba type does not depend on depth, and no call after the first of a dtype adds
-    a signature."""
-    layout_types = {numba.typeof(network.make_layout([4, *h, 2])) for h in ([5], [5, 4], [5, 4, 3])}
-    assert len(layout_types) == 1
+# depths and per-layer activation mixes that one compiled function serves
+NETWORKS = [([5], ["tanh"]), ([5, 4], ["relu", "logistic"]), ([5, 4, 3], ["identity", "tanh", "relu"])]
+
+
+def test_entry_points_compile_once_per_dtype():
+    """Networks of 1, 2 and 3 hidden layers with different activation mixes, trained by SGD and
+    by Adam and then predicted, share one compiled epoch and one compiled predict per dtype:
+    the Layout's Numba type depends on neither depth nor activations, nor the rule on its code."""
+    layouts = [network.make_layout([4, *h, 2], mix, "identity") for h, mix in NETWORKS]
+    assert len({numba.typeof(layout) for layout in layouts}) == 1
+    entry_points = (epochs.stochastic_epoch, network.predict)
     for dtype in (np.float64, np.float32):
-        before = len(training.adam_epoch.signatures)
+        before = [len(f.signatures) for f in entry_points]
         counts = []
-        for hidden_units in ([5], [5, 4], [5, 4, 3]):
-            _run_epoch(dtype, "tanh", "identity", 2, "adam-warm", True, False,
-                       hidden_units=hidden_units)
-            counts.append(len(training.adam_epoch.signatures))
-        assert counts[0] <= before + 1, "more than one new signature for one dtype"
-        assert counts == [counts[0]] * 3, f"signatures grew with depth: {counts}"
-    assert len(training.adam_epoch.nopython_signatures) == len(training.adam_epoch.signatures)
+        for (hidden_units, mix), layout in zip(NETWORKS, layouts):
+            for solver in ("sgd-nesterov", "adam-warm"):
+                _run_epoch(dtype, mix, "identity", 2, solver, True, False,
+                           hidden_units=hidden_units)
+            theta = np.zeros(network.n_parameters(layout), dtype)
+            network.predict(network.Model(theta, layout), np.ones((3, 4), dtype), no_sparse(dtype),
+                            np.empty((3, 2), dtype), np.empty(network.workspace_size(layout, 3), dtype))
+            counts.append([len(f.signatures) for f in entry_points])
+        assert all(c <= b + 1 for c, b in zip(counts[0], before)), "more than one new signature"
+        assert counts == [counts[0]] * len(NETWORKS), f"signatures grew: {counts}"
+    for f in entry_points:
+        assert len(f.nopython_signatures) == len(f.signatures)

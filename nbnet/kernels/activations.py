@@ -1,15 +1,39 @@
 """Hidden-layer activations: fused bias + forward pass, and derivatives taken from outputs.
 
 Activations are selected by integer code (not by passing functions) so that one compiled
-network serves every activation without recompiling; :data:`HIDDEN_ACTIVATIONS` maps the
-public names to the codes.
+network serves every activation, and every mix of them across layers, without recompiling;
+:data:`ACTIVATIONS` maps the public names to their codes and metadata. A code outside the
+table raises ``ValueError`` in compiled code.
 """
+
+from typing import NamedTuple
 
 from ._jit import subroutine
 from .elementary import exp, tanh
 
+
+class Activation(NamedTuple):
+    """A row of :data:`ACTIVATIONS`.
+
+    code : the integer the compiled kernels switch on.
+    init_factor : ``c`` of the initial weights' bound ``√(c / (fan_in + fan_out))``
+        (scikit-learn's Glorot uniform: 2 for logistic, 6 otherwise).
+    needs_preactivation : whether backprop needs ``Z`` besides ``A = f(Z)``; the kernels keep
+        only ``A``, so every activation here takes its derivative from its output.
+    """
+
+    code: int
+    init_factor: float
+    needs_preactivation: bool
+
+
 IDENTITY, LOGISTIC, TANH, RELU = 0, 1, 2, 3
-HIDDEN_ACTIVATIONS = {"identity": IDENTITY, "logistic": LOGISTIC, "tanh": TANH, "relu": RELU}
+ACTIVATIONS = {
+    "identity": Activation(IDENTITY, 6.0, False),
+    "logistic": Activation(LOGISTIC, 2.0, False),
+    "tanh": Activation(TANH, 6.0, False),
+    "relu": Activation(RELU, 6.0, False),
+}
 
 
 @subroutine
@@ -29,9 +53,11 @@ def bias_activation(Z, bias, code):
         elif code == LOGISTIC:
             for j in range(n):
                 z[j] = one / (one + exp(-(z[j] + bias[j])))
-        else:
+        elif code == IDENTITY:
             for j in range(n):
                 z[j] += bias[j]
+        else:
+            raise ValueError("unknown activation code")
 
 
 @subroutine
@@ -52,8 +78,10 @@ def derivative_and_bias_grad(A, delta, code, bias_grad):
         _derivative_rows(A, delta, TANH, bias_grad)
     elif code == LOGISTIC:
         _derivative_rows(A, delta, LOGISTIC, bias_grad)
-    else:
+    elif code == IDENTITY:
         _derivative_rows(A, delta, IDENTITY, bias_grad)
+    else:
+        raise ValueError("unknown activation code")
 
 
 @subroutine(inline=True)

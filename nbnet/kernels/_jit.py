@@ -7,7 +7,7 @@ semantics (``nnan`` and ``ninf`` are left out, so ``np.isfinite`` still works in
 kernels). ``error_model='numpy'`` lets loops that divide vectorise, since division no
 longer has to raise.
 
-:func:`jit` makes an entry point, called from Python: ``sgd_epoch``, ``adam_epoch``,
+:func:`jit` makes an entry point, called from Python: ``stochastic_epoch``,
 ``loss_and_gradient``, ``predict``. :func:`subroutine` makes a kernel that is compiled
 only as part of its compiled callers. Numba compiles every ``@njit`` callee as a complete
 function of its own, with Python and C wrappers, LLVM's module optimisation and machine
