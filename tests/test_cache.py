@@ -53,7 +53,7 @@ def test_a_changed_callee_in_another_file_is_recompiled(tmp_path):
     assert _run(root, cache) == {**first, "compiled": 0}  # loaded from the cache
 
     # activations.py defines no entry point: Numba's own cache would not see this edit.
-    callee = root / "nbnet" / "activations.py"
+    callee = root / "nbnet" / "kernels" / "activations.py"
     source = callee.read_text()
     assert source.count("z[j] += bias[j]\n") == 1
     callee.write_text(source.replace("z[j] += bias[j]\n", "z[j] += bias[j] + 1\n"))
