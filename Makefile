@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -
 # The benchmarks need the `bench` extra too; its stamp is removed whenever the one above is remade.
 BENCH_INSTALLED := $(VENV)/.installed-bench-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 # Compiled kernels are cached inside the checkout (`make clean` removes them); nbnet itself
-# keys them on a hash of its sources (nbnet/_cache.py), so an edit never loads stale code.
+# keys them on a hash of its sources (nbnet/kernels/_cache.py), so an edit never loads stale code.
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba_cache
 # Generated data sets (MNIST-1D) go to the checkout's data home (datasets/README.md).
 export NBNET_DATA_DIR ?= $(CURDIR)/datasets/cache

@@ -34,7 +34,7 @@ def stats(values) -> Stats:
 
 
 # OpenBLAS threads spin for about 0.1 s after a product before they sleep. scikit-learn's
-# GEMMs use numpy's OpenBLAS pool, nbnet's scipy's (nbnet/_blas.py) and PyTorch its OpenMP
+# GEMMs use numpy's OpenBLAS pool, nbnet's scipy's (nbnet/kernels/_blas.py) and PyTorch its OpenMP
 # threads; a fit that starts while another library's threads still spin shares the two cores
 # with them. Measured on P4 (L-BFGS on digits, ms per iteration, median of 15): nbnet 6.8-7.1
 # without a pause and 2.5 with 0.3 s; scikit-learn 12-15 and 8.3.
