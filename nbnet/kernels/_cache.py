@@ -1,15 +1,15 @@
-"""nbnet's disk cache of compiled kernels, keyed on a hash of all of nbnet's sources.
+"""nbnet's disk cache of compiled kernels, keyed on a hash of the kernels' sources.
 
 Numba's own cache (``cache=True``) keys a kernel on the file that defines it, so an entry
 point whose callee in another file changed would load stale machine code. :func:`jit
 <nbnet._jit.jit>` gives each of nbnet's dispatchers a :class:`SourceHashCache` instead: the
 same files and format as Numba's cache, kept in a folder named by a hash of every ``.py`` file
-of the package, ``<root>/nbnet-<hash>/``, where the root is the first writable of
-``NUMBA_CACHE_DIR`` (when set), the package's own ``__pycache__`` and Numba's user-wide cache
+of :mod:`nbnet.kernels`, ``<root>/nbnet-<hash>/``, where the root is the first writable of
+``NUMBA_CACHE_DIR`` (when set), the kernels' own ``__pycache__`` and Numba's user-wide cache
 folder, the order Numba itself follows. Editing, upgrading or moving to another version of
-nbnet therefore starts a new folder instead of loading old code; other packages' Numba
-functions keep Numba's own cache. The hash covers the whole package (not only its compiled
-modules) so that it holds wherever those modules live; it is computed once per process.
+the kernels therefore starts a new folder instead of loading old code, while an edit of the
+Python layers above them (estimators, fitting loop) keeps the compiled kernels; other
+packages' Numba functions keep Numba's own cache. The hash is computed once per process.
 
 Relies on Numba's caching internals (``numba.core.caching``, 0.60-0.68): a
 ``_CacheLocator`` subclass chooses the folder and the source stamp, a ``FunctionCache``
@@ -31,8 +31,8 @@ from numba.core import config
 from numba.core.caching import CompileResultCacheImpl, FunctionCache, _CacheLocator
 from numba.misc.appdirs import AppDirs
 
-# The package's directory, from this module's depth in it (nbnet._cache or nbnet.kernels._cache).
-PACKAGE_DIR = Path(__file__).resolve().parents[__name__.count(".") - 1]
+# Everything compiled lives in this package (nbnet.kernels), and nothing else is.
+KERNELS_DIR = Path(__file__).resolve().parent
 _FOLDER_PREFIX = "nbnet-"
 
 # Every dispatcher made by nbnet's jit, for kernel_cache_stats.
@@ -41,10 +41,10 @@ _DISPATCHERS = []
 
 @functools.cache
 def source_hash() -> str:
-    """A hash of the path and bytes of every ``.py`` file of the nbnet package (16 hex digits)."""
+    """A hash of the path and bytes of every ``.py`` file of the kernels (16 hex digits)."""
     digest = hashlib.sha256()
-    for path in sorted(PACKAGE_DIR.rglob("*.py")):
-        digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode())
+    for path in sorted(KERNELS_DIR.rglob("*.py")):
+        digest.update(path.relative_to(KERNELS_DIR).as_posix().encode())
         digest.update(b"\0")
         digest.update(path.read_bytes())
         digest.update(b"\0")
@@ -54,7 +54,7 @@ def source_hash() -> str:
 def _roots() -> list[Path]:
     if config.CACHE_DIR:
         return [Path(config.CACHE_DIR)]
-    return [PACKAGE_DIR / "__pycache__",
+    return [KERNELS_DIR / "__pycache__",
             Path(AppDirs(appname="numba", appauthor=False).user_cache_dir)]
 
 
@@ -78,7 +78,7 @@ class _SourceHashLocator(_CacheLocator):
     def __init__(self, py_func, py_file):
         self._lineno = py_func.__code__.co_firstlineno
         # Files of the same name in different subpackages get different folders.
-        relative = Path(py_file).resolve().parent.relative_to(PACKAGE_DIR)
+        relative = Path(py_file).resolve().parent.relative_to(KERNELS_DIR)
         self._cache_path = str(cache_folder() / relative)
 
     def get_cache_path(self):
@@ -115,11 +115,11 @@ class SourceHashCache(FunctionCache):
 def enable(dispatcher):
     """Cache ``dispatcher`` in :func:`cache_folder` if nbnet defines it; returns it.
 
-    A function defined outside the package (the tests jit some) gets Numba's own cache.
+    A function defined outside the kernels (the tests jit some) gets Numba's own cache.
     """
     if config.DISABLE_JIT:  # numba.njit returned the Python function: nothing to cache
         return dispatcher
-    if Path(inspect.getfile(dispatcher.py_func)).resolve().is_relative_to(PACKAGE_DIR):
+    if Path(inspect.getfile(dispatcher.py_func)).resolve().is_relative_to(KERNELS_DIR):
         dispatcher._cache = SourceHashCache(dispatcher.py_func)
     else:
         dispatcher.enable_caching()
