@@ -7,9 +7,12 @@ estimator's curves, counters and best weights. Around every call that trains, a
 estimator exactly as it was: weights, optimizer state, curves and counters.
 
 Training that diverges (a non-finite loss or weights) ends one of two ways. With a
-validation set the fit stops as a convergence stop does, keeps the best epoch's weights,
-records a NaN score and warns. Without one it raises :class:`DivergenceError`, whose
-message diagnoses the likely cause, and the rollback restores the model.
+validation set or ``restore_best_weights`` the fit stops as a convergence stop does, keeps
+the best epoch's weights, records a NaN score (with a validation set) and warns. Without
+either it raises :class:`DivergenceError`, whose message diagnoses the likely cause, and the
+rollback restores the model. Each epoch (or L-BFGS iteration) is also a task of
+scikit-learn's callback API (:class:`Tasks`), and Ctrl-C stops a fit between epochs
+(:func:`interrupt_requests`).
 
 This module knows neither Numba nor scikit-learn's private helpers.
 """
@@ -18,6 +21,7 @@ import signal
 import threading
 import warnings
 from contextlib import contextmanager
+
 import numpy as np
 import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
