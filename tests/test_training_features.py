@@ -387,3 +387,27 @@ def test_new_parameters_are_validated(name, value):
     X, y, _, _ = classification()
     with pytest.raises(ValueError, match=name):
         MLPClassifier(**{name: value}).fit(X, y)
+
+
+@pytest.mark.parametrize("solver", ["adamw", "rmsprop", "adagrad"])
+def test_partial_fit_continues_the_schedule_and_a_failed_call_changes_nothing(solver):
+    """partial_fit carries the step count (the cosine goes on where it was) and the state;
+    a call that diverges in its last batch, after updates, leaves the estimator, optimizer
+    state included, exactly as it was."""
+    from conftest import assert_state_unchanged, estimator_state
+
+    X, y, _, _ = regression()
+    est = MLPRegressor(hidden_layer_sizes=(8,), solver=solver, learning_rate="cosine",
+                       max_iter=4, clip_grad_norm=0.5, batch_size=20, shuffle=False,
+                       random_state=0)
+    est.partial_fit(X, y).partial_fit(X, y)
+    per_call = -(-len(X) // 20)
+    assert est._optimizer.t == 2 * per_call
+    before = estimator_state(est)
+    huge = X.copy()
+    huge[-5:] *= 1e200  # only the last batch overflows
+    with pytest.raises(ValueError, match="non-finite"):
+        est.partial_fit(huge, y)
+    assert_state_unchanged(before, est)
+    est.partial_fit(X, y)
+    assert est._optimizer.t == 3 * per_call
