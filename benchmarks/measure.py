@@ -2,6 +2,7 @@
 and compile time that are measured in subprocesses (entry point: :mod:`benchmarks.child`).
 """
 
+import contextlib
 import json
 import os
 import resource
@@ -80,8 +81,9 @@ def timed(function: Callable, *args) -> float:
 
 def timed_fit(model, X, y) -> float:
     """Seconds that ``model.fit(X, y)`` takes; ConvergenceWarning is silenced (runs of a
-    fixed number of epochs reach ``max_iter`` on purpose)."""
-    with warnings.catch_warnings():
+    fixed number of epochs reach ``max_iter`` on purpose), and what the fit prints (a
+    progress bar) goes to stderr: stdout carries the report."""
+    with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
         warnings.simplefilter("ignore", ConvergenceWarning)
         return timed(model.fit, X, y)
 

@@ -68,7 +68,7 @@ def _backprop_epoch(theta, grad, layout, X_batches, Y_batches, sparse, permutati
 @_jit
 def _update_epoch(theta, grad, slots, n_coefs, l2, rates, hyper):
     for step in range(rates.shape[0]):
-        update(ADAM, theta, grad, slots, n_coefs, l2, rates[step], hyper)
+        update(ADAM, theta, grad, slots, n_coefs, l2, rates[step], 0.0, 1.0, hyper)
 
 
 class PhaseProfile(NamedTuple):
@@ -105,7 +105,8 @@ def profile(workload: TrainingWorkload, repeats: int) -> PhaseProfile:
                          "softmax")
     theta = np.random.default_rng(0).uniform(-0.1, 0.1, n_parameters(layout)).astype(dtype)
     grad = np.zeros_like(theta)
-    adam = Adam(theta.size, dtype, LEARNING_RATE, BETA_1, BETA_2, EPSILON)
+    adam = Adam(theta.size, dtype, learning_rate_init=LEARNING_RATE, beta_1=BETA_1, beta_2=BETA_2,
+                epsilon=EPSILON)
     work = make_workspace(layout, batch_size, dtype)
     sparse = None  # dense input
     no_weights = np.empty(0, dtype)
@@ -127,7 +128,8 @@ def profile(workload: TrainingWorkload, repeats: int) -> PhaseProfile:
                                             adam.hyper),
             "epoch": lambda: stochastic_epoch(
                 Model(theta.copy(), layout), Data(X, sparse, Y, no_weights), order, batch_size,
-                ALPHA, OptimizerState(adam.code, adam.slots, adam.hyper, rates), work),
+                ALPHA, OptimizerState(adam.code, adam.slots, adam.hyper, rates, np.zeros_like(rates),
+                                      0.0), work),
         }
 
     for task in tasks(permutation[:batch_size]).values():  # compile or load from the cache

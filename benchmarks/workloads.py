@@ -5,7 +5,7 @@ the full suite (``make bench``), the quick look (``make bench-quick``) and the t
 run of the tests run the same code.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Callable, NamedTuple
 
@@ -101,7 +101,9 @@ class TrainingWorkload:
     ``key`` is unique (``'P2-f32'``); its part before the first ``-`` is the workload id
     that ``--only`` selects. ``epochs`` is None for fits to convergence. Fits of a fraction
     of a second are timed ``repeat_factor`` times as often as the scale says: a median of
-    three such fits would follow the machine's noise.
+    three such fits would follow the machine's noise. ``nbnet_params`` are given to nbnet
+    only (features the others lack; they run ``params`` alone, as the title says), and
+    ``callbacks`` makes the callbacks nbnet's estimator gets through ``set_callbacks``.
     """
 
     key: str
@@ -112,6 +114,8 @@ class TrainingWorkload:
     params: dict
     epochs: int | None = None
     repeat_factor: int = 1
+    nbnet_params: dict = field(default_factory=dict)
+    callbacks: Callable[[], tuple] | None = None
 
     def repeats(self, scale: Scale) -> int:
         """Timed fits per library at ``scale``."""
@@ -128,7 +132,10 @@ class TrainingWorkload:
     def estimator(self, library: Library, **overrides):
         """A fresh, unfitted estimator of ``library`` with this workload's hyperparameters."""
         cls = library.classifier if self.task == "classification" else library.regressor
-        return cls(**{**self.params, **overrides})
+        if library.name != NBNET.name:
+            return cls(**{**self.params, **overrides})
+        model = cls(**{**self.params, **self.nbnet_params, **overrides})
+        return model.set_callbacks(*self.callbacks()) if self.callbacks else model
 
 
 def warm_up(workload: TrainingWorkload, library: Library, split: Split) -> None:
@@ -142,6 +149,12 @@ def warm_up(workload: TrainingWorkload, library: Library, split: Split) -> None:
 def _fixed_epochs(epochs: int, **params) -> dict:
     """Exactly ``epochs`` epochs: tol=0 and a patience longer than the run never stop it early."""
     return dict(params, max_iter=epochs, tol=0.0, n_iter_no_change=epochs + 1, random_state=0)
+
+
+def _progress_bar() -> tuple:
+    from sklearn.callback import ProgressBar
+
+    return (ProgressBar(),)
 
 
 def _synthetic(task, train_rows, n_features, n_classes, dtype) -> Split:
@@ -190,9 +203,25 @@ def training_workloads(scale: Scale) -> list[TrainingWorkload]:
             epochs(10))
         for activation in ("relu", "tanh", "logistic")
     ]
+    # nbnet's training features at work, against the others' plain Adam
+    features = [
+        TrainingWorkload(
+            "P2-adamw", f"image-sized {rows['P2']:,} × 784, 10 classes, (256, 128), batch 128, "
+            f"{epochs(3)} epochs, float32; nbnet adamw + cosine + clip_grad_norm=1.0, the "
+            "others plain adam", "classification", np.float32,
+            partial(_synthetic, "classification", rows["P2"], 784, 10, np.float32), p2,
+            epochs(3), nbnet_params=dict(solver="adamw", learning_rate="cosine",
+                                         clip_grad_norm=1.0)),
+        TrainingWorkload(
+            "P1-progress", f"{tabular[0].title}; nbnet with sklearn.callback.ProgressBar, "
+            "the others without (scikit-learn's MLP takes no callbacks)", "classification",
+            np.float64, tabular[0].load, tabular[0].params, tabular[0].epochs,
+            callbacks=_progress_bar),
+    ]
     return [
         *tabular,
         *image,
+        *features,
         TrainingWorkload(
             "P3", "digits, scikit-learn's defaults ((100,), adam), to convergence",
             "classification", np.float64, partial(_real, "digits", scale.real_rows),

@@ -12,10 +12,13 @@ hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         Activation function of the hidden layers: 'identity' ``f(x) = x``, 'logistic'
         ``f(x) = 1 / (1 + exp(-x))``, 'tanh' ``f(x) = tanh(x)``, 'relu' ``f(x) = max(0, x)``.
 
-    solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
+    solver : {'lbfgs', 'sgd', 'adam', 'adamw', 'rmsprop', 'adagrad'}, default='adam'
         The solver for weight optimisation: scipy's L-BFGS-B on the full-batch loss,
         stochastic gradient descent, or Adam (Kingma and Ba). 'adam' suits thousands of
         samples or more; on small data sets 'lbfgs' often converges faster and better.
+        nbnet adds, as PyTorch defines them: 'adamw' (Adam with decoupled
+        ``weight_decay``), 'rmsprop' (``v ← ρv + (1−ρ)g²``, ``θ ← θ − η g/(√v + ε)``) and
+        'adagrad' (``G ← G + g²``, ``θ ← θ − η g/(√G + ε)``), with ``ε = epsilon``.
 
     alpha : float, default=0.0001
         Strength of the L2 penalty. The penalty is divided by the (weighted) sample size
@@ -25,24 +28,32 @@ hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         Size of the mini-batches of the stochastic solvers; 'auto' means
         ``min(200, n_samples)``. Not used by 'lbfgs'.
 
-    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
-        Learning-rate schedule of 'sgd': 'constant' keeps ``learning_rate_init``;
-        'invscaling' uses ``learning_rate_init / pow(t, power_t)`` with ``t`` the number of
-        samples seen; 'adaptive' divides the rate by 5 each time ``n_iter_no_change``
-        consecutive epochs fail to improve the loss (or validation score) by ``tol``.
+    learning_rate : {'constant', 'invscaling', 'adaptive', 'cosine', 'step', \
+'exponential'}, default='constant'
+        Learning-rate schedule: 'constant' keeps ``learning_rate_init``; 'invscaling'
+        ('sgd' only, as in scikit-learn) uses ``learning_rate_init / pow(t, power_t)`` with
+        ``t`` the number of samples seen; 'adaptive' divides the rate by 5 each time
+        ``n_iter_no_change`` consecutive epochs fail to improve the loss (or validation
+        score) by ``tol`` (for every stochastic solver but 'adam', which keeps
+        scikit-learn's behaviour: a constant rate). nbnet adds schedules applied at every
+        step ``t`` (updates made before it), for every stochastic solver: 'cosine'
+        ``η_min + (η₀ − η_min)(1 + cos(π t/T))/2`` with ``T = max_iter`` × steps per epoch;
+        'step' ``η₀ · lr_gamma^⌊epoch / lr_step_size⌋``; 'exponential'
+        ``η₀ · lr_gamma^(t / steps per epoch)``. Adam's bias correction multiplies the
+        scheduled rate.
 
     learning_rate_init : float, default=0.001
-        Initial learning rate of 'sgd' and 'adam'.
+        Initial learning rate of the stochastic solvers.
 
     power_t : float, default=0.5
         Exponent of the 'invscaling' schedule (solver='sgd').
 
     max_iter : int, default=200
-        Maximum number of iterations: epochs for 'sgd' and 'adam', L-BFGS iterations for
+        Maximum number of iterations: epochs for the stochastic solvers, L-BFGS iterations for
         'lbfgs'.
 
     shuffle : bool, default=True
-        Whether to shuffle the samples at each epoch ('sgd' and 'adam').
+        Whether to shuffle the samples at each epoch (stochastic solvers).
 
     random_state : int, RandomState instance or None, default=None
         Seeds the initial weights, the validation split of early stopping and the
@@ -71,7 +82,7 @@ hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         Hold out ``validation_fraction`` of the training data (stratified for single-output
         classification), stop when the validation score has not improved by ``tol`` for
         ``n_iter_no_change`` epochs, and keep the weights of the best validation score.
-        Only for 'sgd' and 'adam'.
+        Only for the stochastic solvers.
 
     validation_fraction : float, default=0.1
         Fraction of the training data held out for early stopping, in [0, 1).
@@ -83,10 +94,10 @@ hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         Decay rate of Adam's second-moment estimates, in [0, 1).
 
     epsilon : float, default=1e-8
-        Adam's numerical-stability constant.
+        Numerical-stability constant of 'adam', 'adamw', 'rmsprop' and 'adagrad'.
 
     n_iter_no_change : int, default=10
-        Number of epochs without an improvement of ``tol`` before stopping ('sgd', 'adam').
+        Number of epochs without an improvement of ``tol`` before stopping (stochastic solvers).
 
     max_fun : int, default=15000
         Maximum number of loss evaluations of 'lbfgs'.
@@ -96,7 +107,37 @@ hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         best validation score where there is a validation set (``early_stopping`` or
         ``validation_data``), else the lowest training loss. ``early_stopping`` always
         restores the best epoch, as in scikit-learn. Not used by 'lbfgs' and
-        ``partial_fit``. (nbnet only.)"""
+        ``partial_fit``. (nbnet only.)
+
+    weight_decay : float, default=0.01
+        Decoupled weight decay ``λ`` of 'adamw' (PyTorch's default): besides Adam's step,
+        every step shrinks the weights (not the biases) by ``η_t · λ · θ``, with ``η_t``
+        the scheduled rate. ``alpha`` keeps its meaning, the L2 term added to the
+        gradient. Only for 'adamw'. (nbnet only.)
+
+    rho : float, default=0.99
+        Decay of the average of squared gradients of 'rmsprop' (PyTorch's ``alpha``), in
+        [0, 1). (nbnet only.)
+
+    min_learning_rate : float, default=0.0
+        The rate the 'cosine' schedule ends at. (nbnet only.)
+
+    lr_step_size : int, default=10
+        Epochs between the 'step' schedule's decays. (nbnet only.)
+
+    lr_gamma : float, default=0.1
+        Factor of the 'step' schedule per ``lr_step_size`` epochs, and of the
+        'exponential' schedule per epoch. (nbnet only.)
+
+    warmup_epochs : int, default=0
+        Epochs of linear warm-up before any schedule: over the first ``warmup_epochs`` ×
+        steps per epoch steps, the rate rises linearly from 1/W of the schedule's to all
+        of it. (nbnet only.)
+
+    clip_grad_norm : float or None, default=None
+        Clip each mini-batch's gradient (with the L2 term) to at most this Euclidean norm,
+        as PyTorch's ``clip_grad_norm_`` over all parameters; None does not clip. Only for
+        the stochastic solvers. (nbnet only.)"""
 
 SHARED_ATTRIBUTES = """\
 loss_ : float
@@ -104,10 +145,10 @@ loss_ : float
 
     best_loss_ : float or None
         The lowest epoch loss reached; None with early stopping (see
-        ``best_validation_score_``). Only for 'sgd' and 'adam'.
+        ``best_validation_score_``). Only for the stochastic solvers.
 
     loss_curve_ : list of shape (n_iter_,)
-        The loss of each epoch. Only for 'sgd' and 'adam'.
+        The loss of each epoch. Only for the stochastic solvers.
 
     validation_scores_ : list of shape (n_iter_,) or None
         {score} on the validation set (held out by early stopping, or ``validation_data``)

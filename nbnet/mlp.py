@@ -20,7 +20,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.neural_network._base import LOSS_FUNCTIONS
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state, column_or_1d
-from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils._param_validation import Hidden, Interval, Options, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_target, unique_labels
 from sklearn.utils.optimize import _check_optimize_result
@@ -33,7 +33,8 @@ from .kernels.activations import ACTIVATIONS
 from .kernels.epochs import Data, make_workspace
 from .kernels.network import (Model, make_layout, n_parameters, predict as network_predict, unpack,
                               with_activations, workspace_size)
-from .optimizers import make_optimizer
+from .optimizers import OPTIMIZERS, make_optimizer
+from .schedules import SCHEDULES
 
 try:
     from sklearn.callback import CallbackSupportMixin
@@ -50,7 +51,9 @@ except ImportError:  # scikit-learn < 1.9 has no callback API
                 f"scikit-learn 1.9); the installed scikit-learn is {sklearn.__version__}."
             )
 
-_STOCHASTIC_SOLVERS = ("sgd", "adam")
+_STOCHASTIC_SOLVERS = tuple(OPTIMIZERS)
+_SKLEARN_SOLVERS = {"lbfgs", "sgd", "adam"}
+_SKLEARN_SCHEDULES = {"constant", "invscaling", "adaptive"}
 # Rows per chunk at predict time: bounds the workspace, keeps products BLAS-sized.
 _PREDICT_CHUNK = 4096
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -110,10 +113,14 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions(set(ACTIVATIONS))],
-        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
+        # nbnet's own options are Hidden: an invalid value gets scikit-learn's message,
+        # word for word (the docstrings list them all).
+        "solver": [StrOptions(_SKLEARN_SOLVERS),
+                   Hidden(StrOptions(set(OPTIMIZERS) - _SKLEARN_SOLVERS))],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate": [StrOptions(_SKLEARN_SCHEDULES),
+                          Hidden(StrOptions(set(SCHEDULES) - _SKLEARN_SCHEDULES))],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -132,13 +139,22 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "restore_best_weights": ["boolean"],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "rho": [Interval(Real, 0, 1, closed="left")],
+        "min_learning_rate": [Interval(Real, 0, None, closed="left")],
+        "lr_step_size": [Interval(Integral, 1, None, closed="left")],
+        "lr_gamma": [Interval(Real, 0, None, closed="neither")],
+        "warmup_epochs": [Interval(Integral, 0, None, closed="left")],
+        "clip_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
     }
 
     @abstractmethod
     def __init__(self, hidden_layer_sizes, activation, solver, alpha, batch_size, learning_rate,
                  learning_rate_init, power_t, max_iter, loss, shuffle, random_state, tol, verbose,
                  warm_start, momentum, nesterovs_momentum, early_stopping, validation_fraction,
-                 beta_1, beta_2, epsilon, n_iter_no_change, max_fun, restore_best_weights):
+                 beta_1, beta_2, epsilon, n_iter_no_change, max_fun, restore_best_weights,
+                 weight_decay, rho, min_learning_rate, lr_step_size, lr_gamma, warmup_epochs,
+                 clip_grad_norm):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -164,6 +180,13 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
         self.restore_best_weights = restore_best_weights
+        self.weight_decay = weight_decay
+        self.rho = rho
+        self.min_learning_rate = min_learning_rate
+        self.lr_step_size = lr_step_size
+        self.lr_gamma = lr_gamma
+        self.warmup_epochs = warmup_epochs
+        self.clip_grad_norm = clip_grad_norm
 
     # ------------------------------------------------------------------ parameters
     def _parameters(self) -> np.ndarray:
@@ -301,8 +324,8 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         if np.any(np.array(hidden_layer_sizes) <= 0):
             raise ValueError(f"hidden_layer_sizes must be > 0, got {hidden_layer_sizes}.")
         if validation_data is not None and self.solver not in _STOCHASTIC_SOLVERS:
-            raise ValueError("validation_data is only used by the stochastic solvers ('sgd', "
-                             f"'adam'); got solver='{self.solver}'.")
+            raise ValueError("validation_data is only used by the stochastic solvers "
+                             f"{_STOCHASTIC_SOLVERS}; got solver='{self.solver}'.")
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, y = self._validate_input(X, y, incremental, reset=first_pass)
         if sample_weight is not None:  # checked in the input's dtype, as scikit-learn does
@@ -451,7 +474,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
             Sample weights.
         validation_data : tuple (X_val, y_val) or (X_val, y_val, sample_weight_val), \
 default=None
-            A validation set ('sgd' and 'adam' only). After each epoch the model's score and
+            A validation set (stochastic solvers only). After each epoch the model's score and
             loss on it are recorded in ``validation_scores_`` and ``validation_loss_curve_``;
             with ``early_stopping=True`` it replaces the held-out ``validation_fraction``.
             The loss is the training loss without the L2 penalty.
@@ -585,7 +608,8 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
                  random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
                  nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
                  beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
-                 restore_best_weights=False):
+                 restore_best_weights=False, weight_decay=0.01, rho=0.99, min_learning_rate=0.0,
+                 lr_step_size=10, lr_gamma=0.1, warmup_epochs=0, clip_grad_norm=None):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver,
             alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
@@ -595,7 +619,9 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
             nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
             validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
             epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
-            restore_best_weights=restore_best_weights,
+            restore_best_weights=restore_best_weights, weight_decay=weight_decay, rho=rho,
+            min_learning_rate=min_learning_rate, lr_step_size=lr_step_size, lr_gamma=lr_gamma,
+            warmup_epochs=warmup_epochs, clip_grad_norm=clip_grad_norm,
         )
 
     def _validate_input(self, X, y, incremental, reset):
@@ -829,7 +855,8 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
                  random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
                  nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
                  beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
-                 restore_best_weights=False):
+                 restore_best_weights=False, weight_decay=0.01, rho=0.99, min_learning_rate=0.0,
+                 lr_step_size=10, lr_gamma=0.1, warmup_epochs=0, clip_grad_norm=None):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver,
             alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
@@ -839,6 +866,9 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
             early_stopping=early_stopping, validation_fraction=validation_fraction,
             beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, n_iter_no_change=n_iter_no_change,
             max_fun=max_fun, restore_best_weights=restore_best_weights,
+            weight_decay=weight_decay, rho=rho, min_learning_rate=min_learning_rate,
+            lr_step_size=lr_step_size, lr_gamma=lr_gamma, warmup_epochs=warmup_epochs,
+            clip_grad_norm=clip_grad_norm,
         )
 
     def _validate_input(self, X, y, incremental, reset):

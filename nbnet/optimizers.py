@@ -1,11 +1,13 @@
 """Stochastic optimizers: one small class per update rule, and the table :data:`OPTIMIZERS`.
 
 A class holds what outlives one epoch — its state slots, its step count, its learning rate —
-and turns its schedule into the learning rate of each step of the next epoch, which the one
-compiled epoch (:func:`nbnet.kernels.epochs.stochastic_epoch`) applies with the rule's fused
-loop (:mod:`nbnet.kernels.updates`). The schedules mirror scikit-learn 1.9's
-``SGDOptimizer``/``AdamOptimizer``: the ``invscaling`` rate (``iteration_ends``) and the
-``adaptive`` schedule's reaction to a stall (``trigger_stopping``) are applied between epochs.
+and turns its schedule (:mod:`nbnet.schedules`) into the learning rate of each step of the
+next epoch, which the one compiled epoch (:func:`nbnet.kernels.epochs.stochastic_epoch`)
+applies with the rule's fused loop (:mod:`nbnet.kernels.updates`). SGD and Adam mirror
+scikit-learn 1.9's ``SGDOptimizer``/``AdamOptimizer``: the ``invscaling`` rate
+(``iteration_ends``, SGD only) and the ``adaptive`` schedule's reaction to a stall
+(``trigger_stopping``) are applied between epochs. AdamW, RMSprop and Adagrad follow
+PyTorch's rules.
 
 Mutable state is only numpy arrays and plain Python scalars, so that a snapshot copies the
 arrays into buffers and keeps the scalars: ``slots`` (an ``(n_slots, P)`` array in the
@@ -20,20 +22,25 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from . import schedules
 from .kernels.epochs import Data, OptimizerState, Workspace, n_batches, stochastic_epoch
 from .kernels.network import Model
 from .kernels.updates import UPDATES
 
 
 class Optimizer:
-    """What every optimizer has; subclasses set :attr:`name`, :attr:`PARAMETERS`,
-    :attr:`hyper` and :meth:`learning_rates`.
+    """What every optimizer has: the schedule, gradient clipping and the epoch; subclasses
+    set :attr:`name`, :attr:`PARAMETERS` and :attr:`hyper`.
 
     Parameters
     ----------
     n_params : length of the flat parameter vector.
     dtype : dtype of the parameters (and so of the state slots).
     learning_rate_init : the initial learning rate.
+    learning_rate : the schedule, a name in :data:`nbnet.schedules.SCHEDULES`.
+    max_iter, min_learning_rate, lr_step_size, lr_gamma, warmup_epochs : the schedules'
+        parameters (see :func:`nbnet.schedules.rates`).
+    clip_grad_norm : bound on each batch's gradient norm, or None.
 
     Attributes
     ----------
@@ -48,25 +55,55 @@ class Optimizer:
     hyper : ndarray of float64
         The rule's hyper-parameters, in the order of its ``UPDATES`` row.
     learning_rate : float
-        The current learning rate of the schedule.
+        The current base rate of the schedule.
     t : int
         Updates made so far.
     """
 
     name = ""
-    PARAMETERS: tuple = ()
+    # Whether the 'adaptive' schedule applies; scikit-learn's Adam ignores it.
+    ADAPTIVE = True
+    PARAMETERS: tuple = ("learning_rate_init", "learning_rate", "max_iter", "min_learning_rate",
+                         "lr_step_size", "lr_gamma", "warmup_epochs", "clip_grad_norm")
 
-    def __init__(self, n_params: int, dtype, learning_rate_init: float):
+    def __init__(self, n_params: int, dtype, learning_rate_init: float = 0.001,
+                 learning_rate: str = "constant", max_iter: int = 200,
+                 min_learning_rate: float = 0.0, lr_step_size: int = 10, lr_gamma: float = 0.1,
+                 warmup_epochs: int = 0, clip_grad_norm: float | None = None):
         rule = UPDATES[self.name]
         self.code = rule.code
         self.slots = np.zeros((rule.n_slots, n_params), dtype=dtype)
         self.learning_rate_init = float(learning_rate_init)
         self.learning_rate = float(learning_rate_init)
         self.t = 0
+        self.schedule = learning_rate
+        self.max_iter = int(max_iter)
+        self.min_learning_rate = float(min_learning_rate)
+        self.lr_step_size = int(lr_step_size)
+        self.lr_gamma = float(lr_gamma)
+        self.warmup_epochs = int(warmup_epochs)
+        self.clip = 0.0 if clip_grad_norm is None else float(clip_grad_norm)
 
-    def learning_rates(self, n_steps: int) -> np.ndarray:
-        """The learning rates of the next ``n_steps`` updates (steps ``t + 1`` on)."""
-        raise NotImplementedError
+    def scheduled_rates(self, n_steps: int, steps_per_epoch: int) -> np.ndarray:
+        """The schedule's rates ``η_t`` of the next ``n_steps`` updates (steps ``t + 1`` on)."""
+        return schedules.rates(
+            self.schedule, self.learning_rate, self.t, n_steps, steps_per_epoch,
+            warmup_epochs=self.warmup_epochs, max_iter=self.max_iter,
+            min_learning_rate=self.min_learning_rate, lr_step_size=self.lr_step_size,
+            lr_gamma=self.lr_gamma)
+
+    def step_sizes(self, scheduled: np.ndarray) -> np.ndarray:
+        """The step sizes of the updates whose scheduled rates are ``scheduled``."""
+        return scheduled
+
+    def decays(self, scheduled: np.ndarray) -> np.ndarray:
+        """The decoupled weight decay ``η_t λ`` of each step (none here)."""
+        return np.zeros_like(scheduled)
+
+    def learning_rates(self, n_steps: int, steps_per_epoch: int | None = None) -> np.ndarray:
+        """The step sizes of the next ``n_steps`` updates, in epochs of ``steps_per_epoch``
+        steps (default ``n_steps``)."""
+        return self.step_sizes(self.scheduled_rates(n_steps, steps_per_epoch or n_steps))
 
     def epoch(self, model: Model, data: Data, order: np.ndarray, batch_size: int, alpha: float,
               work: Workspace) -> float:
@@ -76,8 +113,10 @@ class Optimizer:
         Returns Σ over batches of (penalised batch loss × batch rows); non-finite if a batch's
         loss was, the epoch then stopping before that batch's update.
         """
-        rates = self.learning_rates(n_batches(order.shape[0], batch_size))
-        state = OptimizerState(self.code, self.slots, self.hyper, rates)
+        n_steps = n_batches(order.shape[0], batch_size)
+        scheduled = self.scheduled_rates(n_steps, n_steps)
+        state = OptimizerState(self.code, self.slots, self.hyper, self.step_sizes(scheduled),
+                               self.decays(scheduled), self.clip)
         loss_sum, steps = stochastic_epoch(model, data, order, batch_size, float(alpha), state,
                                            work)
         self.t += steps
@@ -87,48 +126,12 @@ class Optimizer:
         """Update the schedule after an epoch (``time_step`` samples seen so far)."""
 
     def trigger_stopping(self, msg: str, verbose: bool) -> bool:
-        """Decide whether a stalled run stops (here: always)."""
-        if verbose:
-            print(msg + " Stopping.")
-        return True
-
-
-class SGD(Optimizer):
-    """Mini-batch SGD with momentum (optionally Nesterov's) and scikit-learn's schedules.
-
-    Parameters
-    ----------
-    n_params, dtype, learning_rate_init : see :class:`Optimizer`.
-    learning_rate : {'constant', 'invscaling', 'adaptive'}
-        The schedule (kept as :attr:`schedule`).
-    momentum, nesterovs_momentum, power_t : as in scikit-learn's MLP.
-    """
-
-    name = "sgd"
-    PARAMETERS = ("learning_rate_init", "learning_rate", "momentum", "nesterovs_momentum",
-                  "power_t")
-
-    def __init__(self, n_params: int, dtype, learning_rate_init: float = 0.001,
-                 learning_rate: str = "constant", momentum: float = 0.9,
-                 nesterovs_momentum: bool = True, power_t: float = 0.5):
-        super().__init__(n_params, dtype, learning_rate_init)
-        self.schedule = learning_rate
-        self.power_t = float(power_t)
-        self.hyper = np.array([momentum, 1.0 if nesterovs_momentum else 0.0], dtype=np.float64)
-
-    def learning_rates(self, n_steps: int) -> np.ndarray:
-        """The current rate for every step: the schedules change it between epochs only."""
-        return np.full(n_steps, self.learning_rate)
-
-    def iteration_ends(self, time_step: int) -> None:
-        """Apply the ``invscaling`` schedule after an epoch (``time_step`` samples seen so far)."""
-        if self.schedule == "invscaling":
-            self.learning_rate = self.learning_rate_init / (time_step + 1) ** self.power_t
-
-    def trigger_stopping(self, msg: str, verbose: bool) -> bool:
-        """Decide whether a stalled run stops; the ``adaptive`` schedule divides the rate by 5 instead."""
-        if self.schedule != "adaptive":
-            return super().trigger_stopping(msg, verbose)
+        """Decide whether a stalled run stops; the ``adaptive`` schedule divides the rate by 5
+        instead, until it is 1e-6 or less (scikit-learn's rule)."""
+        if self.schedule != "adaptive" or not self.ADAPTIVE:
+            if verbose:
+                print(msg + " Stopping.")
+            return True
         if self.learning_rate <= 1e-6:
             if verbose:
                 print(msg + " Learning rate too small. Stopping.")
@@ -139,39 +142,132 @@ class SGD(Optimizer):
         return False
 
 
-class Adam(Optimizer):
-    """Adam, with scikit-learn's bias correction folded into each step's learning rate.
+class SGD(Optimizer):
+    """Mini-batch SGD with momentum (optionally Nesterov's); also scikit-learn's
+    ``invscaling`` schedule.
 
     Parameters
     ----------
-    n_params, dtype, learning_rate_init : see :class:`Optimizer`.
+    n_params, dtype, **schedule : see :class:`Optimizer`.
+    momentum, nesterovs_momentum, power_t : as in scikit-learn's MLP.
+    """
+
+    name = "sgd"
+    PARAMETERS = Optimizer.PARAMETERS + ("momentum", "nesterovs_momentum", "power_t")
+
+    def __init__(self, n_params: int, dtype, momentum: float = 0.9,
+                 nesterovs_momentum: bool = True, power_t: float = 0.5, **schedule):
+        super().__init__(n_params, dtype, **schedule)
+        self.power_t = float(power_t)
+        self.hyper = np.array([momentum, 1.0 if nesterovs_momentum else 0.0], dtype=np.float64)
+
+    def iteration_ends(self, time_step: int) -> None:
+        """Apply the ``invscaling`` schedule after an epoch (``time_step`` samples seen so far)."""
+        if self.schedule == "invscaling":
+            self.learning_rate = self.learning_rate_init / (time_step + 1) ** self.power_t
+
+
+class Adam(Optimizer):
+    """Adam, with scikit-learn's bias correction multiplying each step's scheduled rate.
+
+    As in scikit-learn, 'invscaling' and 'adaptive' leave Adam's rate constant (a stall
+    stops the fit), so that Adam trains scikit-learn's model.
+
+    Parameters
+    ----------
+    n_params, dtype, **schedule : see :class:`Optimizer`.
     beta_1, beta_2, epsilon : as in scikit-learn's MLP.
     """
 
     name = "adam"
-    PARAMETERS = ("learning_rate_init", "beta_1", "beta_2", "epsilon")
+    ADAPTIVE = False
+    PARAMETERS = Optimizer.PARAMETERS + ("beta_1", "beta_2", "epsilon")
 
-    def __init__(self, n_params: int, dtype, learning_rate_init: float = 0.001,
-                 beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8):
-        super().__init__(n_params, dtype, learning_rate_init)
+    def __init__(self, n_params: int, dtype, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-8, **schedule):
+        super().__init__(n_params, dtype, **schedule)
         self.hyper = np.array([beta_1, beta_2, epsilon], dtype=np.float64)
 
-    def learning_rates(self, n_steps: int) -> np.ndarray:
-        """``η √(1 − β₂ᵗ) / (1 − β₁ᵗ)`` for the steps ``t + 1`` on.
+    def step_sizes(self, scheduled: np.ndarray) -> np.ndarray:
+        """``η_t √(1 − β₂ᵗ) / (1 − β₁ᵗ)`` for the steps ``t + 1`` on.
 
         Python's ``float ** int`` and ``math.sqrt``, as scikit-learn computes it, per step
         (NumPy's vectorised power may differ in the last bit).
         """
-        lr, beta_1, beta_2 = self.learning_rate_init, float(self.hyper[0]), float(self.hyper[1])
-        return np.array([lr * math.sqrt(1 - beta_2**t) / (1 - beta_1**t)
-                         for t in range(self.t + 1, self.t + n_steps + 1)])
+        beta_1, beta_2 = float(self.hyper[0]), float(self.hyper[1])
+        return np.array([float(lr) * math.sqrt(1 - beta_2**t) / (1 - beta_1**t)
+                         for t, lr in enumerate(scheduled, start=self.t + 1)])
 
 
-OPTIMIZERS = {optimizer.name: optimizer for optimizer in (SGD, Adam)}
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov and Hutter, as PyTorch's ``AdamW``):
+    besides Adam's step, each step shrinks the weights (not the biases) by ``η_t λ θ``.
+
+    ``alpha`` keeps its meaning, the L2 term coupled into the gradient; 'adaptive' divides
+    the rate by 5 on a stall, as for SGD.
+
+    Parameters
+    ----------
+    n_params, dtype, beta_1, beta_2, epsilon, **schedule : see :class:`Adam`.
+    weight_decay : the decoupled decay ``λ``.
+    """
+
+    name = "adamw"
+    ADAPTIVE = True
+    PARAMETERS = Adam.PARAMETERS + ("weight_decay",)
+
+    def __init__(self, n_params: int, dtype, weight_decay: float = 0.01, **adam):
+        super().__init__(n_params, dtype, **adam)
+        self.weight_decay = float(weight_decay)
+
+    def decays(self, scheduled: np.ndarray) -> np.ndarray:
+        """``η_t λ``: the scheduled rate, without the bias correction, times the decay."""
+        return scheduled * self.weight_decay
+
+
+class RMSprop(Optimizer):
+    """RMSprop as PyTorch's: ``v ← ρ v + (1 − ρ) g²``; ``θ ← θ − η g / (√v + ε)``.
+
+    Parameters
+    ----------
+    n_params, dtype, **schedule : see :class:`Optimizer`.
+    rho : the decay ``ρ`` of the average of squared gradients.
+    epsilon : the constant ``ε``.
+    """
+
+    name = "rmsprop"
+    PARAMETERS = Optimizer.PARAMETERS + ("rho", "epsilon")
+
+    def __init__(self, n_params: int, dtype, rho: float = 0.99, epsilon: float = 1e-8,
+                 **schedule):
+        super().__init__(n_params, dtype, **schedule)
+        self.hyper = np.array([rho, epsilon], dtype=np.float64)
+
+
+class Adagrad(Optimizer):
+    """Adagrad as PyTorch's: ``G ← G + g²``; ``θ ← θ − η g / (√G + ε)``.
+
+    Parameters
+    ----------
+    n_params, dtype, **schedule : see :class:`Optimizer`.
+    epsilon : the constant ``ε``.
+    """
+
+    name = "adagrad"
+    PARAMETERS = Optimizer.PARAMETERS + ("epsilon",)
+
+    def __init__(self, n_params: int, dtype, epsilon: float = 1e-8, **schedule):
+        super().__init__(n_params, dtype, **schedule)
+        self.hyper = np.array([epsilon], dtype=np.float64)
+
+
+OPTIMIZERS = {optimizer.name: optimizer for optimizer in (SGD, Adam, AdamW, RMSprop, Adagrad)}
 
 
 def make_optimizer(solver: str, n_params: int, dtype, params: Mapping) -> Optimizer:
     """The optimizer of ``solver`` for ``n_params`` parameters of ``dtype``, configured by the
-    estimator parameters ``params`` (e.g. ``estimator.get_params()``)."""
+    estimator parameters ``params`` (e.g. ``estimator.get_params()``; a parameter missing
+    from it takes the optimizer's default)."""
     optimizer = OPTIMIZERS[solver]
-    return optimizer(n_params, dtype, **{name: params[name] for name in optimizer.PARAMETERS})
+    return optimizer(n_params, dtype, **{name: params[name] for name in optimizer.PARAMETERS
+                                         if name in params})

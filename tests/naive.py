@@ -191,28 +191,99 @@ def adam(theta, g, m, v, t, lr_init, beta_1, beta_2, epsilon):
     return theta - lr * m / (np.sqrt(v) + epsilon), m, v
 
 
+def adamw(theta, g, m, v, t, lr, beta_1, beta_2, epsilon, weight_decay, n_coefs):
+    """PyTorch's AdamW step ``t`` at the scheduled rate ``lr``: the weights (the first
+    ``n_coefs`` entries) shrink by ``lr · weight_decay``, then Adam's step: (theta, m, v)."""
+    theta = theta.copy()
+    theta[:n_coefs] *= 1 - lr * weight_decay
+    return adam(theta, g, m, v, t, lr, beta_1, beta_2, epsilon)
+
+
+def rmsprop(theta, g, v, lr, rho, epsilon):
+    """PyTorch's RMSprop (not centred, no momentum): returns (theta, v)."""
+    v = rho * v + (1 - rho) * g**2
+    return theta - lr * g / (np.sqrt(v) + epsilon), v
+
+
+def adagrad(theta, g, G, lr, epsilon):
+    """PyTorch's Adagrad (no ``lr_decay``): returns (theta, G)."""
+    G = G + g**2
+    return theta - lr * g / (np.sqrt(G) + epsilon), G
+
+
+def clip_norm(g, max_norm):
+    """``g`` scaled to Euclidean norm ``max_norm`` where it is longer (None: unchanged)."""
+    norm = np.sqrt((g**2).sum())
+    return g * (max_norm / norm) if max_norm is not None and norm > max_norm else g
+
+
+def scheduled_rate(schedule, lr, t, steps_per_epoch, max_iter=200, min_lr=0.0, step_size=10,
+                   gamma=0.1, warmup_epochs=0):
+    """The rate of the step after ``t`` updates, written from the formulas one step at a time."""
+    epoch = t // steps_per_epoch
+    if schedule == "cosine":
+        T = max_iter * steps_per_epoch
+        rate = min_lr + (lr - min_lr) * (1 + np.cos(np.pi * min(t, T) / T)) / 2
+    elif schedule == "step":
+        rate = lr * gamma ** (epoch // step_size)
+    elif schedule == "exponential":
+        rate = lr * gamma ** (t / steps_per_epoch)
+    else:
+        rate = lr
+    if warmup_epochs and t < warmup_epochs * steps_per_epoch:
+        rate *= (t + 1) / (warmup_epochs * steps_per_epoch)
+    return rate
+
+
 def epoch(theta, layer_units, X, Y, sw, permutation, batch_size, hidden, out, alpha,
           solver, lr, state, t=0, momentum=0.9, nesterov=True, beta_1=0.9, beta_2=0.999,
-          epsilon=1e-8, eps=None):
+          epsilon=1e-8, eps=None, rho=0.99, weight_decay=0.01, clip=None):
     """One epoch over ``permutation`` in consecutive slices of ``batch_size`` rows.
 
-    ``state`` is ``[velocity]`` for 'sgd' or ``[m, v]`` for 'adam' (copied, not modified).
-    Returns ``(theta, state, loss_sum, t)`` with ``loss_sum = Σ batch_loss × batch_rows`` and
-    ``t`` counting the updates made (Adam's step count).
+    ``state`` is ``[velocity]`` for 'sgd', ``[m, v]`` for 'adam' and 'adamw', ``[v]`` for
+    'rmsprop' and 'adagrad' (copied, not modified). ``lr`` is the rate, or a function of the
+    number of updates made before a step giving that step's (scheduled) rate. The gradient
+    (L2 term included) is clipped to norm ``clip`` where given. Returns
+    ``(theta, state, loss_sum, t)`` with ``loss_sum = Σ batch_loss × batch_rows`` and ``t``
+    counting the updates made (Adam's step count).
     """
     theta = theta.copy()
     state = [s.copy() for s in state]
+    n_coefs = sum(a * b for a, b in layer_shapes(layer_units))
     loss_sum = 0.0
     for start in range(0, len(permutation), batch_size):
         rows = permutation[start : start + batch_size]
         swb = None if sw is None else sw[rows]
         value, g = flat_loss_and_grad(theta, layer_units, X[rows], Y[rows], hidden, out,
                                       alpha, swb, eps)
+        g = clip_norm(g, clip)
         loss_sum += value * len(rows)
+        rate = lr(t) if callable(lr) else lr
         t += 1
         if solver == "sgd":
-            theta, state[0] = sgd(theta, g, state[0], lr, momentum, nesterov)
-        else:
-            theta, state[0], state[1] = adam(theta, g, state[0], state[1], t, lr, beta_1,
+            theta, state[0] = sgd(theta, g, state[0], rate, momentum, nesterov)
+        elif solver == "adam":
+            theta, state[0], state[1] = adam(theta, g, state[0], state[1], t, rate, beta_1,
                                              beta_2, epsilon)
+        elif solver == "adamw":
+            theta, state[0], state[1] = adamw(theta, g, state[0], state[1], t, rate, beta_1,
+                                              beta_2, epsilon, weight_decay, n_coefs)
+        elif solver == "rmsprop":
+            theta, state[0] = rmsprop(theta, g, state[0], rate, rho, epsilon)
+        elif solver == "adagrad":
+            theta, state[0] = adagrad(theta, g, state[0], rate, epsilon)
+        else:
+            raise ValueError(solver)
     return theta, state, loss_sum, t
+
+
+def initial_weights(layer_units, random_state, factor=6.0):
+    """scikit-learn's initial flat parameters: per layer, ``U(±√(factor/(fan_in + fan_out)))``
+    draws for the weights, then the biases (factor 6, or 2 for a logistic hidden layer)."""
+    rng = np.random.RandomState(random_state)
+    coefs, intercepts = [], []
+    for fan_in, fan_out in layer_shapes(layer_units):
+        bound = np.sqrt(factor / (fan_in + fan_out))
+        coefs.append(rng.uniform(-bound, bound, (fan_in, fan_out)))
+        intercepts.append(rng.uniform(-bound, bound, fan_out))
+    return join(coefs, intercepts)

@@ -11,15 +11,18 @@ from nbnet import optimizers
 from nbnet.kernels import epochs, network
 
 N, N_FEATURES, BATCH = 11, 4, 4  # batches of 4, 4 and a last partial one of 3
-LR = {"sgd": 0.1, "adam": 0.01}
+LR = {"sgd": 0.1, "adam": 0.01, "adamw": 0.01, "rmsprop": 0.01, "adagrad": 0.05}
 # name: (solver, momentum, nesterov, Adam steps before the epoch, optimizer state starts at 0)
 SOLVERS = {
     "sgd-momentum": ("sgd", 0.9, False, 0, False),
     "sgd-nesterov": ("sgd", 0.9, True, 0, False),
     "adam-fresh": ("adam", 0.0, False, 0, True),
     "adam-warm": ("adam", 0.0, False, 3, False),
+    "adamw-warm": ("adamw", 0.0, False, 3, False),
+    "rmsprop-warm": ("rmsprop", 0.0, False, 3, False),
+    "adagrad-warm": ("adagrad", 0.0, False, 3, False),
 }
-BETA_1, BETA_2, EPSILON = 0.9, 0.999, 1e-8
+BETA_1, BETA_2, EPSILON, RHO, WEIGHT_DECAY = 0.9, 0.999, 1e-8, 0.9, 0.5
 
 
 def _data(dtype, hidden, out, n_out, weighted, density, seed, hidden_units=(5, 3)):
@@ -30,7 +33,7 @@ def _data(dtype, hidden, out, n_out, weighted, density, seed, hidden_units=(5, 3
 
 
 def _run_epoch(dtype, hidden, out, n_out, solver_name, weighted, sparse_input, density=None,
-               alpha=0.3, seed=0, hidden_units=(5, 3), poison_batch=None):
+               alpha=0.3, seed=0, hidden_units=(5, 3), poison_batch=None, clip=None):
     """One epoch through ``Optimizer.epoch`` and through the naive loop; returns both results.
 
     With ``poison_batch``, an inf goes into the first row of that batch and the naive loop
@@ -42,12 +45,12 @@ def _run_epoch(dtype, hidden, out, n_out, solver_name, weighted, sparse_input, d
     P = network.n_parameters(layout)
     params = dict(learning_rate_init=LR[solver], learning_rate="constant", momentum=momentum,
                   nesterovs_momentum=nesterov, power_t=0.5, beta_1=BETA_1, beta_2=BETA_2,
-                  epsilon=EPSILON)
+                  epsilon=EPSILON, rho=RHO, weight_decay=WEIGHT_DECAY, clip_grad_norm=clip)
     opt = optimizers.make_optimizer(solver, P, dtype, params)
     if not fresh:  # optimizer state carried over from earlier epochs
         opt.slots[0] = 0.1 * rng.normal(size=P)
-        if solver == "adam":
-            opt.slots[1] = rng.uniform(0.01, 0.1, P)
+        if solver != "sgd":  # the last slot is v, non-negative
+            opt.slots[-1] = rng.uniform(0.01, 0.1, P)
     state0 = [f64(slot) for slot in opt.slots]
     permutation = rng.permutation(N).astype(np.int64)
     naive_rows = permutation
@@ -68,7 +71,7 @@ def _run_epoch(dtype, hidden, out, n_out, solver_name, weighted, sparse_input, d
     expected = naive.epoch(theta0, units, X_ref, f64(Y), f64(sw) if weighted else None,
                            naive_rows, BATCH, hidden, out, alpha, solver, LR[solver], state0,
                            step0, momentum, nesterov, BETA_1, BETA_2, EPSILON,
-                           eps=np.finfo(dtype).eps)
+                           eps=np.finfo(dtype).eps, rho=RHO, weight_decay=WEIGHT_DECAY, clip=clip)
     return (theta, list(opt.slots), loss_sum, opt.t), expected, layout
 
 
@@ -177,3 +180,44 @@ def test_entry_points_compile_once_per_dtype():
         assert counts == [counts[0]] * len(NETWORKS), f"signatures grew: {counts}"
     for f in entry_points:
         assert len(f.nopython_signatures) == len(f.signatures)
+
+
+@pytest.mark.parametrize("solver", list(SOLVERS))
+def test_stochastic_epoch_with_gradient_clipping(dtype, solver):
+    """A bound below the batches' gradient norms: the epoch equals the naive loop that scales
+    each batch's penalised gradient to that norm."""
+    result, expected, _ = _run_epoch(dtype, "tanh", "softmax", 3, solver, True, False, clip=0.05)
+    _check_epoch(result, expected, dtype)
+
+
+@pytest.mark.parametrize("solver", list(SOLVERS))
+def test_gradient_clipping_far_above_the_gradients_changes_nothing(dtype, solver):
+    """A bound no gradient reaches leaves every step bit for bit as without clipping."""
+    clipped, _, _ = _run_epoch(dtype, "tanh", "softmax", 3, solver, True, False, clip=1e30)
+    plain, _, _ = _run_epoch(dtype, "tanh", "softmax", 3, solver, True, False)
+    np.testing.assert_array_equal(clipped[0], plain[0])
+    for a, b in zip(clipped[1], plain[1]):
+        np.testing.assert_array_equal(a, b)
+    assert clipped[2] == plain[2]
+
+
+def test_clipped_sgd_steps_are_at_most_the_rate_times_the_bound(dtype):
+    """Plain SGD (no momentum) moves the parameters by η·g: with clipping, no step is longer
+    than η × the bound, while unclipped the first step is."""
+    rng, units, layout, theta, X, Y, sw = _data(dtype, "tanh", "softmax", 3, False, None, 3)
+    P, lr, bound = network.n_parameters(layout), 0.1, 0.05
+    params = dict(learning_rate_init=lr, momentum=0.0, clip_grad_norm=bound)
+    opt = optimizers.make_optimizer("sgd", P, dtype, params)
+    work = epochs.make_workspace(layout, BATCH, dtype)
+    data = epochs.Data(X, no_sparse(dtype), Y, sw)
+    steps = []
+    for start in range(0, N, BATCH):  # one batch per epoch: every step seen
+        before = f64(theta)
+        opt.epoch(network.Model(theta, layout), data, np.arange(start, min(start + BATCH, N)),
+                  BATCH, 0.3, work)
+        steps.append(np.linalg.norm(f64(theta) - before))
+    assert max(steps) <= lr * bound * (1 + 1e-5)
+    theta = f64(theta)
+    _, g = naive.flat_loss_and_grad(theta, units, f64(X[:BATCH]), f64(Y[:BATCH]), "tanh",
+                                    "softmax", 0.3)
+    assert np.linalg.norm(g) > bound  # the bound binds

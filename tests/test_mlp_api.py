@@ -75,12 +75,18 @@ CHECK_PARAMS = {
 
 
 # nbnet's parameters beyond scikit-learn's, with their defaults.
-NBNET_PARAMETERS = {"restore_best_weights": False}
+NBNET_PARAMETERS = {"restore_best_weights": False, "weight_decay": 0.01, "rho": 0.99,
+                    "min_learning_rate": 0.0, "lr_step_size": 10, "lr_gamma": 0.1,
+                    "warmup_epochs": 0, "clip_grad_norm": None}
 
 
 @parametrize_with_checks([MLPClassifier(max_iter=100), MLPRegressor(max_iter=100),
                           MLPClassifier(max_iter=100, restore_best_weights=True),
-                          MLPRegressor(max_iter=100, solver="sgd", restore_best_weights=True)])
+                          MLPRegressor(max_iter=100, solver="sgd", restore_best_weights=True),
+                          MLPClassifier(solver="adamw", learning_rate="cosine", warmup_epochs=1,
+                                        clip_grad_norm=1.0, max_iter=100),
+                          MLPRegressor(solver="rmsprop", learning_rate="step", lr_step_size=20,
+                                       clip_grad_norm=5.0, max_iter=100)])
 def test_sklearn_estimator_checks(estimator, check):
     """Every scikit-learn API check passes, with no expected failures."""
     name = getattr(check, "func", check).__name__

@@ -289,3 +289,125 @@ def test_restore_best_weights_in_grid_search():
     search = GridSearchCV(fixed_epochs(MLPClassifier, 5), {"restore_best_weights": [False, True]},
                           cv=2).fit(X, y)
     assert set(search.cv_results_["param_restore_best_weights"]) == {False, True}
+
+
+# -------------------------------------------------- optimizers, schedules, gradient clipping
+TWIN_CASES = {
+    "adamw": dict(solver="adamw", weight_decay=0.5),
+    "rmsprop": dict(solver="rmsprop", rho=0.9),
+    "adagrad": dict(solver="adagrad", learning_rate_init=0.05),
+    "adam-cosine-warmup": dict(solver="adam", learning_rate="cosine", warmup_epochs=2,
+                               min_learning_rate=1e-3),
+    "sgd-step": dict(solver="sgd", learning_rate="step", lr_step_size=2, lr_gamma=0.5,
+                     learning_rate_init=0.05),
+    "adamw-exponential": dict(solver="adamw", learning_rate="exponential", lr_gamma=0.7),
+    "adam-clipped": dict(solver="adam", clip_grad_norm=0.2),
+    "sgd-clipped-cosine": dict(solver="sgd", learning_rate="cosine", clip_grad_norm=0.2,
+                               learning_rate_init=0.05),
+}
+
+
+@pytest.mark.parametrize("case", list(TWIN_CASES))
+def test_fit_follows_the_numpy_twin_step_by_step(case):
+    """A few epochs of a fit (float64, no shuffling, L2 on) equal the NumPy twin that
+    updates step by step with each rule and each step's scheduled rate: weights, and every
+    epoch's loss."""
+    import naive
+
+    X, y, _, _ = regression(n=90)
+    params = dict(TWIN_CASES[case])
+    n_epochs, batch = 5, 16
+    est = MLPRegressor(hidden_layer_sizes=(7,), max_iter=n_epochs, tol=0.0,
+                       n_iter_no_change=n_epochs + 1, shuffle=False, batch_size=batch,
+                       alpha=0.01, random_state=3, **params).fit(X, y)
+    get = lambda name: params.get(name, est.get_params()[name])  # noqa: E731
+    units = [X.shape[1], 7, 1]
+    theta = naive.initial_weights(units, 3)
+    solver = get("solver")
+    slots = {"sgd": 1, "adam": 2, "adamw": 2, "rmsprop": 1, "adagrad": 1}[solver]
+    state = [np.zeros_like(theta) for _ in range(slots)]
+    per_epoch = -(-len(X) // batch)
+
+    def rate(t):
+        return naive.scheduled_rate(get("learning_rate"), get("learning_rate_init"), t,
+                                    per_epoch, n_epochs, get("min_learning_rate"),
+                                    get("lr_step_size"), get("lr_gamma"), get("warmup_epochs"))
+
+    t, losses = 0, []
+    for _ in range(n_epochs):
+        theta, state, loss_sum, t = naive.epoch(
+            theta, units, X, y.reshape(-1, 1), None, np.arange(len(X)), batch, "relu",
+            "identity", 0.01, solver, rate, state, t, momentum=0.9, nesterov=True,
+            rho=get("rho"), weight_decay=get("weight_decay"), clip=get("clip_grad_norm"))
+        losses.append(loss_sum / len(X))
+    np.testing.assert_allclose(est.loss_curve_, losses, rtol=1e-10)
+    coefs, intercepts = naive.split(theta, units)
+    for mine, theirs in zip(est.coefs_ + est.intercepts_, coefs + intercepts):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("solver", ["adamw", "rmsprop", "adagrad", "sgd"])
+def test_adaptive_schedule_divides_the_rate_of_every_solver_but_adam(solver):
+    """'adaptive' divides the rate by 5 on a stall for SGD and nbnet's solvers; Adam keeps
+    scikit-learn's behaviour (the stall stops the fit)."""
+    X, y, _, _ = classification()
+    est = MLPClassifier(hidden_layer_sizes=(8,), solver=solver, learning_rate="adaptive",
+                        n_iter_no_change=1, tol=1e3, max_iter=6, random_state=0).fit(X, y)
+    assert est.n_iter_ == 6
+    assert est._optimizer.learning_rate == pytest.approx(0.001 / 5**2)  # after epochs 3, 5
+    adam = MLPClassifier(hidden_layer_sizes=(8,), learning_rate="adaptive", n_iter_no_change=1,
+                         tol=1e3, max_iter=6, random_state=0).fit(X, y)
+    assert adam.n_iter_ == 3
+
+
+def test_clipping_far_above_the_gradients_trains_the_unclipped_model():
+    X, y, _, _ = classification()
+    plain = fixed_epochs(MLPClassifier, 4, solver="adamw").fit(X, y)
+    clipped = fixed_epochs(MLPClassifier, 4, solver="adamw", clip_grad_norm=1e30).fit(X, y)
+    for a, b in zip(plain.coefs_ + plain.intercepts_, clipped.coefs_ + clipped.intercepts_):
+        np.testing.assert_array_equal(a, b)
+    assert plain.loss_curve_ == clipped.loss_curve_
+
+
+def test_new_parameters_in_grid_search():
+    X, y, _, _ = classification()
+    grid = {"solver": ["adamw", "rmsprop", "adagrad"], "learning_rate": ["cosine", "step"],
+            "clip_grad_norm": [None, 1.0], "warmup_epochs": [0, 1]}
+    search = GridSearchCV(fixed_epochs(MLPClassifier, 3), grid, cv=2).fit(X, y)
+    assert len(search.cv_results_["params"]) == 24
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+
+
+@pytest.mark.parametrize("name, value", [("solver", "adamax"), ("learning_rate", "linear"),
+                                         ("weight_decay", -0.1), ("rho", 1.0),
+                                         ("min_learning_rate", -1.0), ("lr_step_size", 0),
+                                         ("lr_gamma", 0.0), ("warmup_epochs", -1),
+                                         ("clip_grad_norm", 0.0)])
+def test_new_parameters_are_validated(name, value):
+    X, y, _, _ = classification()
+    with pytest.raises(ValueError, match=name):
+        MLPClassifier(**{name: value}).fit(X, y)
+
+
+@pytest.mark.parametrize("solver", ["adamw", "rmsprop", "adagrad"])
+def test_partial_fit_continues_the_schedule_and_a_failed_call_changes_nothing(solver):
+    """partial_fit carries the step count (the cosine goes on where it was) and the state;
+    a call that diverges in its last batch, after updates, leaves the estimator, optimizer
+    state included, exactly as it was."""
+    from conftest import assert_state_unchanged, estimator_state
+
+    X, y, _, _ = regression()
+    est = MLPRegressor(hidden_layer_sizes=(8,), solver=solver, learning_rate="cosine",
+                       max_iter=4, clip_grad_norm=0.5, batch_size=20, shuffle=False,
+                       random_state=0)
+    est.partial_fit(X, y).partial_fit(X, y)
+    per_call = -(-len(X) // 20)
+    assert est._optimizer.t == 2 * per_call
+    before = estimator_state(est)
+    huge = X.copy()
+    huge[-5:] *= 1e200  # only the last batch overflows
+    with pytest.raises(ValueError, match="non-finite"):
+        est.partial_fit(huge, y)
+    assert_state_unchanged(before, est)
+    est.partial_fit(X, y)
+    assert est._optimizer.t == 3 * per_call

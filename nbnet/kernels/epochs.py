@@ -14,7 +14,7 @@ import numpy as np
 
 from ._jit import jit, subroutine
 from .network import Layout, backprop, copy_rows, n_parameters, transposed_size, workspace_size
-from .updates import update
+from .updates import gradient_norm, update
 
 
 class Data(NamedTuple):
@@ -42,12 +42,16 @@ class OptimizerState(NamedTuple):
     slots : (n_slots, P) state in the parameters' dtype, updated in place.
     hyper : float64 hyper-parameters of the rule.
     rates : float64 learning rate of each step of the epoch, one per batch.
+    decays : float64 decoupled weight decay ``η_t λ`` of each step (AdamW; zeros otherwise).
+    clip : the bound on each batch's gradient norm, or 0.0 for no clipping.
     """
 
     code: int
     slots: np.ndarray
     hyper: np.ndarray
     rates: np.ndarray
+    decays: np.ndarray
+    clip: float
 
 
 class Workspace(NamedTuple):
@@ -138,7 +142,9 @@ def stochastic_epoch(model, data, order, batch_size, alpha, optimizer, work):
     batch_size : rows per batch (the last batch may have fewer).
     alpha : L2 strength.
     optimizer : :class:`OptimizerState`; its ``slots`` are updated in place, and its
-        ``rates`` hold at least :func:`n_batches` entries.
+        ``rates`` and ``decays`` hold at least :func:`n_batches` entries. With a ``clip``,
+        a batch's gradient (L2 term included) is scaled to that norm where it is longer:
+        one more pass over the gradient, only then.
     work : :class:`Workspace` for batches of ``batch_size`` rows.
 
     Returns
@@ -158,8 +164,14 @@ def stochastic_epoch(model, data, order, batch_size, alpha, optimizer, work):
         loss, total_weight = _batch_gradient(model, data, rows, work)
         if not np.isfinite(loss):
             return loss, steps
-        sq = update(optimizer.code, theta, work.gradient, optimizer.slots, n_coefs,
-                    alpha / total_weight, optimizer.rates[steps], optimizer.hyper)
+        l2 = alpha / total_weight
+        scale = 1.0
+        if optimizer.clip > 0:
+            norm = gradient_norm(theta, work.gradient, n_coefs, l2)
+            if norm > optimizer.clip:
+                scale = optimizer.clip / norm
+        sq = update(optimizer.code, theta, work.gradient, optimizer.slots, n_coefs, l2,
+                    optimizer.rates[steps], optimizer.decays[steps], scale, optimizer.hyper)
         steps += 1
         loss_sum += (loss + 0.5 * alpha * sq / total_weight) * rows.shape[0]
     return loss_sum, steps
