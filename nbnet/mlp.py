@@ -20,7 +20,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.neural_network._base import LOSS_FUNCTIONS
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state, column_or_1d
-from sklearn.utils._param_validation import Hidden, Interval, Options, StrOptions
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_target, unique_labels
 from sklearn.utils.optimize import _check_optimize_result
@@ -52,8 +52,6 @@ except ImportError:  # scikit-learn < 1.9 has no callback API
             )
 
 _STOCHASTIC_SOLVERS = tuple(OPTIMIZERS)
-_SKLEARN_SOLVERS = {"lbfgs", "sgd", "adam"}
-_SKLEARN_SCHEDULES = {"constant", "invscaling", "adaptive"}
 # Rows per chunk at predict time: bounds the workspace, keeps products BLAS-sized.
 _PREDICT_CHUNK = 4096
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -113,14 +111,10 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions(set(ACTIVATIONS))],
-        # nbnet's own options are Hidden: an invalid value gets scikit-learn's message,
-        # word for word (the docstrings list them all).
-        "solver": [StrOptions(_SKLEARN_SOLVERS),
-                   Hidden(StrOptions(set(OPTIMIZERS) - _SKLEARN_SOLVERS))],
+        "solver": [StrOptions({"lbfgs", *OPTIMIZERS})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [StrOptions(_SKLEARN_SCHEDULES),
-                          Hidden(StrOptions(set(SCHEDULES) - _SKLEARN_SCHEDULES))],
+        "learning_rate": [StrOptions(set(SCHEDULES))],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
