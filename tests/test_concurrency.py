@@ -1,18 +1,14 @@
 """Threads: predictions and fits from several threads equal the serial ones exactly."""
 
 import threading
-import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
-from sklearn.exceptions import ConvergenceWarning
 
 from nbnet import MLPClassifier, MLPRegressor
 
 # warnings.catch_warnings is process-wide, not per thread: filter through pytest as well
-pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
 
 def _data(n=300, seed=0):
     rng = np.random.RandomState(seed)
@@ -22,9 +18,7 @@ def _data(n=300, seed=0):
 
 
 def _fit(est, X, y):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return est.fit(X, y)
+    return est.fit(X, y)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

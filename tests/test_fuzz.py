@@ -30,7 +30,6 @@ import scipy.sparse as sp
 from hypothesis import HealthCheck, Phase, assume, event, given, settings
 from hypothesis import strategies as st
 from sklearn import neural_network as sk_nn
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import InvalidParameterError
 
 from conftest import assert_state_unchanged, estimator_state
@@ -597,9 +596,7 @@ def fitted_pair(kind, dtype, n_features, multi):
             y = rng.normal(size=(40, 2)) if multi else rng.normal(size=40)
         nb_class, sk_class = ESTIMATORS[kind]
         params = dict(hidden_layer_sizes=(4,), max_iter=5, random_state=0)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            _FITTED[key] = (sk_class(**params).fit(X, y), nb_class(**params).fit(X, y), y)
+        _FITTED[key] = (sk_class(**params).fit(X, y), nb_class(**params).fit(X, y), y)
     return _FITTED[key]
 
 

@@ -92,9 +92,7 @@ def test_sklearn_estimator_checks(estimator, check):
     name = getattr(check, "func", check).__name__
     estimator = clone(estimator)  # the instance is shared by all checks of the estimator
     estimator.set_params(**CHECK_PARAMS.get((type(estimator), name), {}))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        check(estimator)
+    check(estimator)
 
 
 @pytest.mark.parametrize("nb_cls, sk_cls", PAIRS, ids=PAIR_IDS)
@@ -140,10 +138,8 @@ def test_pipeline_with_standard_scaler_matches_sklearn(nb_cls, sk_cls):
     """In a pipeline after StandardScaler, nbnet gives scikit-learn's pipeline outputs."""
     X, y = data_for(nb_cls)
     params = dict(SMALL, solver="adam", learning_rate_init=0.05, max_iter=50)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        nb = make_pipeline(StandardScaler(), nb_cls(**params)).fit(X, y)
-        sk = make_pipeline(StandardScaler(), sk_cls(**params)).fit(X, y)
+    nb = make_pipeline(StandardScaler(), nb_cls(**params)).fit(X, y)
+    sk = make_pipeline(StandardScaler(), sk_cls(**params)).fit(X, y)
     np.testing.assert_allclose(outputs(nb, X), outputs(sk, X), rtol=1e-8, atol=1e-10)
     assert nb.score(X, y) == pytest.approx(sk.score(X, y), rel=1e-8)
     assert nb.score(X, y) > (0.8 if nb_cls is MLPClassifier else 0.9)  # scaling lets it learn
@@ -157,12 +153,10 @@ def test_grid_search_in_two_worker_processes_matches_sklearn(nb_cls, sk_cls):
     grid = {"mlpclassifier__alpha" if nb_cls is MLPClassifier else "mlpregressor__alpha":
             [1e-4, 1.0]}
     params = dict(SMALL, solver="lbfgs")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        nb = GridSearchCV(make_pipeline(StandardScaler(), nb_cls(**params)), grid, cv=2,
-                          n_jobs=2).fit(X, y)
-        sk = GridSearchCV(make_pipeline(StandardScaler(), sk_cls(**params)), grid, cv=2,
-                          n_jobs=1).fit(X, y)
+    nb = GridSearchCV(make_pipeline(StandardScaler(), nb_cls(**params)), grid, cv=2,
+                      n_jobs=2).fit(X, y)
+    sk = GridSearchCV(make_pipeline(StandardScaler(), sk_cls(**params)), grid, cv=2,
+                      n_jobs=1).fit(X, y)
     np.testing.assert_allclose(nb.cv_results_["mean_test_score"],
                                sk.cv_results_["mean_test_score"], rtol=1e-6)
     assert nb.best_params_ == sk.best_params_
@@ -175,10 +169,8 @@ def test_cross_val_score_matches_sklearn(nb_cls, sk_cls):
     X, y = data_for(nb_cls)
     X = StandardScaler().fit_transform(X)
     params = dict(SMALL, solver="sgd", learning_rate_init=0.05, max_iter=10)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        nb = cross_val_score(nb_cls(**params), X, y, cv=3)
-        sk = cross_val_score(sk_cls(**params), X, y, cv=3)
+    nb = cross_val_score(nb_cls(**params), X, y, cv=3)
+    sk = cross_val_score(sk_cls(**params), X, y, cv=3)
     np.testing.assert_allclose(nb, sk, rtol=1e-8)
 
 
@@ -187,9 +179,7 @@ def test_clone_gives_an_unfitted_copy(estimator_class):
     """clone copies the parameters and none of the fitted state."""
     X, y = data_for(estimator_class)
     est = estimator_class(**SMALL, solver="lbfgs", alpha=0.3)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        est.fit(X, y)
+    est.fit(X, y)
     copy = clone(est)
     assert copy is not est and copy.get_params() == est.get_params()
     assert not hasattr(copy, "coefs_") and not hasattr(copy, "n_features_in_")
@@ -224,9 +214,7 @@ def test_pickle_round_trip_in_a_fresh_process(estimator_class, dtype, tmp_path):
     X, y = data_for(estimator_class)
     X = StandardScaler().fit_transform(X).astype(dtype)
     est = estimator_class(**SMALL, solver="adam", learning_rate_init=0.01)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        est.fit(X, y)
+    est.fit(X, y)
     (tmp_path / "model.pkl").write_bytes(pickle.dumps(est))
     np.save(tmp_path / "X.npy", X)
     np.save(tmp_path / "y.npy", y)
@@ -252,9 +240,7 @@ def test_assigned_coefs_are_used_by_predict(estimator_class, via_pickle):
     """New arrays assigned to coefs_ (on a fitted or an unpickled model) are what predict uses."""
     X, y = data_for(estimator_class)
     X = StandardScaler().fit_transform(X)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        est = estimator_class(**SMALL, solver="lbfgs").fit(X, y)
+    est = estimator_class(**SMALL, solver="lbfgs").fit(X, y)
     if via_pickle:
         loaded = pickle.loads(pickle.dumps(est))
         np.testing.assert_array_equal(outputs(loaded, X), outputs(est, X))
@@ -275,9 +261,7 @@ def test_predict_log_proba_is_log_of_predict_proba():
     """predict_log_proba == log(predict_proba); probabilities sum to one; argmax is predict."""
     X, y = classification_data()
     X = StandardScaler().fit_transform(X)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        clf = MLPClassifier(**SMALL, solver="lbfgs").fit(X, y)
+    clf = MLPClassifier(**SMALL, solver="lbfgs").fit(X, y)
     proba = clf.predict_proba(X)
     np.testing.assert_allclose(clf.predict_log_proba(X), np.log(proba), rtol=1e-12)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
@@ -288,9 +272,7 @@ def test_binary_predict_proba_has_two_columns():
     """Binary problems: one output unit, but two probability columns that sum to one."""
     X, y = classification_data()
     y = (y == "ant").astype(int)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        clf = MLPClassifier(**SMALL, solver="lbfgs").fit(X, y)
+    clf = MLPClassifier(**SMALL, solver="lbfgs").fit(X, y)
     proba = clf.predict_proba(X)
     assert clf.n_outputs_ == 1 and proba.shape == (len(X), 2)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
@@ -306,9 +288,7 @@ def test_score_is_accuracy_or_r2(estimator_class, metric, weighted):
     X, y = data_for(estimator_class)
     X = StandardScaler().fit_transform(X)
     sw = np.random.RandomState(5).uniform(0.1, 3.0, len(X)) if weighted else None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        est = estimator_class(**SMALL, solver="lbfgs").fit(X[:80], y[:80])
+    est = estimator_class(**SMALL, solver="lbfgs").fit(X[:80], y[:80])
     assert est.score(X[80:], y[80:], sample_weight=None if sw is None else sw[80:]) \
         == pytest.approx(metric(y[80:], est.predict(X[80:]),
                                 sample_weight=None if sw is None else sw[80:]), rel=1e-12)
@@ -317,9 +297,7 @@ def test_score_is_accuracy_or_r2(estimator_class, metric, weighted):
 def test_feature_names_absent_for_arrays():
     """Fitting on arrays stores n_features_in_ but no feature_names_in_ (no pandas needed)."""
     X, y = classification_data()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        clf = MLPClassifier(**SMALL, solver="lbfgs").fit(X, y)
+    clf = MLPClassifier(**SMALL, solver="lbfgs").fit(X, y)
     assert clf.n_features_in_ == X.shape[1]
     assert not hasattr(clf, "feature_names_in_")
 
@@ -356,9 +334,7 @@ def test_verbose_prints_one_line_per_iteration(estimator_class, solver, capsys):
     X, y = data_for(estimator_class)
     X = StandardScaler().fit_transform(X)
     est = estimator_class(**dict(SMALL, max_iter=4), solver=solver, verbose=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        est.fit(X, y)
+    est.fit(X, y)
     lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("Iteration")]
     matches = [_ITERATION_LINE.match(line) for line in lines]
     assert all(matches), lines
@@ -376,12 +352,10 @@ def test_verbose_output_matches_sklearn_for_stochastic_solvers(capsys):
     X = StandardScaler().fit_transform(X)
     params = dict(SMALL, solver="sgd", learning_rate_init=0.1, early_stopping=True,
                   n_iter_no_change=2, verbose=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        MLPClassifier(**params).fit(X, y)
-        nb_out = capsys.readouterr().out
-        sk_nn.MLPClassifier(**params).fit(X, y)
-        sk_out = capsys.readouterr().out
+    MLPClassifier(**params).fit(X, y)
+    nb_out = capsys.readouterr().out
+    sk_nn.MLPClassifier(**params).fit(X, y)
+    sk_out = capsys.readouterr().out
     assert "Validation score: " in nb_out
     assert nb_out == sk_out
 
@@ -421,10 +395,8 @@ def test_early_stopping_restores_the_best_epoch(nb_cls, sk_cls):
     X = StandardScaler().fit_transform(X)
     params = dict(SMALL, solver="sgd", learning_rate_init=0.2, early_stopping=True,
                   validation_fraction=0.25, n_iter_no_change=3, max_iter=40)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        nb = nb_cls(**params).fit(X, y)
-        sk = sk_cls(**params).fit(X, y)
+    nb = nb_cls(**params).fit(X, y)
+    sk = sk_cls(**params).fit(X, y)
     best_epoch = int(np.argmax(nb.validation_scores_)) + 1
     assert best_epoch < nb.n_iter_  # restoring matters
     assert nb.best_validation_score_ == max(nb.validation_scores_)
@@ -434,9 +406,7 @@ def test_early_stopping_restores_the_best_epoch(nb_cls, sk_cls):
         np.testing.assert_allclose(nb.predict_proba(X), sk.predict_proba(X), rtol=1e-8)
     else:
         np.testing.assert_allclose(nb.predict(X), sk.predict(X), rtol=1e-8)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        stopped = nb_cls(**dict(params, max_iter=best_epoch)).fit(X, y)
+    stopped = nb_cls(**dict(params, max_iter=best_epoch)).fit(X, y)
     for a, b in zip(nb.coefs_ + nb.intercepts_, stopped.coefs_ + stopped.intercepts_):
         np.testing.assert_array_equal(a, b)
 
@@ -476,8 +446,6 @@ def test_docstrings_have_examples():
 def test_docstring_examples_run(test):
     """Each docstring example of nbnet.mlp gives its documented output."""
     report = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        result = doctest.DocTestRunner(verbose=False).run(test, out=report.append)
+    result = doctest.DocTestRunner(verbose=False).run(test, out=report.append)
     assert result.attempted > 0
     assert result.failed == 0, "".join(report)

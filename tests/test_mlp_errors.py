@@ -35,9 +35,7 @@ def fitted(kind, **params):
     if params.get("loss") == "poisson":
         y = np.abs(y)
     est = ESTIMATORS[kind](hidden_layer_sizes=(5,), max_iter=5, random_state=0, **params)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return est.fit(X, y)
+    return est.fit(X, y)
 
 
 class Snapshot:
@@ -197,9 +195,7 @@ def test_single_class_is_fitted_with_a_warning():
     X, _ = make_data("classifier")
     est = MLPClassifier(max_iter=5)
     with pytest.warns(nbnet.SingleClassWarning, match="'ant'"):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            est.fit(X, np.full(len(X), "ant"))
+        est.fit(X, np.full(len(X), "ant"))
     np.testing.assert_array_equal(est.classes_, ["ant"])
     np.testing.assert_array_equal(est.predict(X), np.full(len(X), "ant"))
     np.testing.assert_array_equal(est.predict_proba(X), np.ones((len(X), 1)))
@@ -224,9 +220,7 @@ def test_poisson_with_negative_targets_raises():
 def test_poisson_accepts_zero_targets():
     """Zero counts are valid Poisson targets."""
     X, y = make_data("regressor")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        est = MLPRegressor(loss="poisson", max_iter=5).fit(X, np.maximum(y, 0))
+    est = MLPRegressor(loss="poisson", max_iter=5).fit(X, np.maximum(y, 0))
     assert np.all(est.predict(X) > 0)
 
 
@@ -338,10 +332,8 @@ def test_fit_model_partial_fit_with_new_class_raises():
     """A model fitted on two classes rejects a third in partial_fit, and stays as it was."""
     X, y = make_data("classifier")
     keep = y != "cat"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        est = MLPClassifier(hidden_layer_sizes=(5,), max_iter=5, random_state=0).fit(
-            X[keep], y[keep])
+    est = MLPClassifier(hidden_layer_sizes=(5,), max_iter=5, random_state=0).fit(
+        X[keep], y[keep])
     before = Snapshot(est)
     with pytest.raises(ValueError, match="`y` has classes not in `self.classes_`"):
         est.partial_fit(X, y)
@@ -448,10 +440,8 @@ def test_divergence_raises_and_leaves_the_model_as_it_was(dtype, y_scale, activa
     if batch_size != "auto":
         cause = "input X has values up to" if np.abs(X).max() > fitting.HUGE_VALUE else cause
     unfitted = MLPRegressor(solver="sgd", learning_rate_init=1e3, **params)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        well_fitted = MLPRegressor(solver="sgd", learning_rate_init=1e-3, **params).fit(
-            X, y / y_scale)
+    well_fitted = MLPRegressor(solver="sgd", learning_rate_init=1e-3, **params).fit(
+        X, y / y_scale)
     before = Snapshot(well_fitted)
     for est in (unfitted, well_fitted.set_params(learning_rate_init=1e3)):
         with warnings.catch_warnings():
@@ -473,10 +463,8 @@ def test_lbfgs_divergence_raises_and_leaves_the_model_as_it_was():
     rng = np.random.RandomState(0)
     X, y = 1e160 * rng.normal(size=(30, 3)), rng.normal(size=30)
     est = MLPRegressor(solver="lbfgs", hidden_layer_sizes=(4,), random_state=0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        with pytest.raises(DivergenceError, match=r"input X has values up to \d.*e\+160"):
-            est.fit(X, y)
+    with pytest.raises(DivergenceError, match=r"input X has values up to \d.*e\+160"):
+        est.fit(X, y)
     with pytest.raises(NotFittedError):
         est.predict(X)
 
@@ -488,12 +476,10 @@ def test_model_trains_normally_after_divergence():
     y = 1e5 * (X @ [1.0, 2.0, 3.0]) + 1e5
     est = MLPRegressor(solver="sgd", learning_rate_init=1e3, hidden_layer_sizes=(5,),
                        random_state=0, max_iter=10)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        with pytest.raises(DivergenceError):
-            est.fit(X, y)
-        est.set_params(learning_rate_init=1e-2, solver="lbfgs", max_iter=200)
-        est.fit(X, y / 1e5)
+    with pytest.raises(DivergenceError):
+        est.fit(X, y)
+    est.set_params(learning_rate_init=1e-2, solver="lbfgs", max_iter=200)
+    est.fit(X, y / 1e5)
     assert est.score(X, y / 1e5) > 0.95
 
 

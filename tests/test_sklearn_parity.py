@@ -7,11 +7,9 @@ only ~2 ulps of ``grad`` plus ``ulp(old)/lr`` ≈ 1e-22, whereas with ``lr = 1``
 would cancel ``old`` and cost up to ``|old|/|grad|`` ulps. ``loss_`` is the penalised batch loss.
 """
 
-import warnings
 
 import numpy as np
 import pytest
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
 from conftest import HIDDEN, assert_within, no_sparse, no_weights, sample_weights
@@ -148,11 +146,9 @@ def test_train_epoch_matches_sklearn_fit(task, solver, weighted):
     batch, alpha, params = 3, 0.2, SOLVERS[solver]
 
     est = _estimator(task, "tanh", alpha, batch_size=batch, warm_start=True, **params)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        est.fit(X, y)  # creates the model; its weights are replaced
-        _set_parameters(est, theta, layout)
-        est.fit(X, y, sample_weight=sw)  # warm start: our weights, a fresh optimizer
+    est.fit(X, y)  # creates the model; its weights are replaced
+    _set_parameters(est, theta, layout)
+    est.fit(X, y, sample_weight=sw)  # warm start: our weights, a fresh optimizer
 
     opt = optimizers.make_optimizer(params["solver"], theta.size, np.float64, est.get_params())
     work = epochs.make_workspace(layout, batch, np.float64, weighted=weighted)

@@ -16,8 +16,6 @@ from nbnet.callbacks import EarlyStopping
 
 callback = pytest.importorskip("sklearn.callback")
 
-pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
 
 def classification(n=240, seed=0):
     X, y = make_classification(n_samples=n, n_features=8, n_informative=5, n_classes=3,
