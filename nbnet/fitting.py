@@ -250,7 +250,7 @@ class Tasks:
 # -------------------------------------------------------------------------------- stochastic
 def fit_stochastic(estimator, data: Data, batch_size: int, incremental: bool, work,
                    validate=None, tasks: Tasks | None = None) -> None:
-    """Run the epochs of an SGD or Adam fit (or one epoch of ``partial_fit``) in place.
+    """Run the epochs of a stochastic solver's fit (or one epoch of ``partial_fit``) in place.
 
     ``estimator`` holds the model (``_theta``, ``_layout``, its activations), the optimizer
     (``_optimizer``), the curves and counters that this updates, and the parameters that
