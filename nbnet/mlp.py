@@ -20,6 +20,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.neural_network._base import LOSS_FUNCTIONS
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state, column_or_1d
+from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_target, unique_labels
@@ -30,10 +31,12 @@ from sklearn.utils.validation import (_check_sample_weight, check_array,
 from ._docs import DIFFERENCES, SHARED_ATTRIBUTES, SHARED_PARAMETERS
 from .fitting import Rollback, Tasks, fit_lbfgs, fit_stochastic
 from .kernels.activations import ACTIVATIONS
+from .kernels.dropout import make_dropout
 from .kernels.epochs import Data, make_workspace
 from .kernels.network import (Model, make_layout, n_parameters, predict as network_predict, unpack,
                               with_activations, workspace_size)
 from .optimizers import OPTIMIZERS, make_optimizer
+from .robust_losses import ROBUST_LOSSES
 from .schedules import SCHEDULES
 
 try:
@@ -140,6 +143,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         "lr_gamma": [Interval(Real, 0, None, closed="neither")],
         "warmup_epochs": [Interval(Integral, 0, None, closed="left")],
         "clip_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
     }
 
     @abstractmethod
@@ -148,7 +152,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
                  warm_start, momentum, nesterovs_momentum, early_stopping, validation_fraction,
                  beta_1, beta_2, epsilon, n_iter_no_change, max_fun, restore_best_weights,
                  weight_decay, rho, min_learning_rate, lr_step_size, lr_gamma, warmup_epochs,
-                 clip_grad_norm):
+                 clip_grad_norm, dropout):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -181,6 +185,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         self.lr_gamma = lr_gamma
         self.warmup_epochs = warmup_epochs
         self.clip_grad_norm = clip_grad_norm
+        self.dropout = dropout
 
     # ------------------------------------------------------------------ parameters
     def _parameters(self) -> np.ndarray:
@@ -317,6 +322,12 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
                 )
         if np.any(np.array(hidden_layer_sizes) <= 0):
             raise ValueError(f"hidden_layer_sizes must be > 0, got {hidden_layer_sizes}.")
+        if self._dropout_rates(len(hidden_layer_sizes)).any() and self.solver == "lbfgs":
+            raise ValueError(
+                f"dropout={self.dropout!r} needs a stochastic solver {_STOCHASTIC_SOLVERS}: "
+                "'lbfgs' minimises one deterministic full-batch loss, which new dropout masks "
+                "would change at every evaluation. Set dropout=0.0 or choose another solver."
+            )
         if validation_data is not None and self.solver not in _STOCHASTIC_SOLVERS:
             raise ValueError("validation_data is only used by the stochastic solvers "
                              f"{_STOCHASTIC_SOLVERS}; got solver='{self.solver}'.")
@@ -324,6 +335,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         X, y = self._validate_input(X, y, incremental, reset=first_pass)
         if sample_weight is not None:  # checked in the input's dtype, as scikit-learn does
             sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+        sample_weight = self._class_weighted(y, sample_weight, incremental)
         if not first_pass:  # a fitted model keeps its dtype
             X = _in_dtype(X, self._parameters().dtype, "X")
         if y.ndim == 1:
@@ -351,7 +363,40 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
     def _compiled_model(self):
         """Parameters and layout (with the current activations), as the compiled core takes them."""
         theta = self._parameters()
-        return Model(theta, with_activations(self._layout, self.activation, self.out_activation_))
+        return Model(theta, with_activations(self._layout, self.activation, *self._output()))
+
+    def _output(self) -> tuple[str, float]:
+        """The output's key in :data:`nbnet.kernels.losses.OUTPUTS`, and its loss's parameter."""
+        return self.out_activation_, 0.0
+
+    def _class_weighted(self, Y, sample_weight, incremental):
+        """``sample_weight`` with the class weights of the targets ``Y`` applied (classifier)."""
+        return sample_weight
+
+    def _dropout_rates(self, n_hidden: int) -> np.ndarray:
+        """The dropout rate of each of the ``n_hidden`` hidden layers (float64), checked."""
+        if isinstance(self.dropout, Real):
+            return np.full(n_hidden, float(self.dropout))
+        rates = np.asarray(self.dropout, dtype=np.float64)
+        if rates.shape != (n_hidden,) or not np.all((rates >= 0) & (rates < 1)):
+            raise ValueError(
+                f"dropout must be a rate in [0, 1), or a list of one such rate per hidden "
+                f"layer ({n_hidden}); got {self.dropout!r}."
+            )
+        return rates
+
+    def _dropout(self, batch_size: int, dtype):
+        """The compiled core's dropout for this fit, or None without dropout.
+
+        Its seed is drawn from the fit's random state after every draw scikit-learn makes
+        before the first epoch, and only when there is dropout, so that a fit without it
+        draws exactly scikit-learn's numbers.
+        """
+        rates = self._dropout_rates(len(self._layout.sizes) - 2)
+        if not rates.any():
+            return None
+        seed = self._random_state.randint(np.iinfo(np.int64).max, dtype=np.int64)
+        return make_dropout(rates, seed, workspace_size(self._layout, batch_size), dtype)
 
     def _data(self, X, y, sample_weight) -> Data:
         """The training arrays in the model's dtype, as the compiled core takes them."""
@@ -413,7 +458,8 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         data = self._data(X, y, sample_weight)
         work = make_workspace(self._layout, batch_size, theta.dtype, sparse_input=sp.issparse(X),
                               weighted=sample_weight is not None)
-        fit_stochastic(self, data, batch_size, incremental, work, validate, tasks)
+        fit_stochastic(self, data, batch_size, incremental, work, validate, tasks,
+                       self._dropout(batch_size, theta.dtype))
 
     def _validation_set(self, validation_data):
         """``(X_val, Y_val, y_val, sample_weight_val)`` from ``validation_data``, checked.
@@ -451,7 +497,10 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         """
         outputs = self._forward(X_val, check_input=False)
         name = "binary_log_loss" if self.out_activation_ == "logistic" else self.loss
-        loss = float(LOSS_FUNCTIONS[name](Y_val, outputs, sample_weight_val))
+        if name in ROBUST_LOSSES:
+            loss = float(ROBUST_LOSSES[name](Y_val, outputs, sample_weight_val, self._output()[1]))
+        else:
+            loss = float(LOSS_FUNCTIONS[name](Y_val, outputs, sample_weight_val))
         return self._score_outputs(outputs, y_val, sample_weight_val), loss
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -554,6 +603,23 @@ default=None
         return tags
 
 
+def _weight_table(class_weight: dict, classes: np.ndarray, name: str) -> np.ndarray:
+    """The weight of each of ``classes`` (float64) given by the dict ``class_weight``; 1 for a
+    class it does not name. A key that is none of the classes is an error."""
+    table = np.ones(len(classes))
+    unknown = []
+    for label, weight in class_weight.items():
+        where = np.flatnonzero(classes == label)
+        if where.size:
+            table[where[0]] = weight
+        else:
+            unknown.append(label)
+    if unknown:
+        raise ValueError(f"{name} has classes not in the targets' classes {classes.tolist()}: "
+                         f"{unknown}.")
+    return table
+
+
 class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
     __doc__ = """Multi-layer perceptron classifier, trained by nbnet's compiled core.
 
@@ -596,6 +662,11 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
     """.format(differences=DIFFERENCES, parameters=SHARED_PARAMETERS,
                attributes=SHARED_ATTRIBUTES.format(score="Accuracy"))
 
+    _parameter_constraints: dict = {
+        **BaseMultilayerPerceptron._parameter_constraints,
+        "class_weight": [StrOptions({"balanced"}), dict, list, None],
+    }
+
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
                  alpha=0.0001, batch_size="auto", learning_rate="constant",
                  learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
@@ -603,7 +674,8 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
                  nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
                  beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
                  restore_best_weights=False, weight_decay=0.01, rho=0.99, min_learning_rate=0.0,
-                 lr_step_size=10, lr_gamma=0.1, warmup_epochs=0, clip_grad_norm=None):
+                 lr_step_size=10, lr_gamma=0.1, warmup_epochs=0, clip_grad_norm=None,
+                 dropout=0.0, class_weight=None):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver,
             alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
@@ -615,8 +687,45 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
             epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
             restore_best_weights=restore_best_weights, weight_decay=weight_decay, rho=rho,
             min_learning_rate=min_learning_rate, lr_step_size=lr_step_size, lr_gamma=lr_gamma,
-            warmup_epochs=warmup_epochs, clip_grad_norm=clip_grad_norm,
+            warmup_epochs=warmup_epochs, clip_grad_norm=clip_grad_norm, dropout=dropout,
         )
+        self.class_weight = class_weight
+
+    def _class_weighted(self, Y, sample_weight, incremental):
+        """``sample_weight`` times the weights ``class_weight`` gives the samples of the
+        binarized targets ``Y``: those of scikit-learn's ``compute_sample_weight``."""
+        class_weight = self.class_weight
+        if class_weight is None:
+            return sample_weight
+        multilabel = self._label_binarizer.y_type_ == "multilabel-indicator"
+        # Each sample's class, as an index into classes_ (a column of 0/1 per label).
+        labels = Y.astype(np.intp) if multilabel else (
+            Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0].astype(np.intp))
+        if isinstance(class_weight, str):  # 'balanced'
+            if incremental:
+                raise ValueError(
+                    "class_weight '{0}' is not supported for partial_fit. In order to use "
+                    "'balanced' weights, use compute_class_weight('{0}', classes=classes, y=y). "
+                    "In place of y you can use a large enough sample of the full training set "
+                    "target to properly estimate the class frequency distributions. Pass the "
+                    "resulting weights as the class_weight parameter.".format(class_weight))
+            weights = compute_sample_weight(class_weight, labels)
+        elif multilabel:
+            if (not isinstance(class_weight, list) or len(class_weight) != Y.shape[1]
+                    or not all(isinstance(weights, dict) for weights in class_weight)):
+                raise ValueError(
+                    f"For multilabel targets, class_weight must be 'balanced' or a list of one "
+                    f"dict per label ({Y.shape[1]}), keyed by 0 and 1; got {class_weight!r}.")
+            tables = [_weight_table(weights, np.array([0, 1]), f"class_weight[{k}]")
+                      for k, weights in enumerate(class_weight)]
+            weights = np.prod([table[labels[:, k]] for k, table in enumerate(tables)], axis=0,
+                              dtype=np.float64)
+        elif isinstance(class_weight, dict):
+            weights = _weight_table(class_weight, self.classes_, "class_weight")[labels]
+        else:
+            raise ValueError("class_weight must be 'balanced', a dict or None (a list of dicts "
+                             f"is for multilabel targets); got {class_weight!r}.")
+        return weights if sample_weight is None else sample_weight * weights
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = self._validated_training_data(X, y, reset)
@@ -840,7 +949,9 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
 
     _parameter_constraints: dict = {
         **BaseMultilayerPerceptron._parameter_constraints,
-        "loss": [StrOptions({"squared_error", "poisson"})],
+        "loss": [StrOptions({"squared_error", "poisson", *ROBUST_LOSSES})],
+        "huber_delta": [Interval(Real, 0, None, closed="neither")],
+        "quantile": [Interval(Real, 0, 1, closed="neither")],
     }
 
     def __init__(self, loss="squared_error", hidden_layer_sizes=(100,), activation="relu", *,
@@ -850,7 +961,8 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
                  nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
                  beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
                  restore_best_weights=False, weight_decay=0.01, rho=0.99, min_learning_rate=0.0,
-                 lr_step_size=10, lr_gamma=0.1, warmup_epochs=0, clip_grad_norm=None):
+                 lr_step_size=10, lr_gamma=0.1, warmup_epochs=0, clip_grad_norm=None,
+                 dropout=0.0, huber_delta=1.0, quantile=0.5):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver,
             alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
@@ -862,8 +974,17 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
             max_fun=max_fun, restore_best_weights=restore_best_weights,
             weight_decay=weight_decay, rho=rho, min_learning_rate=min_learning_rate,
             lr_step_size=lr_step_size, lr_gamma=lr_gamma, warmup_epochs=warmup_epochs,
-            clip_grad_norm=clip_grad_norm,
+            clip_grad_norm=clip_grad_norm, dropout=dropout,
         )
+        self.huber_delta = huber_delta
+        self.quantile = quantile
+
+    def _output(self) -> tuple[str, float]:
+        """The identity output with a robust loss is keyed by the loss, with its parameter."""
+        if self.out_activation_ == "identity" and self.loss in ROBUST_LOSSES:
+            return self.loss, {"huber": self.huber_delta, "quantile": self.quantile}.get(
+                self.loss, 0.0)
+        return self.out_activation_, 0.0
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = self._validated_training_data(X, y, reset, y_numeric=True)

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from . import schedules
+from .kernels.dropout import Dropout
 from .kernels.epochs import Data, OptimizerState, Workspace, n_batches, stochastic_epoch
 from .kernels.network import Model
 from .kernels.updates import UPDATES
@@ -106,10 +107,11 @@ class Optimizer:
         return self.step_sizes(self.scheduled_rates(n_steps, steps_per_epoch or n_steps))
 
     def epoch(self, model: Model, data: Data, order: np.ndarray, batch_size: int, alpha: float,
-              work: Workspace) -> float:
+              work: Workspace, dropout: Dropout | None = None) -> float:
         """Train one epoch over ``data`` in the row order ``order`` (see
         :func:`nbnet.kernels.epochs.stochastic_epoch`), updating the parameters in place.
 
+        ``dropout`` (or None) draws the masks of the steps ``t + 1`` on (:attr:`t` keys them).
         Returns Σ over batches of (penalised batch loss × batch rows); non-finite if a batch's
         loss was, the epoch then stopping before that batch's update.
         """
@@ -117,8 +119,10 @@ class Optimizer:
         scheduled = self.scheduled_rates(n_steps, n_steps)
         state = OptimizerState(self.code, self.slots, self.hyper, self.step_sizes(scheduled),
                                self.decays(scheduled), self.clip)
+        if dropout is not None:
+            dropout = dropout._replace(step=self.t)
         loss_sum, steps = stochastic_epoch(model, data, order, batch_size, float(alpha), state,
-                                           work)
+                                           work, dropout)
         self.t += steps
         return loss_sum
 
