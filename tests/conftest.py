@@ -59,7 +59,7 @@ def targets(rng, out, n, n_out, dtype):
         Y = np.eye(n_out)[rng.integers(0, n_out, n)]
     elif out == "logistic":
         Y = rng.integers(0, 2, (n, n_out)).astype(float)
-    elif out == "identity":
+    elif out in ("identity", "huber", "absolute_error", "quantile"):
         Y = rng.normal(size=(n, n_out))
     else:
         Y = rng.poisson(1.5, (n, n_out)).astype(float)
