@@ -28,7 +28,8 @@ from sklearn.utils.optimize import _check_optimize_result
 from sklearn.utils.validation import (_check_sample_weight, check_array,
                                       check_consistent_length, check_is_fitted, validate_data)
 
-from ._docs import DIFFERENCES, SHARED_ATTRIBUTES, SHARED_PARAMETERS
+from ._docs import (CLASSIFIER_PARAMETERS, DIFFERENCES, REGRESSOR_PARAMETERS, SHARED_ATTRIBUTES,
+                    SHARED_PARAMETERS)
 from .fitting import Rollback, Tasks, fit_lbfgs, fit_stochastic
 from .kernels.activations import ACTIVATIONS
 from .kernels.dropout import make_dropout
@@ -659,7 +660,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
     array([1, 0, 1, 0, 1])
     >>> round(clf.score(X_test, y_test), 2)
     0.88
-    """.format(differences=DIFFERENCES, parameters=SHARED_PARAMETERS,
+    """.format(differences=DIFFERENCES, parameters=SHARED_PARAMETERS + CLASSIFIER_PARAMETERS,
                attributes=SHARED_ATTRIBUTES.format(score="Accuracy"))
 
     _parameter_constraints: dict = {
@@ -907,9 +908,9 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
 class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
     __doc__ = """Multi-layer perceptron regressor, trained by nbnet's compiled core.
 
-    Optimises the squared error (or the Poisson half-deviance) with L-BFGS, SGD or Adam; a
-    drop-in replacement for :class:`sklearn.neural_network.MLPRegressor`. Single- and
-    multi-output targets; dense or sparse (CSR/CSC) input.
+    Optimises the squared error (or the Poisson half-deviance, or a robust loss) with L-BFGS,
+    SGD or Adam; a drop-in replacement for :class:`sklearn.neural_network.MLPRegressor`.
+    Single- and multi-output targets; dense or sparse (CSR/CSC) input.
 
 {differences}
     - As in scikit-learn, the reported squared-error ``loss_`` is divided by the number
@@ -917,9 +918,16 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
 
     Parameters
     ----------
-    loss : {{'squared_error', 'poisson'}}, default='squared_error'
+    loss : {{'squared_error', 'poisson', 'huber', 'absolute_error', 'quantile'}}, \
+default='squared_error'
         The loss: squared error with an identity output, or the Poisson half-deviance with
-        an exponential output (targets must be non-negative).
+        an exponential output (targets must be non-negative). nbnet adds, with an identity
+        output and the loss's own derivative as the output error: 'huber' (``r²/2`` where
+        ``|r| ≤ huber_delta``, else ``huber_delta (|r| − huber_delta/2)``, r = y − p, so
+        that a huge ``huber_delta`` is squared error), 'absolute_error' (``|r|``, subgradient
+        ``sign``, 0 at 0) and 'quantile' (the pinball loss of ``quantile``: ``q r`` where
+        r ≥ 0, else ``(q − 1) r``). As for squared error, the reported loss is averaged over
+        the outputs and the gradient is that of their sum.
 
     {parameters}
 
@@ -945,7 +953,8 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
     >>> round(regr.score(X_test, y_test), 2)
     0.98
     """.replace("{differences}", DIFFERENCES).format(
-        parameters=SHARED_PARAMETERS, attributes=SHARED_ATTRIBUTES.format(score="R²"))
+        parameters=SHARED_PARAMETERS + REGRESSOR_PARAMETERS,
+        attributes=SHARED_ATTRIBUTES.format(score="R²"))
 
     _parameter_constraints: dict = {
         **BaseMultilayerPerceptron._parameter_constraints,
