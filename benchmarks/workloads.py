@@ -213,6 +213,12 @@ def training_workloads(scale: Scale) -> list[TrainingWorkload]:
             epochs(3), nbnet_params=dict(solver="adamw", learning_rate="cosine",
                                          clip_grad_norm=1.0)),
         TrainingWorkload(
+            "P2-dropout", f"image-sized {rows['P2']:,} × 784, 10 classes, (256, 128), batch "
+            f"128, adam, {epochs(3)} epochs, float32; nbnet with dropout=0.2 on both hidden "
+            "layers, the others without", "classification", np.float32,
+            partial(_synthetic, "classification", rows["P2"], 784, 10, np.float32), p2,
+            epochs(3), nbnet_params=dict(dropout=0.2)),
+        TrainingWorkload(
             "P1-progress", f"{tabular[0].title}; nbnet with sklearn.callback.ProgressBar, "
             "the others without (scikit-learn's MLP takes no callbacks)", "classification",
             np.float64, tabular[0].load, tabular[0].params, tabular[0].epochs,

@@ -2,9 +2,11 @@
 
 For container builds, cluster workers and ``make``: tiny fits and predictions through the
 public estimators compile (or load) every entry point a fit can use, in both dtypes, for
-every solver and for dense and sparse input, into the cache folder of this version of nbnet
-(see :func:`nbnet.kernel_cache_stats`). Sample weights and the estimator kind (classifier or
-regressor) select branches at run time, not signatures, so they need no fits of their own.
+every solver and for dense and sparse input, and the epoch with dropout (another signature:
+its masks argument is None without dropout), into the cache folder of this version of nbnet
+(see :func:`nbnet.kernel_cache_stats`). Sample weights, the loss and the estimator kind
+(classifier or regressor) select branches at run time, not signatures, so they need no fits
+of their own.
 """
 
 import argparse
@@ -21,7 +23,8 @@ from . import MLPClassifier, kernel_cache_stats
 from .kernels._cache import prune
 
 DTYPES = (np.float64, np.float32)
-SOLVERS = ("sgd", "adam", "lbfgs")
+# The solvers, and Adam with dropout (any stochastic solver would do: they share the epoch).
+SOLVERS = ("sgd", "adam", "lbfgs", "adam+dropout")
 INPUTS = ("dense", "sparse")
 
 
@@ -31,7 +34,9 @@ def _fit_and_predict(dtype, solver: str, kind: str) -> None:
     y = np.arange(12) % 3
     if kind == "sparse":
         X = sp.csr_matrix(X)
-    model = MLPClassifier(hidden_layer_sizes=(2,), solver=solver, max_iter=1, random_state=0)
+    solver, _, dropout = solver.partition("+")
+    model = MLPClassifier(hidden_layer_sizes=(2,), solver=solver, max_iter=1, random_state=0,
+                          dropout=0.5 if dropout else 0.0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X, y)
@@ -63,7 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     compile_ = commands.add_parser(
         "compile", help="fill the kernel cache for every entry point in both dtypes",
         description="Compile (or load from the cache) every kernel a fit or prediction can "
-                    "use: float64 and float32, dense and sparse input, sgd, adam and lbfgs.")
+                    "use: float64 and float32, dense and sparse input, sgd, adam and lbfgs, "
+                    "and the epoch with dropout.")
     compile_.add_argument("--prune", action="store_true",
                           help="also delete the cache folders of other versions of nbnet")
     arguments = parser.parse_args(argv)
