@@ -28,6 +28,7 @@ from sklearn.utils.optimize import _check_optimize_result
 from sklearn.utils.validation import (_check_sample_weight, check_array,
                                       check_consistent_length, check_is_fitted, validate_data)
 
+from . import bridge
 from ._docs import DIFFERENCES, SHARED_ATTRIBUTES, SHARED_PARAMETERS
 from .fitting import Rollback, Tasks, fit_lbfgs, fit_stochastic
 from .kernels.activations import ACTIVATIONS
@@ -595,6 +596,49 @@ default=None
         if np.issubdtype(y_pred.dtype, np.floating) and not np.isfinite(y_pred).all():
             return np.nan
         return self._score_function(y, y_pred, sample_weight=sample_weight)
+
+    # ------------------------------------------------------------------ scikit-learn bridge
+    def to_sklearn(self) -> BaseEstimator:
+        """This fitted model as scikit-learn's MLP, with copies of its weights.
+
+        The scikit-learn estimator has the parameters both libraries share and the fitted
+        attributes its ``predict``, ``predict_proba`` and ``score`` use; it predicts as this
+        model does, to round-off. The optimizer's state is not carried: a later
+        ``partial_fit`` starts a new one.
+
+        Returns
+        -------
+        model : sklearn.neural_network.MLPClassifier or MLPRegressor
+            The fitted scikit-learn estimator.
+
+        Raises
+        ------
+        ValueError
+            Where scikit-learn lacks what this model has: one activation per hidden layer, an
+            activation, loss, solver or schedule of nbnet's own (a solver or schedule only
+            trains: ``set_params`` another first).
+        """
+        return bridge.to_sklearn(self)
+
+    @classmethod
+    def from_sklearn(cls, model: BaseEstimator) -> "BaseMultilayerPerceptron":
+        """nbnet's estimator of scikit-learn's fitted MLP ``model``, with copies of its weights.
+
+        The result has ``model``'s parameters and fitted attributes; it predicts as ``model``
+        does, to round-off, and goes on training with ``partial_fit`` or a warm-start ``fit``
+        (with a new optimizer state).
+
+        Parameters
+        ----------
+        model : sklearn.neural_network.MLPClassifier or MLPRegressor
+            A fitted scikit-learn MLP of this estimator's kind.
+
+        Returns
+        -------
+        estimator : MLPClassifier or MLPRegressor
+            The fitted nbnet estimator.
+        """
+        return bridge.from_sklearn(cls, model)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
