@@ -4,59 +4,29 @@ every target type, and nbnet's converted model goes on training."""
 import numpy as np
 import pytest
 from sklearn import neural_network
-from sklearn.datasets import make_classification, make_multilabel_classification
-from sklearn.datasets import make_regression
 
-from conftest import RTOL
+from conftest import TARGET_CASES, assert_close, fitted_case
 from nbnet import MLPClassifier, MLPRegressor
 
-rng = np.random.RandomState(0)
-_X, _y = make_classification(n_samples=80, n_features=6, n_informative=4, n_classes=3,
-                             random_state=0)
-_Xm, _Ym = make_multilabel_classification(n_samples=80, n_features=6, n_classes=3,
-                                          random_state=0)
-_Xr, _Yr = make_regression(n_samples=80, n_features=6, n_targets=2, random_state=0)
-_Yr = _Yr / _Yr.std()
-
-# (estimator class, X, y, parameters): every target type
-CASES = {
-    "binary": (MLPClassifier, _X, _y % 2, {}),
-    "multiclass-int": (MLPClassifier, _X, _y * 7 - 3, {}),
-    "multiclass-str": (MLPClassifier, _X, np.array(["ant", "bee", "cat"])[_y], {}),
-    "multilabel": (MLPClassifier, _Xm, _Ym, {}),
-    "regression": (MLPRegressor, _Xr, _Yr[:, 0], {}),
-    "multi-output": (MLPRegressor, _Xr, _Yr, {}),
-    "poisson": (MLPRegressor, _Xr, np.exp(_Yr[:, 0]), {"loss": "poisson"}),
-}
-
-
-def _fitted(library, case, dtype, solver="adam"):
-    estimator_class, X, y, params = CASES[case]
-    if library == "sklearn":
-        estimator_class = getattr(neural_network, estimator_class.__name__)
-    X = (X / X.std(axis=0)).astype(dtype)
-    est = estimator_class(hidden_layer_sizes=(7, 5), activation="tanh", solver=solver,
-                          max_iter=20, random_state=0, **params)
-    return est.fit(X, y), X, y
+_X, _y = TARGET_CASES["multiclass-int"][1:3]
+_Xr, _Yr = TARGET_CASES["multi-output"][1:3]
 
 
 def _assert_same_predictions(a, b, X, dtype):
-    """Labels equal, probabilities or values equal to round-off (relative to their scale)."""
+    """Labels equal, probabilities or values equal to round-off."""
     prediction = a.predict(X)
     assert b.predict(X).dtype == prediction.dtype
     if hasattr(a, "predict_proba"):
         np.testing.assert_array_equal(b.predict(X), prediction)
-        prediction, other = a.predict_proba(X), b.predict_proba(X)
+        assert_close(b.predict_proba(X), a.predict_proba(X), dtype)
     else:
-        other = b.predict(X)
-    r = RTOL[np.dtype(dtype)]
-    np.testing.assert_allclose(other, prediction, rtol=r, atol=r * np.abs(prediction).max())
+        assert_close(b.predict(X), prediction, dtype)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.parametrize("case", list(TARGET_CASES))
 def test_to_sklearn_predicts_the_same(case, dtype):
-    est, X, y = _fitted("nbnet", case, dtype)
+    est, X, y = fitted_case(case, dtype)
     model = est.to_sklearn()
     assert type(model).__name__ == type(est).__name__
     assert type(model).__module__.startswith("sklearn.")
@@ -68,10 +38,10 @@ def test_to_sklearn_predicts_the_same(case, dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.parametrize("case", list(TARGET_CASES))
 def test_from_sklearn_predicts_the_same_and_trains_on(case, dtype):
-    model, X, y = _fitted("sklearn", case, dtype)
-    est_class = CASES[case][0]
+    model, X, y = fitted_case(case, dtype, neural_network)
+    est_class = MLPClassifier if TARGET_CASES[case][0] else MLPRegressor
     est = est_class.from_sklearn(model)
     assert type(est) is est_class
     assert est.get_params() == {**est_class().get_params(), **model.get_params()}
@@ -86,7 +56,7 @@ def test_from_sklearn_predicts_the_same_and_trains_on(case, dtype):
 
 def test_from_sklearn_then_training_matches_scikit_learn():
     """The converted model, given a fresh optimizer as scikit-learn's, trains as scikit-learn's."""
-    model, X, y = _fitted("sklearn", "multiclass-int", np.float64, solver="sgd")
+    model, X, y = fitted_case("multiclass-int", np.float64, neural_network, solver="sgd")
     est = MLPClassifier.from_sklearn(model)
     del model._optimizer  # nbnet's starts a new one
     for _ in range(3):
