@@ -4,8 +4,8 @@ with the same weights, and back (see ``to_sklearn``/``from_sklearn`` of the esti
 A fitted scikit-learn MLP is its parameters plus the attributes that ``fit`` sets, two of
 them private (``_label_binarizer``, which ``predict`` uses, and ``_no_improvement_count``,
 which ``partial_fit`` reads): setting them is the only way to build one without fitting, so
-this module names them, with :mod:`nbnet.mlp`, the one other module that knows scikit-learn's
-private names. The optimizer's state does not cross: the next ``partial_fit`` (or warm-start
+this module names them, and checks the parameters with the estimator's ``_validate_params``,
+beside :mod:`nbnet.mlp`, the one other module that knows scikit-learn's private names. The optimizer's state does not cross: the next ``partial_fit`` (or warm-start
 ``fit``) starts a new one, as after ``fit`` with a new solver.
 """
 
@@ -52,6 +52,10 @@ def to_sklearn(estimator):
     shared = sklearn_class().get_params().keys()
     params = {name: value for name, value in estimator.get_params().items() if name in shared}
     params["activation"] = _sklearn_activation(estimator.activation)
+    loss = estimator.get_params().get("loss", "squared_error")  # the regressor's parameter
+    if "loss" not in shared and loss != "squared_error":
+        raise ValueError(f"The installed scikit-learn's {sklearn_class.__name__} has no "
+                         f"loss={loss!r}.")
     model = sklearn_class(**params)
     try:
         model._validate_params()
@@ -69,7 +73,9 @@ def from_sklearn(estimator_class, model):
     if not isinstance(model, sklearn_class):
         raise TypeError(f"{estimator_class.__name__}.from_sklearn takes a fitted scikit-learn "
                         f"{sklearn_class.__name__}; got {type(model).__name__}.")
-    estimator = _copy_fitted(model, estimator_class(**model.get_params()))
+    own = estimator_class().get_params().keys()
+    params = {name: value for name, value in model.get_params().items() if name in own}
+    estimator = _copy_fitted(model, estimator_class(**params))
     if getattr(model, "validation_scores_", None) is not None:
         # scikit-learn keeps no validation losses: unknown, NaN.
         estimator.validation_loss_curve_ = [float("nan")] * len(model.validation_scores_)

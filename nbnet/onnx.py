@@ -25,6 +25,7 @@ from .mlp import MLPClassifier, MLPRegressor
 
 _FLOAT, _DOUBLE = onnx_proto.TensorProto.FLOAT, onnx_proto.TensorProto.DOUBLE
 _INT64, _STRING = onnx_proto.TensorProto.INT64, onnx_proto.TensorProto.STRING
+_NUMPY_TYPES = {_FLOAT: np.float32, _DOUBLE: np.float64, _INT64: np.int64}
 
 
 class _Graph:
@@ -42,11 +43,11 @@ class _Graph:
 
     def constant(self, values, proto_dtype=None, shape=None):
         """Add a constant (in the graph's float type unless ``proto_dtype``); returns its name."""
-        values = np.asarray(values)
+        proto_dtype = proto_dtype or self.dtype
+        values = np.asarray(values, dtype=_NUMPY_TYPES.get(proto_dtype))
         name = self.scope.get_unique_variable_name("constant")
-        shape = values.shape if shape is None else shape
-        self.container.add_initializer(name, proto_dtype or self.dtype, shape,
-                                       values.ravel().tolist())
+        self.container.add_initializer(name, proto_dtype, values.shape if shape is None else shape,
+                                       values.ravel())
         return name
 
 

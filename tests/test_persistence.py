@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import _assert_same, estimator_state
+from conftest import assert_state_unchanged, estimator_state
 from sklearn.datasets import make_classification, make_regression
 
 import nbnet
@@ -48,7 +48,7 @@ def test_pickling_between_partial_fits_changes_nothing(estimator_class, solver, 
         _partial_fit(est, X, y)
         _partial_fit(copy, X, y)
     copy = pickle.loads(pickle.dumps(copy))
-    _assert_same(estimator_state(est), estimator_state(copy), "unpickled")
+    assert_state_unchanged(estimator_state(est), copy)
     for _ in range(3):
         _partial_fit(est, X, y)
         _partial_fit(copy, X, y)
