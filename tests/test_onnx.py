@@ -99,7 +99,7 @@ def test_the_converters_cover_every_activation_and_output():
     from nbnet.kernels.losses import OUTPUTS
 
     assert set(ACTIVATIONS) <= set(nbnet_onnx.HIDDEN)
-    assert set(OUTPUTS) == set(nbnet_onnx.OUTPUT)
+    assert set(OUTPUTS) <= set(nbnet_onnx.OUTPUT)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
