@@ -1,6 +1,7 @@
 """Pickles: plain data besides the estimator (skops trusts them), nbnet's version recorded,
 training resumed after a round trip exactly as without it, and no compiling on load."""
 
+import copy
 import json
 import os
 import pickle
@@ -95,6 +96,18 @@ def test_a_pickle_from_another_version_warns():
                             f"{nbnet.__version__}"):
         loaded.__setstate__(state)
     np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
+
+
+def test_a_pickle_of_an_earlier_nbnet_loads():
+    """Before versions were recorded, pickles held the optimizer object and the layout."""
+    X, y = _data(MLPRegressor)
+    est = MLPRegressor(hidden_layer_sizes=(4,), max_iter=3, random_state=0).fit(X, y)
+    state = copy.deepcopy({k: v for k, v in vars(est).items() if k not in ("_theta", "_rollback")})
+    loaded = MLPRegressor.__new__(MLPRegressor)
+    with pytest.warns(InconsistentVersionWarning, match="from nbnet version unknown"):
+        loaded.__setstate__(state)
+    np.testing.assert_array_equal(loaded.partial_fit(X, y).coefs_[0],
+                                  est.partial_fit(X, y).coefs_[0])
 
 
 _LOAD_AND_PREDICT = """
