@@ -41,13 +41,12 @@ class _Graph:
                                 name=self.scope.get_unique_operator_name(op_type), **attributes)
         return output
 
-    def constant(self, values, proto_dtype=None, shape=None):
+    def constant(self, values, proto_dtype=None):
         """Add a constant (in the graph's float type unless ``proto_dtype``); returns its name."""
         proto_dtype = proto_dtype or self.dtype
         values = np.asarray(values, dtype=_NUMPY_TYPES.get(proto_dtype))
         name = self.scope.get_unique_variable_name("constant")
-        self.container.add_initializer(name, proto_dtype, values.shape if shape is None else shape,
-                                       values.ravel())
+        self.container.add_initializer(name, proto_dtype, values.shape, values.ravel())
         return name
 
 

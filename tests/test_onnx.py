@@ -145,3 +145,9 @@ def test_importing_nbnet_registers_nothing():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.split() == ["False", "False"]
+
+
+def test_the_docstring_example_runs():
+    import doctest
+
+    assert doctest.testmod(nbnet_onnx).failed == 0
