@@ -97,9 +97,19 @@ def test_activation_formulas(activation, dtype):
 
 def test_the_converters_cover_every_activation_and_output():
     from nbnet.kernels.losses import OUTPUTS
+    from nbnet.robust_losses import ROBUST_LOSSES
 
     assert set(ACTIVATIONS) <= set(nbnet_onnx.HIDDEN)
-    assert set(OUTPUTS) <= set(nbnet_onnx.OUTPUT)
+    # the robust losses' rows are keyed by loss; their output activation is 'identity'
+    assert set(OUTPUTS) - set(ROBUST_LOSSES) <= set(nbnet_onnx.OUTPUT)
+
+
+@pytest.mark.parametrize("loss", ["huber", "quantile"])
+def test_a_robust_regressor_converts(loss):
+    """A regressor trained with a robust loss has an identity output, which ONNX computes."""
+    X, y = TARGET_CASES["multi-output"][1:3]
+    model = MLPRegressor(hidden_layer_sizes=(8,), loss=loss, max_iter=30, random_state=0)
+    _assert_matches(model.fit(X, y), X, np.float64)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
