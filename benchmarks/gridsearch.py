@@ -16,7 +16,7 @@ filled cache.
 import contextlib
 import tempfile
 import warnings
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 from joblib import parallel_config
 from sklearn.exceptions import ConvergenceWarning
@@ -149,9 +149,10 @@ def _stop_loky_workers() -> None:
     get_reusable_executor().shutdown(wait=True)
 
 
-def run(scale: Scale, cold_workers: bool) -> GridSearchResult:
+def run(scale: Scale, cold_workers: bool, log: Callable[[str], None]) -> GridSearchResult:
     """P9 at ``scale`` on every path (Dask's only where ``distributed`` is installed); with
-    ``cold_workers`` also :func:`worker_first_search` from an empty and from the filled cache."""
+    ``cold_workers`` also :func:`worker_first_search` from an empty and from the filled cache.
+    ``log`` is told what starts."""
     workload = grid_search_workload(scale)
     X, y = workload.data()
     try:
@@ -160,10 +161,14 @@ def run(scale: Scale, cold_workers: bool) -> GridSearchResult:
     except ImportError as error:
         paths = [path for path in PATHS if path.backend != "dask"]
         notes = [f"P9 on Dask skipped: {error} (install nbnet's `dask` extra)."]
-    runs = [run_path(workload, path, X, y) for path in paths]
+    runs = []
+    for path in paths:
+        log(f"P9: {path.name}")
+        runs.append(run_path(workload, path, X, y))
     _stop_loky_workers()
     worker_cache = None
     if cold_workers and not notes:
+        log("P9: first search on fresh Dask workers, empty and filled kernel cache")
         with tempfile.TemporaryDirectory(prefix="nbnet-numba-cache-") as empty:
             cold = worker_first_search(workload, X, y, empty)
         worker_cache = WorkerCache(*cold, *worker_first_search(workload, X, y))

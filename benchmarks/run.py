@@ -284,9 +284,8 @@ def main(argv=None) -> Results:
                 measured[workload.key] = time_training(workload, libs, scale.repeats)
             results.scaling.append((axis, value, measured[workload.key]))
     if "P9" in args.only:
-        log("P9: grid search on each parallel path")
         cold_workers = scale.cold_compile is None or "adam" in scale.cold_compile
-        results.grid_search = gridsearch.run(scale, cold_workers)
+        results.grid_search = gridsearch.run(scale, cold_workers, log)
         results.notes += results.grid_search.notes
     if "P10" in args.only:
         for workload in partial_fit_workloads():
