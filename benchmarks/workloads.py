@@ -45,7 +45,7 @@ class Scale:
     cold_compile: tuple | None  # solvers compiled from an empty cache too; None: all
     memory_keys: tuple | None  # workloads whose peak memory is measured; None: all
     profile_rounds: int  # rounds of the per-phase profile (best of these)
-    grid_max_iter: int  # P9: epochs of each fit of the grid search
+    grid_max_iter: int  # P9: max_iter of each fit of the grid search
     grid_folds: int  # P9: cross-validation folds
     grid_rows: int | None  # P9: cap on the rows of digits (tiny only)
 
@@ -303,8 +303,8 @@ class GridSearchWorkload(NamedTuple):
     """P9: ``GridSearchCV`` over ``Pipeline(StandardScaler, MLPClassifier)`` on digits.
 
     The grid is :data:`GRID` (3 hidden-layer sizes × 2 alphas × 2 initial learning rates);
-    every fit runs ``max_iter`` epochs of Adam from ``random_state=0`` (the caller silences
-    the expected ConvergenceWarning).
+    every fit runs Adam from ``random_state=0`` for at most ``max_iter`` epochs (the caller
+    silences the expected ConvergenceWarning).
     """
 
     max_iter: int
@@ -322,7 +322,8 @@ class GridSearchWorkload(NamedTuple):
         return (f"digits ({len(self.data()[1]):,} rows), Pipeline(StandardScaler, "
                 "MLPClassifier), grid hidden_layer_sizes (32,), (64,), (128,) × alpha 1e-4, "
                 f"1e-2 × learning_rate_init 1e-3, 1e-2, {self.folds} folds ({fits} fits and a "
-                f"refit), adam, {self.max_iter} epochs per fit")
+                f"refit), adam, max_iter={self.max_iter} (scikit-learn's stopping rule "
+                "otherwise)")
 
     def search(self, library: Library, n_jobs: int, grid: dict | None = None,
                **params) -> GridSearchCV:
