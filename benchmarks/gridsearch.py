@@ -10,18 +10,17 @@ this process through ``NUMBA_CACHE_DIR`` (inherited from the environment; see th
 
 :func:`worker_first_search` measures apart what a cold cache costs a Dask worker: the first
 search on fresh workers whose ``NUMBA_CACHE_DIR`` is empty, against workers sharing the
-filled cache.
+filled cache. Searches are timed by :func:`~benchmarks.measure.timed_fit`, which silences
+ConvergenceWarning; scikit-learn's joblib wrapper passes that filter on to the workers.
 """
 
 import contextlib
 import tempfile
-import warnings
 from typing import Callable, NamedTuple
 
 from joblib import parallel_config
-from sklearn.exceptions import ConvergenceWarning
 
-from .measure import LIBRARY_PAUSE, alternate, timed
+from .measure import LIBRARY_PAUSE, alternate, timed_fit
 from .workloads import NBNET, SKLEARN, GridSearchWorkload, Library, Scale, grid_search_workload
 
 WARM_UP_GRID = {"mlp__hidden_layer_sizes": [(8,)]}  # one candidate, fitted for one epoch
@@ -100,16 +99,8 @@ def _running_on(path: ParallelPath):
         yield
 
 
-def _fit(search, X, y) -> float:
-    """Seconds of ``search.fit``; scikit-learn's joblib wrapper passes the warning filter on to
-    the workers, so their fits stay quiet too."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return timed(search.fit, X, y)
-
-
 def _warm_up(workload: GridSearchWorkload, library: Library, n_jobs: int, X, y) -> float:
-    return _fit(workload.search(library, n_jobs, WARM_UP_GRID, max_iter=1), X, y)
+    return timed_fit(workload.search(library, n_jobs, WARM_UP_GRID, max_iter=1), X, y)
 
 
 def run_path(workload: GridSearchWorkload, path: ParallelPath, X, y) -> PathRun:
@@ -118,7 +109,7 @@ def run_path(workload: GridSearchWorkload, path: ParallelPath, X, y) -> PathRun:
 
     def search_once(library):
         search = workload.search(library, path.n_jobs)
-        return _fit(search, X, y), search
+        return timed_fit(search, X, y), search
 
     with _running_on(path):
         warm_up = {lib.name: _warm_up(workload, lib, path.n_jobs, X, y) for lib in libraries}
