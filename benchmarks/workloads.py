@@ -57,7 +57,7 @@ SCALES = {
         scaling_widths=(64, 128, 256, 512, 1024, 2048), scaling_width_rows=10_000,
         accuracy_seeds=(0, 1, 2), mnist1d_seeds=(0, 1, 2), gemm_size=2048, latency_calls=200,
         latency_rows=10_000, partial_fit_calls=100, cold_compile=None, memory_keys=None,
-        profile_rounds=5, grid_max_iter=100, grid_folds=5, grid_rows=None),
+        profile_rounds=5, grid_max_iter=50, grid_folds=5, grid_rows=None),
     "quick": Scale(
         "quick", repeats=3, rows={"P1": 5_000, "P2": 6_000, "P5": 5_000}, epoch_cap=None,
         max_iter=None, real_rows=None, scaling_rows=(10_000, 30_000, 100_000),
