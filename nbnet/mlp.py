@@ -14,6 +14,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
+import sklearn.exceptions
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context, is_classifier
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
@@ -27,13 +28,14 @@ from sklearn.utils.optimize import _check_optimize_result
 from sklearn.utils.validation import (_check_sample_weight, check_array,
                                       check_consistent_length, check_is_fitted, validate_data)
 
+from . import bridge
 from ._docs import DIFFERENCES, SHARED_ATTRIBUTES, SHARED_PARAMETERS
 from .fitting import Rollback, Tasks, fit_lbfgs, fit_stochastic
 from .kernels.activations import ACTIVATIONS
 from .kernels.epochs import Data, make_workspace
 from .kernels.network import (Model, make_layout, n_parameters, predict as network_predict, unpack,
                               with_activations, workspace_size)
-from .optimizers import OPTIMIZERS, make_optimizer
+from .optimizers import OPTIMIZERS, make_optimizer, optimizer_state, restore_optimizer
 from .schedules import SCHEDULES
 
 try:
@@ -55,6 +57,29 @@ _STOCHASTIC_SOLVERS = tuple(OPTIMIZERS)
 # Rows per chunk at predict time: bounds the workspace, keeps products BLAS-sized.
 _PREDICT_CHUNK = 4096
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+class InconsistentVersionWarning(sklearn.exceptions.InconsistentVersionWarning):
+    """Warns that an estimator is unpickled by a version of nbnet other than the one that
+    pickled it (scikit-learn's warning, about nbnet's version).
+
+    Parameters
+    ----------
+    estimator_name : str
+        The estimator's class name.
+    current_version, original_version : str
+        nbnet's version now, and the one that pickled the estimator.
+    """
+
+    def __init__(self, *, estimator_name: str, current_version: str, original_version: str):
+        super().__init__(estimator_name=estimator_name, current_sklearn_version=current_version,
+                         original_sklearn_version=original_version)
+
+    def __str__(self):
+        return (f"Trying to unpickle estimator {self.estimator_name} from nbnet version "
+                f"{self.original_sklearn_version} when using version "
+                f"{self.current_sklearn_version}. This might lead to breaking code or invalid "
+                "results. Use at your own risk.")
 
 
 class SingleClassWarning(RuntimeWarning):
@@ -203,12 +228,36 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         self._theta, self._layout = theta, layout
         self.coefs_, self.intercepts_ = unpack(theta, layout)
 
+    # A pickle holds only arrays, builtins and scikit-learn's objects besides the estimator,
+    # so that skops trusts it with the estimator's class alone: the layout is rebuilt from
+    # coefs_, the optimizer kept as plain data.
     def __getstate__(self):
+        from . import __version__
+
         state = dict(super().__getstate__())
         state.pop("_theta", None)  # coefs_/intercepts_ carry the weights; re-packed on use
+        state.pop("_layout", None)
         state.pop("_rollback", None)  # buffers of the last call, not part of the model
         state.pop("_validated_params", None)
+        if "_optimizer" in state:
+            state["_optimizer"] = optimizer_state(state["_optimizer"])
+        state["_nbnet_version"] = __version__
         return state
+
+    def __setstate__(self, state):
+        from . import __version__
+
+        state = dict(state)
+        version = state.pop("_nbnet_version", "unknown")
+        if version != __version__:
+            warnings.warn(InconsistentVersionWarning(
+                estimator_name=type(self).__name__, current_version=__version__,
+                original_version=version))
+        if isinstance(state.get("_optimizer"), dict):
+            state["_optimizer"] = restore_optimizer(state["_optimizer"])
+        super().__setstate__(state)
+        if "coefs_" in state:
+            self._parameters()  # the flat vector and its layout
 
     def _initialize(self, y, layer_units, dtype):
         """Draw the initial weights exactly as scikit-learn does (same calls, same order)."""
@@ -547,6 +596,49 @@ default=None
         if np.issubdtype(y_pred.dtype, np.floating) and not np.isfinite(y_pred).all():
             return np.nan
         return self._score_function(y, y_pred, sample_weight=sample_weight)
+
+    # ------------------------------------------------------------------ scikit-learn bridge
+    def to_sklearn(self) -> BaseEstimator:
+        """This fitted model as scikit-learn's MLP, with copies of its weights.
+
+        The scikit-learn estimator has the parameters both libraries share and the fitted
+        attributes its ``predict``, ``predict_proba`` and ``score`` use; it predicts as this
+        model does, to round-off. The optimizer's state is not carried: a later
+        ``partial_fit`` starts a new one.
+
+        Returns
+        -------
+        model : sklearn.neural_network.MLPClassifier or MLPRegressor
+            The fitted scikit-learn estimator.
+
+        Raises
+        ------
+        ValueError
+            Where scikit-learn lacks what this model has: one activation per hidden layer, an
+            activation, loss, solver or schedule of nbnet's own (a solver or schedule only
+            trains: ``set_params`` another first).
+        """
+        return bridge.to_sklearn(self)
+
+    @classmethod
+    def from_sklearn(cls, model: BaseEstimator) -> "BaseMultilayerPerceptron":
+        """nbnet's estimator of scikit-learn's fitted MLP ``model``, with copies of its weights.
+
+        The result has ``model``'s parameters and fitted attributes; it predicts as ``model``
+        does, to round-off, and goes on training with ``partial_fit`` or a warm-start ``fit``
+        (with a new optimizer state).
+
+        Parameters
+        ----------
+        model : sklearn.neural_network.MLPClassifier or MLPRegressor
+            A fitted scikit-learn MLP of this estimator's kind.
+
+        Returns
+        -------
+        estimator : MLPClassifier or MLPRegressor
+            The fitted nbnet estimator.
+        """
+        return bridge.from_sklearn(cls, model)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

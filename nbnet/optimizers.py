@@ -11,7 +11,8 @@ PyTorch's rules.
 
 Mutable state is only numpy arrays and plain Python scalars, so that a snapshot copies the
 arrays into buffers and keeps the scalars: ``slots`` (an ``(n_slots, P)`` array in the
-parameters' dtype), ``learning_rate`` (float) and ``t`` (int, updates made so far).
+parameters' dtype), ``learning_rate`` (float) and ``t`` (int, updates made so far). The
+estimators pickle it as plain data (:func:`optimizer_state`).
 
 A new rule is a fused loop in :mod:`nbnet.kernels.updates` with a row in its ``UPDATES``, and
 a class here with a row in :data:`OPTIMIZERS`.
@@ -262,6 +263,20 @@ class Adagrad(Optimizer):
 
 
 OPTIMIZERS = {optimizer.name: optimizer for optimizer in (SGD, Adam, AdamW, RMSprop, Adagrad)}
+
+
+def optimizer_state(optimizer: Optimizer) -> dict:
+    """``optimizer`` as plain data (its rule's name, arrays and scalars), for pickling: a
+    pickle then names no nbnet class besides the estimator's (see :func:`restore_optimizer`)."""
+    return {"name": optimizer.name, **vars(optimizer)}
+
+
+def restore_optimizer(state: Mapping) -> Optimizer:
+    """The optimizer that :func:`optimizer_state` gave ``state``, exactly as it was."""
+    state = dict(state)
+    optimizer = object.__new__(OPTIMIZERS[state.pop("name")])
+    optimizer.__dict__.update(state)
+    return optimizer
 
 
 def make_optimizer(solver: str, n_params: int, dtype, params: Mapping) -> Optimizer:
