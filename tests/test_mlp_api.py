@@ -77,7 +77,7 @@ CHECK_PARAMS = {
 # nbnet's parameters beyond scikit-learn's, with their defaults.
 NBNET_PARAMETERS = {"restore_best_weights": False, "weight_decay": 0.01, "rho": 0.99,
                     "min_learning_rate": 0.0, "lr_step_size": 10, "lr_gamma": 0.1,
-                    "warmup_epochs": 0, "clip_grad_norm": None}
+                    "warmup_epochs": 0, "clip_grad_norm": None, "init": "glorot"}
 
 
 @parametrize_with_checks([MLPClassifier(max_iter=100), MLPRegressor(max_iter=100),

@@ -8,7 +8,9 @@ any mix of activations, and ``coefs_``/``intercepts_`` are views.
 
 Activations and errors of a batch live in flat workspaces too; layer ``i``'s block holds
 ``capacity × n_{i+1}`` values, of which a batch of ``m ≤ capacity`` rows uses the first
-``m × n_{i+1}``. Products go to BLAS (:func:`nbnet.kernels._blas.gemm`) on contiguous views;
+``m × n_{i+1}``. After the layers' outputs, the activation workspace holds the
+pre-activations ``Z`` of the hidden layers whose activation's derivative needs them (gelu,
+silu), one block per such layer; without those it is exactly the outputs' blocks. Products go to BLAS (:func:`nbnet.kernels._blas.gemm`) on contiguous views;
 transposes are passed as flags, except in the small products of :func:`error_product`.
 """
 
@@ -19,7 +21,8 @@ import numpy as np
 
 from ._blas import gemm
 from ._jit import jit, subroutine
-from .activations import ACTIVATIONS, bias_activation, derivative_and_bias_grad
+from .activations import (ACTIVATIONS, bias_activation, derivative_and_bias_grad,
+                          needs_preactivation)
 from .losses import OUTPUTS, output_activation, output_loss_and_delta
 
 
@@ -120,9 +123,18 @@ def unpack(theta: np.ndarray, layout: Layout) -> tuple[list, list]:
     return coefs, intercepts
 
 
-def workspace_size(layout: Layout, capacity: int) -> int:
-    """Length of a flat activation (or error) workspace for batches of ``capacity`` rows."""
-    return int(capacity * layout.sizes[1:].sum())
+_KEEPS_PREACTIVATION = frozenset(a.code for a in ACTIVATIONS.values() if a.needs_preactivation)
+
+
+def workspace_size(layout: Layout, capacity: int, preactivations: bool = True) -> int:
+    """Length of a flat activation workspace for batches of ``capacity`` rows: every layer's
+    outputs, then the pre-activations that backprop keeps (see the module docstring); with
+    ``preactivations=False``, of an error workspace (the outputs' blocks only)."""
+    units = layout.sizes[1:].sum()
+    if preactivations:
+        units += sum(int(n) for code, n in zip(layout.activations, layout.sizes[1:-1])
+                     if code in _KEEPS_PREACTIVATION)
+    return int(capacity * units)
 
 
 def transposed_size(layout: Layout) -> int:
@@ -152,6 +164,32 @@ def layer_block(buffer, layout, capacity, i, m):
     start = 0
     for j in range(1, i + 1):
         start += capacity * layout.sizes[j]
+    n = layout.sizes[i + 1]
+    return buffer[start : start + m * n].reshape(m, n)
+
+
+@subroutine
+def _preactivation_start(layout, capacity, i):
+    """Where hidden layer ``i``'s pre-activation block starts in a flat activation workspace:
+    after every layer's outputs and the blocks of the layers below ``i`` that keep theirs.
+    For ``i`` = the number of hidden layers, the workspace's units per row (capacity 1)."""
+    start = 0
+    for j in range(1, layout.sizes.shape[0]):
+        start += capacity * layout.sizes[j]
+    for j in range(i):
+        if needs_preactivation(layout.activations[j]):
+            start += capacity * layout.sizes[j + 1]
+    return start
+
+
+@subroutine
+def preactivation_block(buffer, layout, capacity, i, m, A):
+    """The ``m × n_{i+1}`` block of hidden layer ``i``'s pre-activations ``Z`` in a flat
+    activation workspace, for the activations that need it (gelu, silu); for the others,
+    whose kernels do not read ``Z``, the layer's outputs ``A`` (nothing is stored)."""
+    if not needs_preactivation(layout.activations[i]):
+        return A
+    start = _preactivation_start(layout, capacity, i)
     n = layout.sizes[i + 1]
     return buffer[start : start + m * n].reshape(m, n)
 
@@ -262,7 +300,8 @@ def forward(theta, layout, A0, sparse, rows, activations, capacity, m):
     Z = layer_block(activations, layout, capacity, 0, m)
     input_product(A0, sparse, rows, coef_view(theta, layout, 0), Z)
     for i in range(1, n_layers):
-        bias_activation(Z, intercept_view(theta, layout, i - 1), layout.activations[i - 1])
+        bias_activation(Z, intercept_view(theta, layout, i - 1), layout.activations[i - 1],
+                        preactivation_block(activations, layout, capacity, i - 1, m, Z))
         Z_next = layer_block(activations, layout, capacity, i, m)
         gemm(Z, coef_view(theta, layout, i), Z_next)
         Z = Z_next
@@ -293,7 +332,8 @@ def backprop(theta, grad, layout, A0, sparse, rows, Y, sw, total_weight, activat
         gemm(A_prev, delta, coef_view(grad, layout, i), True, False)
         delta_prev = layer_block(deltas, layout, capacity, i - 1, m)
         error_product(delta, coef_view(theta, layout, i), transposed, delta_prev)
-        derivative_and_bias_grad(A_prev, delta_prev, layout.activations[i - 1],
+        Z_prev = preactivation_block(activations, layout, capacity, i - 1, m, A_prev)
+        derivative_and_bias_grad(A_prev, Z_prev, delta_prev, layout.activations[i - 1],
                                  intercept_view(grad, layout, i - 1))
         delta = delta_prev
     input_transpose_product(A0, sparse, rows, delta, coef_view(grad, layout, 0))
@@ -313,9 +353,7 @@ def predict(model, X, sparse, out, activations):
     theta, layout = model
     n = out.shape[0]
     last = layout.sizes.shape[0] - 2
-    width = 0  # units per row of the workspace
-    for i in range(1, layout.sizes.shape[0]):
-        width += layout.sizes[i]
+    width = _preactivation_start(layout, 1, last)  # units per row of the workspace
     chunk = activations.shape[0] // width
     rows = np.arange(n)
     for start in range(0, n, chunk):
