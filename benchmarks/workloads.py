@@ -213,6 +213,11 @@ def training_workloads(scale: Scale) -> list[TrainingWorkload]:
             epochs(3), nbnet_params=dict(solver="adamw", learning_rate="cosine",
                                          clip_grad_norm=1.0)),
         TrainingWorkload(
+            "P1-gelu", f"{tabular[0].title}; nbnet with gelu hidden layers, the others relu "
+            "(scikit-learn's MLP has no gelu): gelu's cost against P1's relu", "classification",
+            np.float64, tabular[0].load, tabular[0].params, tabular[0].epochs,
+            nbnet_params=dict(activation="gelu")),
+        TrainingWorkload(
             "P1-progress", f"{tabular[0].title}; nbnet with sklearn.callback.ProgressBar, "
             "the others without (scikit-learn's MLP takes no callbacks)", "classification",
             np.float64, tabular[0].load, tabular[0].params, tabular[0].epochs,

@@ -15,23 +15,23 @@ def _keeps(hidden):
 @pytest.mark.parametrize("hidden", HIDDEN)
 def test_bias_activation(dtype, hidden):
     """``bias_activation`` writes ``f(Z + b)`` in place, for every activation and both dtypes,
-    and ``Z + b`` into ``pre`` exactly for the activations that need it (NaN elsewhere: not
-    written)."""
+    and ``Z + b`` into the flat ``pre`` from ``offset`` on exactly for the activations that
+    need it (NaN elsewhere: not written)."""
     rng = np.random.default_rng(1)
     Z = (2 * rng.normal(size=(7, 5))).astype(dtype)
     Z[0, :3] = [-40, 40, 0]  # saturated ends (exp's overflow guard) and 0
     b = rng.normal(size=5).astype(dtype)
     b[:3] = 0
     expected = naive.hidden_forward(f64(Z), f64(b), hidden)
-    pre = np.full_like(Z, np.nan)
+    pre = np.full(3 + Z.size + 2, np.nan, dtype)
     biased = Z + b
-    activations.bias_activation(Z, b, activations.ACTIVATIONS[hidden].code, pre)
+    activations.bias_activation(Z, b, activations.ACTIVATIONS[hidden].code, pre, 3)
     assert Z.dtype == dtype
     assert_close(Z, expected, dtype)
     if _keeps(hidden):
-        np.testing.assert_array_equal(pre, biased)
-    else:
-        assert np.isnan(pre).all()
+        np.testing.assert_array_equal(pre[3:-2].reshape(Z.shape), biased)
+        pre[3:-2] = np.nan
+    assert np.isnan(pre).all()
     if hidden in ("relu", "leaky_relu", "elu"):
         assert (biased < 0).any() and (biased > 0).any()  # both branches exercised
 
@@ -39,8 +39,8 @@ def test_bias_activation(dtype, hidden):
 @pytest.mark.parametrize("hidden", HIDDEN)
 def test_derivative_and_bias_grad(dtype, hidden):
     """``delta *= f'``, from the outputs ``A`` or, for gelu and silu, the pre-activations
-    ``Z`` (all NaN for the others, to prove they are not read), and ``bias_grad`` = column
-    sums of the new delta.
+    ``Z`` (read from a flat buffer at an offset; all NaN for the others, to prove they are
+    not read), and ``bias_grad`` = column sums of the new delta.
 
     ``bias_grad`` starts as NaN to prove the kernel overwrites rather than accumulates.
     The derivatives from ``A`` are compared with the twins' from float64 ``Z``; the
@@ -53,8 +53,9 @@ def test_derivative_and_bias_grad(dtype, hidden):
     bias_grad = np.full(4, np.nan, dtype)
     expected, expected_sum = naive.hidden_backward(f64(Z), f64(A), f64(delta), hidden)
     code = activations.ACTIVATIONS[hidden].code
-    Z_given = Z if _keeps(hidden) else np.full_like(Z, np.nan)
-    activations.derivative_and_bias_grad(A, Z_given, delta, code, bias_grad)
+    pre = np.concatenate([np.full(5, np.nan, dtype), Z.ravel() if _keeps(hidden)
+                          else np.full(Z.size, np.nan, dtype)])
+    activations.derivative_and_bias_grad(A, delta, code, bias_grad, pre, 5)
     assert_close(delta, expected, dtype)
     assert_close(bias_grad, expected_sum, dtype)
 
@@ -70,7 +71,7 @@ def test_derivative_matches_slope(hidden):
     A = naive.hidden_forward(z, 0, hidden)
     delta = np.ones_like(z)
     code = activations.ACTIVATIONS[hidden].code
-    activations.derivative_and_bias_grad(A, z, delta, code, np.empty(12))
+    activations.derivative_and_bias_grad(A, delta, code, np.empty(12), z.ravel(), 0)
     np.testing.assert_allclose(delta, slope, rtol=1e-8, atol=1e-9)
 
 

@@ -1,4 +1,5 @@
-"""``exp``, ``tanh`` and ``log1p_unit`` (log(1 + x) on [0, 1]) that LLVM vectorises in the loops that call them.
+"""``exp``, ``tanh`` and ``log1p_unit`` (log(1 + x) on [0, 1]) that LLVM vectorises in the
+loops that call them.
 
 Numba compiles ``np.exp`` and ``np.tanh`` to calls of the C library's scalar functions, which
 no loop around them can vectorise (pip's llvmlite has no vector maths library), so that
@@ -82,7 +83,7 @@ _TANH_FLOAT32 = _tanh_constants(np.float32, 7)
 
 
 def _log1p_constants(dtype, n_terms):
-    """What :func:`_log1p_unit` needs, in ``dtype``: 2, and the coefficients 1/(2k + 1) of
+    """What :func:`log1p_unit` needs, in ``dtype``: 2, and the coefficients 1/(2k + 1) of
     atanh(s) / s in powers of s², highest first (the last, 1, is added apart). For 0 ≤ x ≤ 1, s = x / (2 + x) ≤ 1/3, so
     the first term left out is below (1/9)^n / (2n + 1) relative: 2e-17 for 16 terms
     (float64), 1.4e-8 for 7 (float32)."""
@@ -93,16 +94,17 @@ _LOG1P_FLOAT64 = _log1p_constants(np.float64, 16)
 _LOG1P_FLOAT32 = _log1p_constants(np.float32, 7)
 
 
-def _constant_of_dtype(float32_value, float64_value):
+def constant_of_dtype(float32_value, float64_value):
     """An intrinsic ``f(x)`` giving ``float32_value`` for a float32 ``x`` and ``float64_value``
     for a float64 one, as a constant: only the argument's precision is typed and compiled (a
-    branch on the dtype typed both precisions' helpers in every fit, 0.1–0.2 s of a cold compile)."""
+    branch on the dtype typed both precisions' helpers in every fit, 0.1–0.2 s of a cold
+    compile). The activations' formulas take their constants this way too."""
     values = {types.float32: float32_value, types.float64: float64_value}
 
     @intrinsic
     def constant(typingctx, x):
         if x not in values:
-            raise TypingError(f"exp, tanh and log1p_unit take float32 or float64, not {x}")
+            raise TypingError(f"float32 or float64 expected, not {x}")
         value = values[x]
         kind = typeof(value)
 
@@ -171,22 +173,9 @@ def _tanh(x, constants, exp_constants):
     return t if x >= 0 else -t
 
 
-@subroutine(inline=True, fastmath=_EXACT)
-def _log1p_unit(x, constants):
-    """``log(1 + x) = 2 atanh(s)`` with ``s = x / (2 + x)``: an odd series in ``s``."""
-    two, coefficients = constants
-    s = x / (x + two)
-    s2 = s * s
-    p = coefficients[0]
-    for c in coefficients[1:-1]:
-        p = p * s2 + c
-    t = s + s
-    return t + t * (s2 * p)  # the leading 2s added last: one rounding fewer
-
-
-_exp_constants_of = _constant_of_dtype(_EXP_FLOAT32, _EXP_FLOAT64)
-_tanh_constants_of = _constant_of_dtype(_TANH_FLOAT32, _TANH_FLOAT64)
-_log1p_constants_of = _constant_of_dtype(_LOG1P_FLOAT32, _LOG1P_FLOAT64)
+_exp_constants_of = constant_of_dtype(_EXP_FLOAT32, _EXP_FLOAT64)
+_tanh_constants_of = constant_of_dtype(_TANH_FLOAT32, _TANH_FLOAT64)
+_log1p_constants_of = constant_of_dtype(_LOG1P_FLOAT32, _LOG1P_FLOAT64)
 
 
 @subroutine(inline=True, fastmath=_EXACT)
@@ -204,5 +193,13 @@ def tanh(x):
 @subroutine(inline=True, fastmath=_EXACT)
 def log1p_unit(x):
     """``log(1 + x)`` for ``0 ≤ x ≤ 1``, in the precision of ``x`` (softplus needs
-    ``log1p(e^{-|z|})``; the series is not meant for arguments outside that range)."""
-    return _log1p_unit(x, _log1p_constants_of(x))
+    ``log1p(e^{-|z|})``; the series is not meant for arguments outside that range):
+    ``2 atanh(s)`` with ``s = x / (2 + x)``, an odd series in ``s``."""
+    two, coefficients = _log1p_constants_of(x)
+    s = x / (x + two)
+    s2 = s * s
+    p = coefficients[0]
+    for c in coefficients[1:-1]:
+        p = p * s2 + c
+    t = s + s
+    return t + t * (s2 * p)  # the leading 2s added last: one rounding fewer

@@ -169,10 +169,12 @@ def layer_block(buffer, layout, capacity, i, m):
 
 
 @subroutine
-def _preactivation_start(layout, capacity, i):
-    """Where hidden layer ``i``'s pre-activation block starts in a flat activation workspace:
-    after every layer's outputs and the blocks of the layers below ``i`` that keep theirs.
-    For ``i`` = the number of hidden layers, the workspace's units per row (capacity 1)."""
+def preactivation_offset(layout, capacity, i):
+    """Where hidden layer ``i``'s pre-activation block (``capacity × n_{i+1}``, row-major)
+    starts in a flat activation workspace: after every layer's outputs and the blocks of the
+    layers below ``i`` that keep theirs. Only gelu and silu layers have a block
+    (:func:`nbnet.kernels.activations.needs_preactivation`); for ``i`` = the number of hidden
+    layers and ``capacity`` 1, the workspace's units per row."""
     start = 0
     for j in range(1, layout.sizes.shape[0]):
         start += capacity * layout.sizes[j]
@@ -180,18 +182,6 @@ def _preactivation_start(layout, capacity, i):
         if needs_preactivation(layout.activations[j]):
             start += capacity * layout.sizes[j + 1]
     return start
-
-
-@subroutine
-def preactivation_block(buffer, layout, capacity, i, m, A):
-    """The ``m × n_{i+1}`` block of hidden layer ``i``'s pre-activations ``Z`` in a flat
-    activation workspace, for the activations that need it (gelu, silu); for the others,
-    whose kernels do not read ``Z``, the layer's outputs ``A`` (nothing is stored)."""
-    if not needs_preactivation(layout.activations[i]):
-        return A
-    start = _preactivation_start(layout, capacity, i)
-    n = layout.sizes[i + 1]
-    return buffer[start : start + m * n].reshape(m, n)
 
 
 @subroutine
@@ -301,7 +291,7 @@ def forward(theta, layout, A0, sparse, rows, activations, capacity, m):
     input_product(A0, sparse, rows, coef_view(theta, layout, 0), Z)
     for i in range(1, n_layers):
         bias_activation(Z, intercept_view(theta, layout, i - 1), layout.activations[i - 1],
-                        preactivation_block(activations, layout, capacity, i - 1, m, Z))
+                        activations, preactivation_offset(layout, capacity, i - 1))
         Z_next = layer_block(activations, layout, capacity, i, m)
         gemm(Z, coef_view(theta, layout, i), Z_next)
         Z = Z_next
@@ -332,9 +322,9 @@ def backprop(theta, grad, layout, A0, sparse, rows, Y, sw, total_weight, activat
         gemm(A_prev, delta, coef_view(grad, layout, i), True, False)
         delta_prev = layer_block(deltas, layout, capacity, i - 1, m)
         error_product(delta, coef_view(theta, layout, i), transposed, delta_prev)
-        Z_prev = preactivation_block(activations, layout, capacity, i - 1, m, A_prev)
-        derivative_and_bias_grad(A_prev, Z_prev, delta_prev, layout.activations[i - 1],
-                                 intercept_view(grad, layout, i - 1))
+        derivative_and_bias_grad(A_prev, delta_prev, layout.activations[i - 1],
+                                 intercept_view(grad, layout, i - 1), activations,
+                                 preactivation_offset(layout, capacity, i - 1))
         delta = delta_prev
     input_transpose_product(A0, sparse, rows, delta, coef_view(grad, layout, 0))
     return loss
@@ -353,7 +343,7 @@ def predict(model, X, sparse, out, activations):
     theta, layout = model
     n = out.shape[0]
     last = layout.sizes.shape[0] - 2
-    width = _preactivation_start(layout, 1, last)  # units per row of the workspace
+    width = preactivation_offset(layout, 1, last)  # units per row of the workspace
     chunk = activations.shape[0] // width
     rows = np.arange(n)
     for start in range(0, n, chunk):
