@@ -393,7 +393,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
 
     def _fit_lbfgs(self, X, y, sample_weight, tasks):
         data = self._data(X, y, sample_weight)
-        work = make_workspace(self._layout, X.shape[0], data.Y.dtype,
+        work = make_workspace(self._compiled_model().layout, X.shape[0], data.Y.dtype,
                               sparse_input=sp.issparse(X), weighted=sample_weight is not None)
         result, stopped = fit_lbfgs(self, data, work, tasks)
         self.n_iter_ = result.nit if stopped else _check_optimize_result(
@@ -441,8 +441,9 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
                 )
             batch_size = int(np.clip(self.batch_size, 1, n_samples))
         data = self._data(X, y, sample_weight)
-        work = make_workspace(self._layout, batch_size, theta.dtype, sparse_input=sp.issparse(X),
-                              weighted=sample_weight is not None)
+        # sized for the current activations (gelu and silu layers need more room)
+        work = make_workspace(self._compiled_model().layout, batch_size, theta.dtype,
+                              sparse_input=sp.issparse(X), weighted=sample_weight is not None)
         fit_stochastic(self, data, batch_size, incremental, work, validate, tasks)
 
     def _validation_set(self, validation_data):

@@ -143,3 +143,18 @@ def test_sklearn_estimator_checks(estimator, check):
     estimator = clone(estimator)
     estimator.set_params(**CHECK_PARAMS.get((type(estimator), name), {}))
     check(estimator)
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_changing_to_gelu_between_fits_sizes_the_workspace_for_it(solver):
+    """A warm start (and partial_fit) after switching relu layers to gelu and silu trains with
+    the new activations, in a workspace with room for their pre-activations: the outputs are
+    the NumPy network's."""
+    est = _fit(MLPRegressor, hidden_layer_sizes=(16, 8), solver=solver, max_iter=5)
+    est.set_params(activation=["gelu", "silu"], warm_start=True)
+    fit_again = est.partial_fit if solver == "adam" else est.fit
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fit_again(X, Y_REG)
+    expected = naive.forward(est.coefs_, est.intercepts_, X, ["gelu", "silu"], "identity")[-1]
+    np.testing.assert_allclose(est.predict(X), expected.ravel(), rtol=1e-10, atol=1e-12)
