@@ -10,8 +10,9 @@ Activations and errors of a batch live in flat workspaces too; layer ``i``'s blo
 ``capacity × n_{i+1}`` values, of which a batch of ``m ≤ capacity`` rows uses the first
 ``m × n_{i+1}``. After the layers' outputs, the activation workspace holds the
 pre-activations ``Z`` of the hidden layers whose activation's derivative needs them (gelu,
-silu), one block per such layer; without those it is exactly the outputs' blocks. Products go to BLAS (:func:`nbnet.kernels._blas.gemm`) on contiguous views;
-transposes are passed as flags, except in the small products of :func:`error_product`.
+silu), one block per such layer (:func:`preactivation_offset`); without those it is exactly
+the outputs' blocks. Products go to BLAS (:func:`nbnet.kernels._blas.gemm`) on contiguous
+views; transposes are passed as flags, except in the small products of :func:`error_product`.
 """
 
 from collections.abc import Sequence
