@@ -202,8 +202,8 @@ def _rows(A, X, vector, code, pre, offset, backward):
         a = A[i]
         x = X[i]
         # a zero-based view, so that indexing it needs no check for negative indices (which
-        # kept the loop from vectorising); empty or unused where nothing is kept
-        z = pre[offset + i * n : offset + (i + 1) * n]
+        # kept the loop from vectorising); not taken where nothing is kept
+        z = pre[offset + i * n : offset + (i + 1) * n] if keep else a
         for j in range(n):
             if backward:
                 v = _times_derivative(x[j], a[j], z[j] if keep else a[j], code)
