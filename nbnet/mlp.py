@@ -20,7 +20,8 @@ from sklearn.model_selection import train_test_split
 from sklearn.neural_network._base import LOSS_FUNCTIONS
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state, column_or_1d
-from sklearn.utils._param_validation import InvalidParameterError, Interval, Options, StrOptions
+from sklearn.utils._param_validation import (Hidden, InvalidParameterError, Interval, Options,
+                                            StrOptions)
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_target, unique_labels
 from sklearn.utils.optimize import _check_optimize_result
@@ -111,7 +112,9 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions(set(ACTIVATIONS)), list, tuple],  # names: _validate_params
+        # lists are checked in _validate_params; hidden, so that a wrong name gets
+        # scikit-learn's message
+        "activation": [StrOptions(set(ACTIVATIONS)), Hidden(list), Hidden(tuple)],
         "solver": [StrOptions({"lbfgs", *OPTIMIZERS})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],

@@ -56,7 +56,7 @@ GELU_CUBIC = 0.044715
 
 @subroutine(inline=True)
 def needs_preactivation(code):
-    """Whether backprop needs layer's pre-activation ``Z`` for activation ``code``."""
+    """Whether backprop needs a layer's pre-activation ``Z`` for activation ``code``."""
     return code == GELU or code == SILU
 
 
