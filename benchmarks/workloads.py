@@ -226,6 +226,11 @@ def training_workloads(scale: Scale) -> list[TrainingWorkload]:
             partial(_synthetic, "classification", rows["P2"], 784, 10, np.float32), p2,
             epochs(3), nbnet_params=dict(dropout=0.2)),
         TrainingWorkload(
+            "P1-gelu", f"{tabular[0].title}; nbnet with gelu hidden layers, the others relu "
+            "(scikit-learn's MLP has no gelu): gelu's cost against P1's relu", "classification",
+            np.float64, tabular[0].load, tabular[0].params, tabular[0].epochs,
+            nbnet_params=dict(activation="gelu")),
+        TrainingWorkload(
             "P1-progress", f"{tabular[0].title}; nbnet with sklearn.callback.ProgressBar, "
             "the others without (scikit-learn's MLP takes no callbacks)", "classification",
             np.float64, tabular[0].load, tabular[0].params, tabular[0].epochs,

@@ -8,9 +8,17 @@ SHARED_PARAMETERS = """\
 hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         The ith element is the number of neurons in the ith hidden layer.
 
-    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
+    activation : {'identity', 'logistic', 'tanh', 'relu', 'leaky_relu', 'elu', 'gelu', \
+'silu', 'softplus'} or list of them, default='relu'
         Activation function of the hidden layers: 'identity' ``f(x) = x``, 'logistic'
         ``f(x) = 1 / (1 + exp(-x))``, 'tanh' ``f(x) = tanh(x)``, 'relu' ``f(x) = max(0, x)``.
+        nbnet adds, as PyTorch defines them with its defaults: 'leaky_relu' ``x`` for
+        ``x > 0``, else ``0.01 x``; 'elu' ``x`` for ``x > 0``, else ``exp(x) - 1``
+        (α = 1); 'gelu' in its tanh form ``0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³)))``
+        (PyTorch's ``approximate='tanh'``); 'silu' ``x / (1 + exp(-x))``; 'softplus'
+        ``log(1 + exp(x))``. A list or tuple gives one activation per hidden layer, e.g.
+        ``['gelu', 'relu']`` for ``hidden_layer_sizes=(64, 32)``. gelu and silu keep each
+        layer's pre-activations for backpropagation: one more workspace block per such layer.
 
     solver : {'lbfgs', 'sgd', 'adam', 'adamw', 'rmsprop', 'adagrad'}, default='adam'
         The solver for weight optimisation: scipy's L-BFGS-B on the full-batch loss,
@@ -138,6 +146,15 @@ hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         Clip each mini-batch's gradient (with the L2 term) to at most this Euclidean norm,
         as PyTorch's ``clip_grad_norm_`` over all parameters; None does not clip. Only for
         the stochastic solvers. (nbnet only.)
+
+    init : {'glorot', 'he', 'lecun'}, default='glorot'
+        Initial weights and biases, drawn uniformly in ``±bound`` from ``random_state``
+        with scikit-learn's calls in scikit-learn's order: 'glorot' is scikit-learn's
+        ``bound = √(c / (fan_in + fan_out))`` (``c = 2`` for a layer feeding a 'logistic'
+        layer, 6 otherwise, including nbnet's activations; the output layer takes the last
+        hidden layer's ``c``); 'he' ``√(6 / fan_in)`` (variance ``2 / fan_in``, for
+        relu-like activations); 'lecun' ``√(3 / fan_in)`` (variance ``1 / fan_in``).
+        (nbnet only.)
 
     dropout : float or list of float, default=0.0
         Inverted dropout on the hidden layers while training: each hidden unit's output is

@@ -22,7 +22,8 @@ from sklearn.neural_network._base import LOSS_FUNCTIONS
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils.class_weight import compute_sample_weight
-from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils._param_validation import (Hidden, InvalidParameterError, Interval, Options,
+                                            StrOptions)
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_target, unique_labels
 from sklearn.utils.optimize import _check_optimize_result
@@ -33,6 +34,7 @@ from . import bridge
 from ._docs import (CLASSIFIER_PARAMETERS, DIFFERENCES, REGRESSOR_PARAMETERS, SHARED_ATTRIBUTES,
                     SHARED_PARAMETERS)
 from .fitting import Rollback, Tasks, fit_lbfgs, fit_stochastic
+from .initializers import INITIALIZERS, draw
 from .kernels.activations import ACTIVATIONS
 from .kernels.dropout import make_dropout
 from .kernels.epochs import Data, make_workspace
@@ -139,7 +141,9 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions(set(ACTIVATIONS))],
+        # lists are checked in _validate_params; hidden, so that a wrong name gets
+        # scikit-learn's message
+        "activation": [StrOptions(set(ACTIVATIONS)), Hidden(list), Hidden(tuple)],
         "solver": [StrOptions({"lbfgs", *OPTIMIZERS})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -169,6 +173,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         "lr_gamma": [Interval(Real, 0, None, closed="neither")],
         "warmup_epochs": [Interval(Integral, 0, None, closed="left")],
         "clip_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "init": [StrOptions(set(INITIALIZERS))],
         "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
     }
 
@@ -178,7 +183,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
                  warm_start, momentum, nesterovs_momentum, early_stopping, validation_fraction,
                  beta_1, beta_2, epsilon, n_iter_no_change, max_fun, restore_best_weights,
                  weight_decay, rho, min_learning_rate, lr_step_size, lr_gamma, warmup_epochs,
-                 clip_grad_norm, dropout):
+                 clip_grad_norm, init, dropout):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -211,7 +216,39 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         self.lr_gamma = lr_gamma
         self.warmup_epochs = warmup_epochs
         self.clip_grad_norm = clip_grad_norm
+        self.init = init
         self.dropout = dropout
+
+    def _validate_params(self):
+        """scikit-learn's declarative checks, then those of a list of activations: known
+        names, one per hidden layer."""
+        super()._validate_params()
+        if isinstance(self.activation, str):
+            return
+        names = list(self.activation)
+        if not all(isinstance(name, str) and name in ACTIVATIONS for name in names):
+            raise InvalidParameterError(
+                f"The 'activation' parameter of {type(self).__name__} must be a str among "
+                f"{sorted(ACTIVATIONS)}, or a list or tuple of them (one per hidden layer). "
+                f"Got {self.activation!r} instead."
+            )
+        sizes = self.hidden_layer_sizes
+        n_hidden = len(list(sizes)) if hasattr(sizes, "__iter__") else 1
+        if len(names) != n_hidden:
+            raise InvalidParameterError(
+                f"The 'activation' parameter of {type(self).__name__} has {len(names)} names "
+                f"for {n_hidden} hidden layers (hidden_layer_sizes={sizes!r}): give one name "
+                f"per hidden layer, or one name for all. Got {self.activation!r}."
+            )
+
+    def _init_factors(self, n_layers: int) -> list:
+        """Glorot's ``c`` for each layer's weights: that of the activation the layer feeds, the
+        output layer taking the last hidden layer's; with one name for all, that name's
+        everywhere (scikit-learn's rule)."""
+        if isinstance(self.activation, str):
+            return [ACTIVATIONS[self.activation].init_factor] * n_layers
+        factors = [ACTIVATIONS[name].init_factor for name in self.activation]
+        return factors + [factors[-1] if factors else ACTIVATIONS["relu"].init_factor]
 
     # ------------------------------------------------------------------ parameters
     def _parameters(self) -> np.ndarray:
@@ -266,7 +303,8 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
             self._parameters()  # the flat vector and its layout
 
     def _initialize(self, y, layer_units, dtype):
-        """Draw the initial weights exactly as scikit-learn does (same calls, same order)."""
+        """Draw the initial weights as scikit-learn does (same calls, same order), with the
+        bound of ``init`` (scikit-learn's own for 'glorot')."""
         self.n_iter_ = 0
         self.t_ = 0
         self.n_outputs_ = y.shape[1]
@@ -280,12 +318,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         layout = make_layout(layer_units, self.activation, self.out_activation_)
         theta = np.empty(n_parameters(layout), dtype=dtype)
         coefs, intercepts = unpack(theta, layout)  # views: filling them fills theta
-        factor = ACTIVATIONS[self.activation].init_factor
-        for coef, intercept in zip(coefs, intercepts):
-            fan_in, fan_out = coef.shape
-            bound = np.sqrt(factor / (fan_in + fan_out))
-            coef[:] = self._random_state.uniform(-bound, bound, (fan_in, fan_out))
-            intercept[:] = self._random_state.uniform(-bound, bound, fan_out)
+        draw(coefs, intercepts, self.init, self._init_factors(len(coefs)), self._random_state)
         self._adopt(theta, layout)
         if self.solver in _STOCHASTIC_SOLVERS:
             self.loss_curve_ = []
@@ -446,7 +479,8 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         if not rates.any():
             return None
         seed = self._random_state.randint(np.iinfo(np.int64).max, dtype=np.int64)
-        return make_dropout(rates, seed, workspace_size(self._layout, batch_size), dtype)
+        masks = workspace_size(self._layout, batch_size, preactivations=False)
+        return make_dropout(rates, seed, masks, dtype)
 
     def _data(self, X, y, sample_weight) -> Data:
         """The training arrays in the model's dtype, as the compiled core takes them."""
@@ -458,7 +492,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
 
     def _fit_lbfgs(self, X, y, sample_weight, tasks):
         data = self._data(X, y, sample_weight)
-        work = make_workspace(self._layout, X.shape[0], data.Y.dtype,
+        work = make_workspace(self._compiled_model().layout, X.shape[0], data.Y.dtype,
                               sparse_input=sp.issparse(X), weighted=sample_weight is not None)
         result, stopped = fit_lbfgs(self, data, work, tasks)
         self.n_iter_ = result.nit if stopped else _check_optimize_result(
@@ -506,8 +540,9 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
                 )
             batch_size = int(np.clip(self.batch_size, 1, n_samples))
         data = self._data(X, y, sample_weight)
-        work = make_workspace(self._layout, batch_size, theta.dtype, sparse_input=sp.issparse(X),
-                              weighted=sample_weight is not None)
+        # sized for the current activations (gelu and silu layers need more room)
+        work = make_workspace(self._compiled_model().layout, batch_size, theta.dtype,
+                              sparse_input=sp.issparse(X), weighted=sample_weight is not None)
         fit_stochastic(self, data, batch_size, incremental, work, validate, tasks,
                        self._dropout(batch_size, theta.dtype))
 
@@ -768,7 +803,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
                  beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
                  restore_best_weights=False, weight_decay=0.01, rho=0.99, min_learning_rate=0.0,
                  lr_step_size=10, lr_gamma=0.1, warmup_epochs=0, clip_grad_norm=None,
-                 dropout=0.0, class_weight=None):
+                 init="glorot", dropout=0.0, class_weight=None):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver,
             alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
@@ -780,7 +815,8 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
             epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
             restore_best_weights=restore_best_weights, weight_decay=weight_decay, rho=rho,
             min_learning_rate=min_learning_rate, lr_step_size=lr_step_size, lr_gamma=lr_gamma,
-            warmup_epochs=warmup_epochs, clip_grad_norm=clip_grad_norm, dropout=dropout,
+            warmup_epochs=warmup_epochs, clip_grad_norm=clip_grad_norm, init=init,
+            dropout=dropout,
         )
         self.class_weight = class_weight
 
@@ -1063,7 +1099,7 @@ default='squared_error'
                  beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
                  restore_best_weights=False, weight_decay=0.01, rho=0.99, min_learning_rate=0.0,
                  lr_step_size=10, lr_gamma=0.1, warmup_epochs=0, clip_grad_norm=None,
-                 dropout=0.0, huber_delta=1.0, quantile=0.5):
+                 init="glorot", dropout=0.0, huber_delta=1.0, quantile=0.5):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver,
             alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
@@ -1075,7 +1111,7 @@ default='squared_error'
             max_fun=max_fun, restore_best_weights=restore_best_weights,
             weight_decay=weight_decay, rho=rho, min_learning_rate=min_learning_rate,
             lr_step_size=lr_step_size, lr_gamma=lr_gamma, warmup_epochs=warmup_epochs,
-            clip_grad_norm=clip_grad_norm, dropout=dropout,
+            clip_grad_norm=clip_grad_norm, init=init, dropout=dropout,
         )
         self.huber_delta = huber_delta
         self.quantile = quantile

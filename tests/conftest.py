@@ -10,7 +10,8 @@ import scipy.sparse as sp
 
 from nbnet.kernels import activations, network
 
-HIDDEN = list(activations.ACTIVATIONS)  # ['identity', 'logistic', 'tanh', 'relu']
+HIDDEN = list(activations.ACTIVATIONS)  # ['identity', 'logistic', 'tanh', 'relu', 'leaky_relu', ...]
+SKLEARN_HIDDEN = ["identity", "logistic", "tanh", "relu"]  # the ones scikit-learn's MLP has
 
 # (output activation, number of outputs): multiclass, binary, multilabel, regression, Poisson
 OUTPUT_CASES = [("softmax", 3), ("logistic", 1), ("logistic", 3), ("identity", 2), ("exp", 2)]

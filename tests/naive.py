@@ -15,6 +15,9 @@ from scipy.special import expit, xlogy
 # ----------------------------------------------------------------------------- activations
 
 
+GELU_SCALE, GELU_CUBIC = np.sqrt(2 / np.pi), 0.044715  # PyTorch's gelu(approximate='tanh')
+
+
 def hidden_forward(Z, bias, name):
     """``f(Z + b)`` for a hidden layer (a new array)."""
     Z = Z + bias
@@ -26,24 +29,48 @@ def hidden_forward(Z, bias, name):
         return np.tanh(Z)
     if name == "relu":
         return np.maximum(Z, 0)
+    if name == "leaky_relu":
+        return np.where(Z > 0, Z, 0.01 * Z)
+    if name == "elu":
+        return np.where(Z > 0, Z, np.expm1(np.minimum(Z, 0)))
+    if name == "gelu":
+        return 0.5 * Z * (1 + np.tanh(GELU_SCALE * (Z + GELU_CUBIC * Z**3)))
+    if name == "silu":
+        return Z * expit(Z)
+    if name == "softplus":
+        return np.logaddexp(0, Z)
     raise ValueError(name)
 
 
-def hidden_backward(A, delta, name):
-    """``(delta ⊙ f'(Z), column sums)`` with ``f'`` written in terms of the output ``A = f(Z)``.
+def hidden_backward(Z, A, delta, name):
+    """``(delta ⊙ f'(Z), column sums)`` for the pre-activation ``Z`` and output ``A = f(Z)``.
 
-    relu follows scikit-learn's rule (the error is zeroed where the output is exactly 0).
+    scikit-learn's four take ``f'`` from ``A`` as scikit-learn does (relu zeroes the error
+    where the output is exactly 0); nbnet's take it from ``Z``, written out by hand.
     """
     if name == "identity":
-        d = delta.copy()
+        slope = np.ones_like(Z)
     elif name == "logistic":
-        d = delta * A * (1 - A)
+        slope = A * (1 - A)
     elif name == "tanh":
-        d = delta * (1 - A**2)
+        slope = 1 - A**2
     elif name == "relu":
-        d = np.where(A == 0, 0, delta)
+        slope = (A != 0).astype(Z.dtype)
+    elif name == "leaky_relu":
+        slope = np.where(Z > 0, 1, 0.01)
+    elif name == "elu":
+        slope = np.where(Z > 0, 1, np.exp(np.minimum(Z, 0)))
+    elif name == "gelu":
+        t = np.tanh(GELU_SCALE * (Z + GELU_CUBIC * Z**3))
+        slope = 0.5 * (1 + t) + 0.5 * Z * (1 - t**2) * GELU_SCALE * (1 + 3 * GELU_CUBIC * Z**2)
+    elif name == "silu":
+        s = expit(Z)
+        slope = s * (1 + Z * (1 - s))
+    elif name == "softplus":
+        slope = expit(Z)
     else:
         raise ValueError(name)
+    d = delta * slope
     return d, d.sum(axis=0)
 
 
@@ -177,16 +204,18 @@ def hidden_names(hidden, n_hidden):
     return [hidden] * n_hidden if isinstance(hidden, str) else list(hidden)
 
 
-def forward(coefs, intercepts, X, hidden, out, masks=None):
+def forward(coefs, intercepts, X, hidden, out, masks=None, preactivations=False):
     """All layer outputs ``[A_1, ..., A_L]``; ``X`` may be a dense array or a scipy sparse matrix.
 
     ``hidden`` is one activation name for every hidden layer, or a list of one per layer.
     ``masks`` (dropout, :func:`dropout_masks`) multiply the hidden layers' outputs.
+    With ``preactivations``, returns ``(outputs, [Z_1, ..., Z_L])``.
     """
     names = hidden_names(hidden, len(coefs) - 1)
-    A, outputs = X, []
+    A, outputs, Zs = X, [], []
     for i, (W, b) in enumerate(zip(coefs, intercepts)):
         Z = np.asarray(A @ W)
+        Zs.append(Z + b)
         if i < len(coefs) - 1:
             A = hidden_forward(Z, b, names[i])
             if masks is not None:
@@ -194,7 +223,7 @@ def forward(coefs, intercepts, X, hidden, out, masks=None):
         else:
             A = output_forward(Z, b, out)
         outputs.append(A)
-    return outputs
+    return (outputs, Zs) if preactivations else outputs
 
 
 def loss_and_grads(coefs, intercepts, X, Y, hidden, out, alpha=0.0, sw=None, eps=None,
@@ -203,13 +232,14 @@ def loss_and_grads(coefs, intercepts, X, Y, hidden, out, alpha=0.0, sw=None, eps
 
     loss = data loss + 0.5 α Σ‖W‖² / S; δ_L = s (A_L − Y) (``s ψ(A_L − Y)`` for the robust
     losses); ∂W_l = (A_{l−1}ᵀ δ_l + α W_l) / S; ∂b_l = Σ_rows δ_l / S;
-    δ_{l−1} = (δ_l W_lᵀ) ⊙ f'(A_{l−1}). With dropout ``masks`` M_l, A_l is the masked output
-    M_l ⊙ f(Z_l) and δ_{l−1} = (δ_l W_lᵀ) ⊙ M_{l−1} ⊙ f'(Z_{l−1}).
+    δ_{l−1} = (δ_l W_lᵀ) ⊙ f'(Z_{l−1}) (see :func:`hidden_backward`). With dropout ``masks``
+    M_l, A_l is the masked output M_l ⊙ f(Z_l) and δ_{l−1} = (δ_l W_lᵀ) ⊙ M_{l−1} ⊙ f'(Z_{l−1}).
     """
     n = Y.shape[0]
     S = n if sw is None else sw.sum()
     names = hidden_names(hidden, len(coefs) - 1)
-    acts = [X] + forward(coefs, intercepts, X, hidden, out, masks)
+    outputs, Zs = forward(coefs, intercepts, X, hidden, out, masks, preactivations=True)
+    acts = [X] + outputs
     value = loss(Y, acts[-1], out, sw, eps, parameter)
     value += 0.5 * alpha * sum((W**2).sum() for W in coefs) / S
     delta = output_error(acts[-1], Y, out, parameter)
@@ -226,7 +256,7 @@ def loss_and_grads(coefs, intercepts, X, Y, hidden, out, alpha=0.0, sw=None, eps
                 error = error * masks[l - 1]
                 A = hidden_forward(np.asarray(acts[l - 1] @ coefs[l - 1]), intercepts[l - 1],
                                    names[l - 1])
-            delta, _ = hidden_backward(A, error, names[l - 1])
+            delta, _ = hidden_backward(Zs[l - 1], A, error, names[l - 1])
     return value, coef_grads, intercept_grads
 
 
@@ -351,13 +381,16 @@ def epoch(theta, layer_units, X, Y, sw, permutation, batch_size, hidden, out, al
     return theta, state, loss_sum, t
 
 
-def initial_weights(layer_units, random_state, factor=6.0):
-    """scikit-learn's initial flat parameters: per layer, ``U(±√(factor/(fan_in + fan_out)))``
-    draws for the weights, then the biases (factor 6, or 2 for a logistic hidden layer)."""
+def initial_weights(layer_units, random_state, factor=6.0, init="glorot"):
+    """scikit-learn's initial flat parameters: per layer, ``U(±bound)`` draws for the
+    weights, then the biases; ``bound = √(factor/(fan_in + fan_out))`` (scikit-learn's
+    Glorot: factor 6, or 2 for a logistic hidden layer), or with ``init`` 'he'
+    ``√(6/fan_in)``, 'lecun' ``√(3/fan_in)``."""
     rng = np.random.RandomState(random_state)
     coefs, intercepts = [], []
     for fan_in, fan_out in layer_shapes(layer_units):
-        bound = np.sqrt(factor / (fan_in + fan_out))
+        bound = {"glorot": np.sqrt(factor / (fan_in + fan_out)), "he": np.sqrt(6 / fan_in),
+                 "lecun": np.sqrt(3 / fan_in)}[init]
         coefs.append(rng.uniform(-bound, bound, (fan_in, fan_out)))
         intercepts.append(rng.uniform(-bound, bound, fan_out))
     return join(coefs, intercepts)

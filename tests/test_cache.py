@@ -55,8 +55,8 @@ def test_a_changed_callee_in_another_file_is_recompiled(tmp_path):
     # activations.py defines no entry point: Numba's own cache would not see this edit.
     callee = root / "nbnet" / "kernels" / "activations.py"
     source = callee.read_text()
-    assert source.count("z[j] += bias[j]\n") == 1
-    callee.write_text(source.replace("z[j] += bias[j]\n", "z[j] += bias[j] + 1\n"))
+    assert source.count("v = x[j] + vector[j]\n") == 1  # the bias, added for every activation
+    callee.write_text(source.replace("v = x[j] + vector[j]\n", "v = x[j] + vector[j] + 1\n"))
     edited = _run(root, cache)
     assert edited["compiled"] > 0
     assert edited["prediction"] != first["prediction"]

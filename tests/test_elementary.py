@@ -1,4 +1,5 @@
-"""``nbnet.kernels.elementary``: exp and tanh against long-double references, in the loops that use them.
+"""``nbnet.kernels.elementary``: exp, tanh and log1p_unit against long-double references, in the
+loops that use them.
 
 The loops below are compiled with nbnet's own fast-math flags, reassociation included, as
 the kernels that call these functions are: the accuracy must survive being inlined there.
@@ -100,3 +101,28 @@ def test_exp_subnormal_range(dtype):
 def test_tanh_is_odd(dtype):
     x = np.random.default_rng(1).uniform(-5, 5, 10_000).astype(dtype)
     np.testing.assert_array_equal(_apply("tanh", -x), -_apply("tanh", x))
+
+
+@_loop
+def _log1p_loop(x, out):
+    for i in range(x.shape[0]):
+        out[i] = elementary.log1p_unit(x[i])
+
+
+@pytest.mark.parametrize("low,high", [(0.0, 1e-9), (0.0, 1e-3), (0.0, 1.0), (0.9, 1.0)],
+                         ids=["tiny", "small", "unit", "near-1"])
+def test_log1p_unit_accuracy(dtype, low, high):
+    """``log1p_unit`` is within 2 ulp of log(1 + x) on its domain [0, 1] (softplus's
+    ``log1p(e^{-|z|})``), and 0 at 0."""
+    x = np.random.default_rng(0).uniform(low, high, 50_000).astype(dtype)
+    x[:2] = [low, high]
+    out = np.full_like(x, 7.0)
+    _log1p_loop(x, out)
+    reference = np.log1p(x.astype(np.longdouble))
+    nearest = reference.astype(dtype)
+    normal = np.abs(nearest) >= np.finfo(dtype).tiny
+    error = np.abs(out.astype(np.longdouble) - reference)[normal]
+    ulps = (error / np.spacing(np.abs(nearest[normal])).astype(np.longdouble)).astype(float)
+    assert ulps.max() <= 2.0, ulps.max()
+    if low == 0.0:
+        assert out[0] == 0.0

@@ -155,7 +155,8 @@ def test_loss_and_gradient(dtype, hidden, out, n_out, weighted, alpha, sparse_in
 
 
 # depths and per-layer activation mixes that one compiled function serves
-NETWORKS = [([5], ["tanh"]), ([5, 4], ["relu", "logistic"]), ([5, 4, 3], ["identity", "tanh", "relu"])]
+NETWORKS = [([5], ["tanh"]), ([5, 4], ["relu", "logistic"]), ([5, 4, 3], ["identity", "tanh", "relu"]),
+            ([5, 4], ["gelu", "silu"]), ([5, 4, 3], ["leaky_relu", "elu", "softplus"])]
 
 
 def test_entry_points_compile_once_per_dtype():

@@ -83,7 +83,8 @@ CHECK_PARAMS = {
 # then each estimator's own.
 NBNET_PARAMETERS = {"restore_best_weights": False, "weight_decay": 0.01, "rho": 0.99,
                     "min_learning_rate": 0.0, "lr_step_size": 10, "lr_gamma": 0.1,
-                    "warmup_epochs": 0, "clip_grad_norm": None, "dropout": 0.0}
+                    "warmup_epochs": 0, "clip_grad_norm": None, "init": "glorot",
+                    "dropout": 0.0}
 OWN_PARAMETERS = {MLPClassifier: {"class_weight": None},
                   MLPRegressor: {"huber_delta": 1.0, "quantile": 0.5}}
 

@@ -172,8 +172,9 @@ def test_backprop_sparse(dtype, hidden, out, n_out, weighted):
     assert_close(grad, d_grad, dtype)
 
 
-@pytest.mark.parametrize("mix", [["relu", "tanh"], ["logistic", "identity"], ["tanh", "relu"]],
-                         ids="-".join)
+@pytest.mark.parametrize("mix", [["relu", "tanh"], ["logistic", "identity"], ["tanh", "relu"],
+                                 ["gelu", "silu"], ["relu", "gelu"], ["silu", "elu"],
+                                 ["softplus", "leaky_relu"]], ids="-".join)
 def test_backprop_and_predict_with_one_activation_per_layer(dtype, mix):
     """Each hidden layer applies its own activation from ``Layout.activations``, forward and
     backward, as the naive network with the same per-layer names does."""
@@ -195,10 +196,40 @@ def test_backprop_and_predict_with_one_activation_per_layer(dtype, mix):
                  dtype)
 
 
+def test_workspace_holds_the_preactivations_backprop_needs():
+    """The activation workspace has every layer's outputs, then one block per gelu or silu
+    layer (their pre-activations); without those, and for the errors, the outputs only."""
+    units = [3, 4, 5, 6, 2]
+    for mix, kept in ((["relu", "tanh", "elu"], 0), (["gelu", "relu", "silu"], 4 + 6),
+                      (["relu", "silu", "relu"], 5)):
+        layout = network.make_layout(units, mix, "softmax")
+        assert network.workspace_size(layout, 7) == 7 * (4 + 5 + 6 + 2 + kept)
+        assert network.workspace_size(layout, 7, preactivations=False) == 7 * (4 + 5 + 6 + 2)
+
+
+@pytest.mark.parametrize("chunk", [2, 6])
+def test_preactivation_blocks_do_not_overlap(chunk):
+    """Forward passes with gelu and silu fill the pre-activation blocks with ``Z + b`` of
+    their layers, one after another after all the outputs, up to the workspace's end."""
+    units = [N_FEATURES, 5, 4, 3, 2]
+    mix = ["gelu", "relu", "silu"]
+    _, layout, theta, X, _ = problem(5, np.float64, units, mix, "softmax", 6)
+    work = np.full(network.workspace_size(layout, chunk), np.nan)
+    network.predict(network.Model(theta, layout), X, no_sparse(np.float64), np.empty((6, 2)), work)
+    _, Zs = naive.forward(*naive.split(theta, units), X, mix, "softmax", preactivations=True)
+    last = 6 - (6 - 1) % chunk - 1  # first row of the last chunk
+    m = 6 - last
+    start = chunk * (5 + 4 + 3 + 2)
+    for Z, n in ((Zs[0], 5), (Zs[2], 3)):
+        np.testing.assert_allclose(work[start : start + m * n].reshape(m, n), Z[last:], rtol=1e-12)
+        start += chunk * n
+    assert start == work.size
+
+
 def test_make_layout_rejects_unknown_names():
     """Names outside the tables, or a list of the wrong length, are errors, not a fall-through."""
     with pytest.raises(ValueError, match="Unknown activation"):
-        network.make_layout([3, 4, 2], "softplus", "softmax")
+        network.make_layout([3, 4, 2], "swish", "softmax")
     with pytest.raises(ValueError, match="Unknown activation"):
         network.make_layout([3, 4, 2], "relu", "tanh")  # hidden-only name as the output
     with pytest.raises(ValueError, match="2 activations given for 1 hidden layers"):
@@ -211,7 +242,7 @@ def test_unknown_codes_raise_in_compiled_code():
     theta = np.zeros(network.n_parameters(layout))
     X, out, work = np.ones((2, 3)), np.empty((2, 2)), np.empty(network.workspace_size(layout, 2))
     with pytest.raises(ValueError, match="unknown activation code"):
-        network.predict(network.Model(theta, layout._replace(activations=np.array([7]))), X, None,
+        network.predict(network.Model(theta, layout._replace(activations=np.array([99]))), X, None,
                         out, work)
     with pytest.raises(ValueError, match="unknown output code"):
         network.predict(network.Model(theta, layout._replace(output=9)), X, None, out, work)

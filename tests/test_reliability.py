@@ -6,6 +6,7 @@ through a deep copy of ``__dict__``, see ``conftest.estimator_state``).
 
 import _thread
 import re
+import signal
 import threading
 import time
 import warnings
@@ -221,6 +222,16 @@ def _interrupted_fit(est, X, y, after=0.5, trigger=None):
     fit did not answer the interrupt within ``ANSWER_WITHIN`` seconds: a second interrupt
     then ends it, so a lost signal fails the test instead of running to ``max_iter``.
     """
+    # A shell's background job starts with SIGINT ignored, where interrupts never arrive:
+    # give the fit Python's default handler, as an interactive session has.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return _fit_interrupted(est, X, y, after, trigger)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _fit_interrupted(est, X, y, after, trigger):
     fired, finished, unanswered = threading.Event(), threading.Event(), threading.Event()
 
     def interrupt():

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
-from conftest import HIDDEN, assert_within, no_sparse, no_weights, sample_weights
+from conftest import SKLEARN_HIDDEN, assert_within, no_sparse, no_weights, sample_weights
 from nbnet import optimizers
 from nbnet.kernels import epochs, network
 
@@ -72,7 +72,7 @@ def _set_parameters(est, theta, layout):
 @pytest.mark.parametrize("alpha", [0.0, 0.4])
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 @pytest.mark.parametrize("task", list(TASKS))
-@pytest.mark.parametrize("hidden", HIDDEN)
+@pytest.mark.parametrize("hidden", SKLEARN_HIDDEN)
 def test_loss_and_gradient_match_sklearn(hidden, task, weighted, alpha):
     """Same weights, same batch: nbnet's penalised loss and every weight and bias gradient equal
     scikit-learn's ``loss_`` and the gradient behind its SGD step, to 1e-10 (float64)."""

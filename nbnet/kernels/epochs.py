@@ -79,13 +79,12 @@ def make_workspace(layout: Layout, capacity: int, dtype, sparse_input: bool = Fa
                    weighted: bool = False) -> Workspace:
     """Allocate a :class:`Workspace` for ``layout`` and batches of ``capacity`` rows."""
     n_features, n_outputs = int(layout.sizes[0]), int(layout.sizes[-1])
-    size = workspace_size(layout, capacity)
     return Workspace(
         inputs=np.empty((0 if sparse_input else capacity, n_features), dtype=dtype),
         targets=np.empty((capacity, n_outputs), dtype=dtype),
         weights=np.empty(capacity if weighted else 0, dtype=dtype),
-        activations=np.empty(size, dtype=dtype),
-        deltas=np.empty(size, dtype=dtype),
+        activations=np.empty(workspace_size(layout, capacity), dtype=dtype),
+        deltas=np.empty(workspace_size(layout, capacity, preactivations=False), dtype=dtype),
         transposed=np.empty(transposed_size(layout), dtype=dtype),
         gradient=np.empty(n_parameters(layout), dtype=dtype),
     )

@@ -8,8 +8,11 @@ any mix of activations, and ``coefs_``/``intercepts_`` are views.
 
 Activations and errors of a batch live in flat workspaces too; layer ``i``'s block holds
 ``capacity × n_{i+1}`` values, of which a batch of ``m ≤ capacity`` rows uses the first
-``m × n_{i+1}``. Products go to BLAS (:func:`nbnet.kernels._blas.gemm`) on contiguous views;
-transposes are passed as flags, except in the small products of :func:`error_product`.
+``m × n_{i+1}``. After the layers' outputs, the activation workspace holds the
+pre-activations ``Z`` of the hidden layers whose activation's derivative needs them (gelu,
+silu), one block per such layer (:func:`preactivation_offset`); without those it is exactly
+the outputs' blocks. Products go to BLAS (:func:`nbnet.kernels._blas.gemm`) on contiguous
+views; transposes are passed as flags, except in the small products of :func:`error_product`.
 """
 
 from collections.abc import Sequence
@@ -19,7 +22,8 @@ import numpy as np
 
 from ._blas import gemm
 from ._jit import jit, subroutine
-from .activations import ACTIVATIONS, bias_activation, derivative_and_bias_grad
+from .activations import (ACTIVATIONS, bias_activation, derivative_and_bias_grad,
+                          needs_preactivation)
 from .dropout import drop, layer_key, undo_drop
 from .losses import OUTPUTS, output_activation, output_loss_and_delta
 
@@ -126,9 +130,18 @@ def unpack(theta: np.ndarray, layout: Layout) -> tuple[list, list]:
     return coefs, intercepts
 
 
-def workspace_size(layout: Layout, capacity: int) -> int:
-    """Length of a flat activation (or error) workspace for batches of ``capacity`` rows."""
-    return int(capacity * layout.sizes[1:].sum())
+_KEEPS_PREACTIVATION = frozenset(a.code for a in ACTIVATIONS.values() if a.needs_preactivation)
+
+
+def workspace_size(layout: Layout, capacity: int, preactivations: bool = True) -> int:
+    """Length of a flat activation workspace for batches of ``capacity`` rows: every layer's
+    outputs, then the pre-activations that backprop keeps (see the module docstring); with
+    ``preactivations=False``, of an error workspace (the outputs' blocks only)."""
+    units = layout.sizes[1:].sum()
+    if preactivations:
+        units += sum(int(n) for code, n in zip(layout.activations, layout.sizes[1:-1])
+                     if code in _KEEPS_PREACTIVATION)
+    return int(capacity * units)
 
 
 def transposed_size(layout: Layout) -> int:
@@ -160,6 +173,22 @@ def layer_block(buffer, layout, capacity, i, m):
         start += capacity * layout.sizes[j]
     n = layout.sizes[i + 1]
     return buffer[start : start + m * n].reshape(m, n)
+
+
+@subroutine
+def preactivation_offset(layout, capacity, i):
+    """Where hidden layer ``i``'s pre-activation block (``capacity × n_{i+1}``, row-major)
+    starts in a flat activation workspace: after every layer's outputs and the blocks of the
+    layers below ``i`` that keep theirs. Only gelu and silu layers have a block
+    (:func:`nbnet.kernels.activations.needs_preactivation`); for ``i`` = the number of hidden
+    layers and ``capacity`` 1, the workspace's units per row."""
+    start = 0
+    for j in range(1, layout.sizes.shape[0]):
+        start += capacity * layout.sizes[j]
+    for j in range(i):
+        if needs_preactivation(layout.activations[j]):
+            start += capacity * layout.sizes[j + 1]
+    return start
 
 
 @subroutine
@@ -270,7 +299,8 @@ def forward(theta, layout, A0, sparse, rows, activations, capacity, m, dropout=N
     Z = layer_block(activations, layout, capacity, 0, m)
     input_product(A0, sparse, rows, coef_view(theta, layout, 0), Z)
     for i in range(1, n_layers):
-        bias_activation(Z, intercept_view(theta, layout, i - 1), layout.activations[i - 1])
+        bias_activation(Z, intercept_view(theta, layout, i - 1), layout.activations[i - 1],
+                        activations, preactivation_offset(layout, capacity, i - 1))
         if dropout is not None:
             if dropout.thresholds[i - 1] > 0:
                 mask = layer_block(dropout.masks, layout, capacity, i - 1, m)
@@ -312,7 +342,8 @@ def backprop(theta, grad, layout, A0, sparse, rows, Y, sw, total_weight, activat
                 mask = layer_block(dropout.masks, layout, capacity, i - 1, m)
                 undo_drop(A_prev, delta_prev, mask, dropout.rates[i - 1])
         derivative_and_bias_grad(A_prev, delta_prev, layout.activations[i - 1],
-                                 intercept_view(grad, layout, i - 1))
+                                 intercept_view(grad, layout, i - 1), activations,
+                                 preactivation_offset(layout, capacity, i - 1))
         delta = delta_prev
     input_transpose_product(A0, sparse, rows, delta, coef_view(grad, layout, 0))
     return loss
@@ -331,9 +362,7 @@ def predict(model, X, sparse, out, activations):
     theta, layout = model
     n = out.shape[0]
     last = layout.sizes.shape[0] - 2
-    width = 0  # units per row of the workspace
-    for i in range(1, layout.sizes.shape[0]):
-        width += layout.sizes[i]
+    width = preactivation_offset(layout, 1, last)  # units per row of the workspace
     chunk = activations.shape[0] // width
     rows = np.arange(n)
     for start in range(0, n, chunk):
