@@ -11,7 +11,8 @@ import pytest
 from nbnet.__main__ import main
 
 # Fits unlike the command's own (regressors, sample weights, early stopping, partial_fit,
-# Fortran-ordered and CSC input), in both dtypes, dense and sparse, with every solver.
+# Fortran-ordered and CSC input, clipping with SGD), in both dtypes, dense and sparse, with
+# every solver.
 _FITS = """
 import itertools, json, warnings
 import numpy as np, scipy.sparse as sp
@@ -27,7 +28,8 @@ for dtype, solver, kind in itertools.product((np.float32, np.float64), ("sgd", "
     model = MLPRegressor(hidden_layer_sizes=(4, 3), solver=solver, max_iter=2, **stopping)
     model.fit(X, y, sample_weight=np.linspace(0.5, 1.5, 20)).predict(X[:1])
     if solver != "lbfgs":
-        MLPClassifier(solver=solver).partial_fit(X, y[:, 0] > 0, classes=[False, True])
+        MLPClassifier(solver=solver, clip_grad_norm=1.0).partial_fit(X, y[:, 0] > 0,
+                                                                      classes=[False, True])
 stats = kernel_cache_stats()
 print(json.dumps({"loaded": stats.loaded, "compiled": stats.compiled}))
 """
@@ -40,9 +42,10 @@ def test_compile_fills_the_cache_for_every_fit(tmp_path):
                           text=True, env=env)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().splitlines()
-    assert len(lines) == 2 * 2 * 3 + 1  # dtypes × dense/sparse × solvers, and the total
+    assert len(lines) == 2 * 2 * 4 + 1  # dtypes × dense/sparse × cases, and the total
     compiled = int(re.match(r"compiled (\d+) and loaded 0 kernel signatures", lines[-1])[1])
-    assert compiled >= 3 * 2 * 2  # entry points (one epoch, L-BFGS, predict) × dtypes × input
+    # entry points (the epoch unclipped and clipped, L-BFGS, predict) × dtypes × input
+    assert compiled >= 4 * 2 * 2
 
     done = subprocess.run([sys.executable, "-c", _FITS], capture_output=True, text=True,
                           env=env)
