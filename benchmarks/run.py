@@ -270,7 +270,7 @@ def main(argv=None) -> Results:
     log(f"{scale.name} scale; GEMM peak float32 {results.peaks['float32']:.1f}, float64 "
         f"{results.peaks['float64']:.1f} GFLOP/s; libraries: {', '.join(lib.name for lib in libs)}")
     for workload in training_workloads(scale):
-        if workload.id not in args.only and workload.key.upper() not in args.only:
+        if not {workload.id, workload.key.upper()} & set(args.only):
             continue
         log(f"{workload.key}: {workload.title}")
         try:

@@ -56,7 +56,8 @@ UPDATES = {
 }
 
 
-def moments(beta_1: float, beta_2: float, epsilon: float, gain_2: float | None = None) -> np.ndarray:
+def moments(beta_1: float, beta_2: float, epsilon: float,
+            gain_2: float | None = None) -> np.ndarray:
     """The ``hyper`` array of Adam's loop, ``(β₁, 1 − β₁, β₂, 1 − β₂, ε)`` in float64.
 
     ``1 − β`` is formed in float64 and rounded once to the parameters' dtype, as
