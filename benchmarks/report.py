@@ -280,6 +280,51 @@ def _scaling(results, image: str | None) -> list[str]:
     return lines
 
 
+def _grid_search(results) -> list[str]:
+    result = results.grid_search
+    if result is None or not result.runs:
+        return []
+    names = (NBNET.name, SKLEARN.name)
+    rows = [[run.path.name, *(_num(run.seconds[n]) for n in names),
+             f"{run.seconds[SKLEARN.name] / run.seconds[NBNET.name]:.2f}×",
+             " / ".join(_num(run.warm_up[n]) for n in names)] for run in result.runs]
+    header = ["path", "nbnet s", "scikit-learn s", "× vs scikit-learn (same path)",
+              "warm-up s, nbnet / scikit-learn"]
+    best = {n: min(result.runs, key=lambda run: run.seconds[n]) for n in names}
+    ratio = best[SKLEARN.name].seconds[SKLEARN.name] / best[NBNET.name].seconds[NBNET.name]
+    first = result.runs[0]
+    same_params = all(run.best[n] == first.best[n] for run in result.runs for n in names)
+    same_scores = {n: all(np.array_equal(run.scores[n], first.scores[n]) for run in result.runs)
+                   for n in names}
+    gap = max(float(np.max(np.abs(run.scores[NBNET.name] - run.scores[SKLEARN.name])))
+              for run in result.runs)
+    lines = ["## Grid search across cores: P9", "",
+             f"GridSearchCV over {result.workload.title}, on each of joblib's parallel paths "
+             "(`benchmarks/gridsearch.py`). Each path first runs an untimed warm-up search (one "
+             "candidate, one epoch) per library, which starts its workers and has them load "
+             "nbnet's kernels from the shared disk cache; then one timed search per library.", "",
+             *_table(header, rows), "",
+             f"- best paths: nbnet {best[NBNET.name].path.name}, "
+             f"{_num(best[NBNET.name].seconds[NBNET.name])} s; scikit-learn "
+             f"{best[SKLEARN.name].path.name}, {_num(best[SKLEARN.name].seconds[SKLEARN.name])} "
+             f"s: **{ratio:.2f}×**",
+             f"- best_params_: {first.best[NBNET.name]} (nbnet), {first.best[SKLEARN.name]} "
+             "(scikit-learn): " + ("the same" if first.best[NBNET.name] ==
+                                   first.best[SKLEARN.name] else "**they differ**")
+             + ("" if same_params else "; **not the same on every path**"),
+             "- mean_test_score identical on every path: " + ", ".join(
+                 f"{n} {'yes' if same_scores[n] else '**no**'}" for n in names)
+             + f"; largest |nbnet − scikit-learn| of a candidate: {gap:.3g}"]
+    cache = result.worker_cache
+    if cache is not None:
+        lines.append(
+            f"- a Dask worker's kernel cache: the warm-up search on a fresh LocalCluster took "
+            f"{_num(cache.cold)} s with an empty NUMBA_CACHE_DIR ({cache.cold_compiled} kernel "
+            f"signatures compiled in the workers), {_num(cache.warm)} s sharing the filled "
+            f"cache ({cache.warm_compiled} compiled)")
+    return lines + [""]
+
+
 def _accuracy(results) -> list[str]:
     if not results.accuracy:
         return []
@@ -342,7 +387,8 @@ def markdown(results, image: str | None) -> str:
     text : str
     """
     lines = [*_header(results), *_training(results), *_latency(results),
-             *_partial_fit(results), *_scaling(results, image), *_accuracy(results), *_profiles(results)]
+             *_partial_fit(results), *_scaling(results, image), *_grid_search(results),
+             *_accuracy(results), *_profiles(results)]
     if results.notes:
         lines += ["## Notes", "", *(f"- {note}" for note in results.notes), ""]
     return "\n".join(lines)

@@ -17,14 +17,14 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import phases, report
+from . import gridsearch, phases, report
 from .measure import (LIBRARY_PAUSE, Stats, alternate, compile_seconds, gemm_peak, peak_memory,
                       stats, timed, timed_fit)
 from .workloads import (NBNET, SCALES, SKLEARN, Library, PartialFitWorkload, Scale,
                         TrainingWorkload, accuracy_sets, libraries, partial_fit_workloads,
                         scaling_workloads, training_workloads, warm_up)
 
-IDS = ("P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P10", "ACC", "PROF")
+IDS = ("P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9", "P10", "ACC", "PROF")
 KEYS = tuple(workload.key.upper() for workload in training_workloads(SCALES["full"]))
 PROFILED = ("P1", "P2-f32", "P2-f64")
 LATENCY_MODEL = "P2-f32"  # P7 predicts with the fitted float32 P2 models
@@ -90,6 +90,7 @@ class Results:
     latency: LatencyResult | None = None
     partial_fit: list = field(default_factory=list)  # PartialFitResult
     scaling: list = field(default_factory=list)  # (axis, value, TrainingResult)
+    grid_search: gridsearch.GridSearchResult | None = None
     accuracy: list = field(default_factory=list)
     profiles: list = field(default_factory=list)
     compiles: dict = field(default_factory=dict)  # solver -> dtype -> cold/cached seconds
@@ -288,6 +289,10 @@ def main(argv=None) -> Results:
                 log(f"P8: {workload.title}")
                 measured[workload.key] = time_training(workload, libs, scale.repeats)
             results.scaling.append((axis, value, measured[workload.key]))
+    if "P9" in args.only:
+        cold_workers = scale.cold_compile is None or "adam" in scale.cold_compile
+        results.grid_search = gridsearch.run(scale, cold_workers, log)
+        results.notes += results.grid_search.notes
     if "P10" in args.only:
         for workload in partial_fit_workloads():
             log(f"{workload.key}: partial_fit, {workload.title}")

@@ -1,4 +1,4 @@
-"""What the suite runs: libraries, workloads P1–P8, P10 and the accuracy sets, sized by a scale.
+"""What the suite runs: libraries, workloads P1–P10 and the accuracy sets, sized by a scale.
 
 Every workload is defined once; a :class:`Scale` only changes rows, repeats and caps, so
 the full suite (``make bench``), the quick look (``make bench-quick``) and the tiny smoke
@@ -11,6 +11,10 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 from sklearn import neural_network
+from sklearn.datasets import load_digits
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
 
 import nbnet
 from nbnet.datasets import Split, load, load_mnist1d, make_synthetic
@@ -41,6 +45,9 @@ class Scale:
     cold_compile: tuple | None  # solvers compiled from an empty cache too; None: all
     memory_keys: tuple | None  # workloads whose peak memory is measured; None: all
     profile_rounds: int  # rounds of the per-phase profile (best of these)
+    grid_max_iter: int  # P9: max_iter of each fit of the grid search
+    grid_folds: int  # P9: cross-validation folds
+    grid_rows: int | None  # P9: cap on the rows of digits (tiny only)
 
 
 SCALES = {
@@ -50,7 +57,7 @@ SCALES = {
         scaling_widths=(64, 128, 256, 512, 1024, 2048), scaling_width_rows=10_000,
         accuracy_seeds=(0, 1, 2), mnist1d_seeds=(0, 1, 2), gemm_size=2048, latency_calls=200,
         latency_rows=10_000, partial_fit_calls=100, cold_compile=None, memory_keys=None,
-        profile_rounds=5),
+        profile_rounds=5, grid_max_iter=50, grid_folds=5, grid_rows=None),
     "quick": Scale(
         "quick", repeats=3, rows={"P1": 5_000, "P2": 6_000, "P5": 5_000}, epoch_cap=None,
         max_iter=None, real_rows=None, scaling_rows=(10_000, 30_000, 100_000),
@@ -58,13 +65,13 @@ SCALES = {
         mnist1d_seeds=(0,), gemm_size=1024, latency_calls=100, latency_rows=10_000,
         partial_fit_calls=50,
         cold_compile=("adam",), memory_keys=("P1", "P2-f32"),
-        profile_rounds=5),
+        profile_rounds=5, grid_max_iter=30, grid_folds=5, grid_rows=None),
     "tiny": Scale(
         "tiny", repeats=2, rows={"P1": 300, "P2": 300, "P5": 300}, epoch_cap=2, max_iter=3,
         real_rows=200, scaling_rows=(200, 400), scaling_widths=(8, 16), scaling_width_rows=200,
         accuracy_seeds=(0,), mnist1d_seeds=(0,), gemm_size=1024, latency_calls=5,
         latency_rows=100, partial_fit_calls=3, cold_compile=(), memory_keys=("P1",),
-        profile_rounds=2),
+        profile_rounds=2, grid_max_iter=2, grid_folds=2, grid_rows=200),
 }
 
 
@@ -215,6 +222,12 @@ def training_workloads(scale: Scale) -> list[TrainingWorkload]:
               ("rmsprop", "rmsprop", dict(solver="rmsprop")),
               ("adagrad", "adagrad", dict(solver="adagrad")))),
         TrainingWorkload(
+            "P2-dropout", f"image-sized {rows['P2']:,} × 784, 10 classes, (256, 128), batch "
+            f"128, adam, {epochs(3)} epochs, float32; nbnet with dropout=0.2 on both hidden "
+            "layers, the others without", "classification", np.float32,
+            partial(_synthetic, "classification", rows["P2"], 784, 10, np.float32), p2,
+            epochs(3), nbnet_params=dict(dropout=0.2)),
+        TrainingWorkload(
             "P1-progress", f"{tabular[0].title}; nbnet with sklearn.callback.ProgressBar, "
             "the others without (scikit-learn's MLP takes no callbacks)", "classification",
             np.float64, tabular[0].load, tabular[0].params, tabular[0].epochs,
@@ -288,6 +301,50 @@ def partial_fit_workloads() -> list[PartialFitWorkload]:
         PartialFitWorkload("P10-row", "20 features, 3 classes, (64,), one row per call, adam, "
                            "float64", np.float64, 20, 3, (64,), 1),
     ]
+
+
+GRID = {"mlp__hidden_layer_sizes": [(32,), (64,), (128,)], "mlp__alpha": [1e-4, 1e-2],
+        "mlp__learning_rate_init": [1e-3, 1e-2]}
+
+
+class GridSearchWorkload(NamedTuple):
+    """P9: ``GridSearchCV`` over ``Pipeline(StandardScaler, MLPClassifier)`` on digits.
+
+    The grid is :data:`GRID` (3 hidden-layer sizes × 2 alphas × 2 initial learning rates);
+    every fit runs Adam from ``random_state=0`` for at most ``max_iter`` epochs (the caller
+    silences the expected ConvergenceWarning).
+    """
+
+    max_iter: int
+    folds: int
+    rows: int | None  # cap on the rows of digits
+
+    def data(self) -> tuple:
+        """digits ``(X, y)``, capped at ``rows``."""
+        X, y = load_digits(return_X_y=True)
+        return X[:self.rows], y[:self.rows]
+
+    @property
+    def title(self) -> str:
+        fits = self.folds * int(np.prod([len(values) for values in GRID.values()]))
+        return (f"digits ({len(self.data()[1]):,} rows), Pipeline(StandardScaler, "
+                "MLPClassifier), grid hidden_layer_sizes (32,), (64,), (128,) × alpha 1e-4, "
+                f"1e-2 × learning_rate_init 1e-3, 1e-2, {self.folds} folds ({fits} fits and a "
+                f"refit), adam, max_iter={self.max_iter} (scikit-learn's stopping rule "
+                "otherwise)")
+
+    def search(self, library: Library, n_jobs: int, grid: dict | None = None,
+               **params) -> GridSearchCV:
+        """An unfitted search over ``library``'s classifier; ``params`` override the MLP's."""
+        mlp = library.classifier(**{"max_iter": self.max_iter, "random_state": 0, **params})
+        pipeline = Pipeline([("scale", StandardScaler()), ("mlp", mlp)])
+        return GridSearchCV(pipeline, GRID if grid is None else grid, cv=self.folds,
+                            n_jobs=n_jobs)
+
+
+def grid_search_workload(scale: Scale) -> GridSearchWorkload:
+    """P9 at ``scale``."""
+    return GridSearchWorkload(scale.grid_max_iter, scale.grid_folds, scale.grid_rows)
 
 
 class AccuracySet(NamedTuple):

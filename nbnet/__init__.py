@@ -5,8 +5,8 @@ Importing nbnet compiles nothing and changes no global state (threads, warnings)
 
 from .kernels._cache import kernel_cache_stats
 from .fitting import DivergenceError
-from .mlp import MLPClassifier, MLPRegressor, SingleClassWarning
+from .mlp import InconsistentVersionWarning, MLPClassifier, MLPRegressor, SingleClassWarning
 
-__all__ = ["DivergenceError", "MLPClassifier", "MLPRegressor", "SingleClassWarning",
-           "kernel_cache_stats"]
+__all__ = ["DivergenceError", "InconsistentVersionWarning", "MLPClassifier", "MLPRegressor",
+           "SingleClassWarning", "kernel_cache_stats"]
 __version__ = "0.1.0"

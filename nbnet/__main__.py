@@ -2,11 +2,11 @@
 
 For container builds, cluster workers and ``make``: tiny fits and predictions through the
 public estimators compile (or load) every entry point a fit can use, in both dtypes, for
-every solver, with and without gradient clipping (a clipped fit has an epoch of its own), and
-for dense and sparse input, into the cache folder of this version of nbnet (see
-:func:`nbnet.kernel_cache_stats`). Sample weights, the estimator kind (classifier or
-regressor) and the stochastic solver select branches at run time, not signatures, so they
-need no fits of their own.
+every solver and for dense and sparse input, with and without dropout and gradient clipping
+(each an epoch signature of its own: their arguments are None when off), into the cache folder
+of this version of nbnet (see :func:`nbnet.kernel_cache_stats`). Sample weights, the loss, the
+estimator kind (classifier or regressor) and the stochastic solver select branches at run
+time, not signatures, so they need no fits of their own.
 """
 
 import argparse
@@ -23,19 +23,22 @@ from . import MLPClassifier, kernel_cache_stats
 from .kernels._cache import prune
 
 DTYPES = (np.float64, np.float32)
-# case name: estimator parameters
-SOLVERS = {"sgd": dict(solver="sgd"), "adam": dict(solver="adam"),
-           "clip": dict(solver="adam", clip_grad_norm=1.0), "lbfgs": dict(solver="lbfgs")}
+# The solvers, and Adam with dropout, clipping or both (any stochastic solver would do: they
+# share the epoch).
+SOLVERS = ("sgd", "adam", "lbfgs", "adam+dropout", "adam+clip", "adam+dropout+clip")
 INPUTS = ("dense", "sparse")
 
 
-def _fit_and_predict(dtype, solver: dict, kind: str) -> None:
+def _fit_and_predict(dtype, solver: str, kind: str) -> None:
     rng = np.random.default_rng(0)
     X = rng.standard_normal((12, 3)).astype(dtype)
     y = np.arange(12) % 3
     if kind == "sparse":
         X = sp.csr_matrix(X)
-    model = MLPClassifier(hidden_layer_sizes=(2,), max_iter=1, random_state=0, **solver)
+    solver, *options = solver.split("+")
+    model = MLPClassifier(hidden_layer_sizes=(2,), solver=solver, max_iter=1, random_state=0,
+                          dropout=0.5 if "dropout" in options else 0.0,
+                          clip_grad_norm=1.0 if "clip" in options else None)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X, y)
@@ -48,7 +51,7 @@ def compile_all(out=sys.stdout) -> None:
     began = time.perf_counter()
     for dtype, kind, solver in itertools.product(DTYPES, INPUTS, SOLVERS):
         before, tic = kernel_cache_stats(), time.perf_counter()
-        _fit_and_predict(dtype, SOLVERS[solver], kind)
+        _fit_and_predict(dtype, solver, kind)
         after = kernel_cache_stats()
         print(f"{np.dtype(dtype).name:>7} {kind:>6} {solver:>5}: compiled "
               f"{after.compiled - before.compiled}, loaded {after.loaded - before.loaded} "
@@ -67,8 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     compile_ = commands.add_parser(
         "compile", help="fill the kernel cache for every entry point in both dtypes",
         description="Compile (or load from the cache) every kernel a fit or prediction can "
-                    "use: float64 and float32, dense and sparse input, sgd, adam (also with "
-                    "clip_grad_norm) and lbfgs.")
+                    "use: float64 and float32, dense and sparse input, sgd, adam and lbfgs, "
+                    "and the epoch with dropout, clipping or both.")
     compile_.add_argument("--prune", action="store_true",
                           help="also delete the cache folders of other versions of nbnet")
     arguments = parser.parse_args(argv)

@@ -138,7 +138,42 @@ hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
     clip_grad_norm : float or None, default=None
         Clip each mini-batch's gradient (with the L2 term) to at most this Euclidean norm,
         as PyTorch's ``clip_grad_norm_`` over all parameters; None does not clip. Only for
-        the stochastic solvers. (nbnet only.)"""
+        the stochastic solvers. (nbnet only.)
+
+    dropout : float or list of float, default=0.0
+        Inverted dropout on the hidden layers while training: each hidden unit's output is
+        zeroed with this probability and otherwise scaled by ``1 / (1 − rate)``, with new
+        masks at every step; the backward pass applies the same masks. One rate for every
+        hidden layer or one per hidden layer, each in [0, 1); 0 everywhere trains exactly the
+        model without dropout. ``predict``, ``score`` and the validation passes use no
+        dropout, and ``loss_curve_`` reports the training loss under dropout. The masks are
+        drawn by a counter-based generator from a seed that ``random_state`` gives once per
+        fit (after scikit-learn's draws), so a fit is reproducible across runs and processes
+        and fits in threads share no state. Only for the stochastic solvers: 'lbfgs' needs
+        a deterministic objective and raises ``ValueError``. (nbnet only.)"""
+
+CLASSIFIER_PARAMETERS = """
+
+    class_weight : dict, list of dict, 'balanced' or None, default=None
+        Weights of the classes, ``{class_label: weight}`` (classes left out weigh 1), or for
+        multilabel targets a list of one dict per label keyed by 0 and 1; 'balanced' weighs
+        each class by ``n_samples / (n_classes · count)``. They become sample weights as
+        scikit-learn's ``compute_sample_weight`` gives them, multiplied with
+        ``sample_weight``: a fit equals the fit given those sample weights, early stopping's
+        held-out part included. ``validation_data`` is used as given (pass its weights as its
+        third element). ``partial_fit`` refuses 'balanced', as SGDClassifier's does (a batch's
+        class frequencies are not the data's); a dict applies to every batch. A key that is
+        not a class raises ``ValueError``. (nbnet only.)"""
+
+REGRESSOR_PARAMETERS = """
+
+    huber_delta : float, default=1.0
+        The δ of ``loss='huber'``: the residual beyond which the loss grows linearly. > 0.
+        (nbnet only.)
+
+    quantile : float, default=0.5
+        The quantile that ``loss='quantile'`` estimates, in (0, 1); 0.5 is the median.
+        (nbnet only.)"""
 
 SHARED_ATTRIBUTES = """\
 loss_ : float

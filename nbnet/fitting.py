@@ -249,7 +249,7 @@ class Tasks:
 
 # -------------------------------------------------------------------------------- stochastic
 def fit_stochastic(estimator, data: Data, batch_size: int, incremental: bool, work,
-                   validate=None, tasks: Tasks | None = None) -> None:
+                   validate=None, tasks: Tasks | None = None, dropout=None) -> None:
     """Run the epochs of a stochastic solver's fit (or one epoch of ``partial_fit``) in place.
 
     ``estimator`` holds the model (``_theta``, ``_layout``, its activations), the optimizer
@@ -258,7 +258,8 @@ def fit_stochastic(estimator, data: Data, batch_size: int, incremental: bool, wo
     ``early_stopping``, ``restore_best_weights``). ``validate`` returns the validation
     score and loss of the current weights (a validation set: early stopping's or
     ``validation_data``), or is None. ``work`` is the compiled core's workspace;
-    ``tasks`` reports each epoch to scikit-learn's callbacks, any of which may stop the fit.
+    ``tasks`` reports each epoch to scikit-learn's callbacks, any of which may stop the fit;
+    ``dropout`` is the compiled core's :class:`nbnet.kernels.dropout.Dropout`, or None.
 
     The best epoch (best validation score, else lowest training loss) is tracked where there
     is a validation set or ``restore_best_weights``; its weights are restored at the end of
@@ -287,7 +288,7 @@ def fit_stochastic(estimator, data: Data, batch_size: int, incremental: bool, wo
                 # The draws of scikit-learn's `shuffle(X, y, random_state=...)`, which
                 # permutes by a shuffled arange, applied in place: 0.15 ms less per epoch.
                 estimator._random_state.shuffle(order)
-            loss_sum = optimizer.epoch(model, data, order, batch_size, alpha, work)
+            loss_sum = optimizer.epoch(model, data, order, batch_size, alpha, work, dropout)
             diverged = not _finite(loss_sum, theta)
             if diverged and not keeps_best:
                 raise DivergenceError(divergence_message(estimator, data, order, batch_size,

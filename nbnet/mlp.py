@@ -14,12 +14,14 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
+import sklearn.exceptions
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context, is_classifier
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network._base import LOSS_FUNCTIONS
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state, column_or_1d
+from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_target, unique_labels
@@ -27,13 +29,17 @@ from sklearn.utils.optimize import _check_optimize_result
 from sklearn.utils.validation import (_check_sample_weight, check_array,
                                       check_consistent_length, check_is_fitted, validate_data)
 
-from ._docs import DIFFERENCES, SHARED_ATTRIBUTES, SHARED_PARAMETERS
+from . import bridge
+from ._docs import (CLASSIFIER_PARAMETERS, DIFFERENCES, REGRESSOR_PARAMETERS, SHARED_ATTRIBUTES,
+                    SHARED_PARAMETERS)
 from .fitting import Rollback, Tasks, fit_lbfgs, fit_stochastic
 from .kernels.activations import ACTIVATIONS
+from .kernels.dropout import make_dropout
 from .kernels.epochs import Data, make_workspace
 from .kernels.network import (Model, make_layout, n_parameters, predict as network_predict, unpack,
                               with_activations, workspace_size)
-from .optimizers import OPTIMIZERS, make_optimizer
+from .optimizers import OPTIMIZERS, make_optimizer, optimizer_state, restore_optimizer
+from .robust_losses import ROBUST_LOSSES
 from .schedules import SCHEDULES
 
 try:
@@ -55,6 +61,29 @@ _STOCHASTIC_SOLVERS = tuple(OPTIMIZERS)
 # Rows per chunk at predict time: bounds the workspace, keeps products BLAS-sized.
 _PREDICT_CHUNK = 4096
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+class InconsistentVersionWarning(sklearn.exceptions.InconsistentVersionWarning):
+    """Warns that an estimator is unpickled by a version of nbnet other than the one that
+    pickled it (scikit-learn's warning, about nbnet's version).
+
+    Parameters
+    ----------
+    estimator_name : str
+        The estimator's class name.
+    current_version, original_version : str
+        nbnet's version now, and the one that pickled the estimator.
+    """
+
+    def __init__(self, *, estimator_name: str, current_version: str, original_version: str):
+        super().__init__(estimator_name=estimator_name, current_sklearn_version=current_version,
+                         original_sklearn_version=original_version)
+
+    def __str__(self):
+        return (f"Trying to unpickle estimator {self.estimator_name} from nbnet version "
+                f"{self.original_sklearn_version} when using version "
+                f"{self.current_sklearn_version}. This might lead to breaking code or invalid "
+                "results. Use at your own risk.")
 
 
 class SingleClassWarning(RuntimeWarning):
@@ -140,6 +169,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         "lr_gamma": [Interval(Real, 0, None, closed="neither")],
         "warmup_epochs": [Interval(Integral, 0, None, closed="left")],
         "clip_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
     }
 
     @abstractmethod
@@ -148,7 +178,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
                  warm_start, momentum, nesterovs_momentum, early_stopping, validation_fraction,
                  beta_1, beta_2, epsilon, n_iter_no_change, max_fun, restore_best_weights,
                  weight_decay, rho, min_learning_rate, lr_step_size, lr_gamma, warmup_epochs,
-                 clip_grad_norm):
+                 clip_grad_norm, dropout):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -181,6 +211,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         self.lr_gamma = lr_gamma
         self.warmup_epochs = warmup_epochs
         self.clip_grad_norm = clip_grad_norm
+        self.dropout = dropout
 
     # ------------------------------------------------------------------ parameters
     def _parameters(self) -> np.ndarray:
@@ -203,12 +234,36 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         self._theta, self._layout = theta, layout
         self.coefs_, self.intercepts_ = unpack(theta, layout)
 
+    # A pickle holds only arrays, builtins and scikit-learn's objects besides the estimator,
+    # so that skops trusts it with the estimator's class alone: the layout is rebuilt from
+    # coefs_, the optimizer kept as plain data.
     def __getstate__(self):
+        from . import __version__
+
         state = dict(super().__getstate__())
         state.pop("_theta", None)  # coefs_/intercepts_ carry the weights; re-packed on use
+        state.pop("_layout", None)
         state.pop("_rollback", None)  # buffers of the last call, not part of the model
         state.pop("_validated_params", None)
+        if "_optimizer" in state:
+            state["_optimizer"] = optimizer_state(state["_optimizer"])
+        state["_nbnet_version"] = __version__
         return state
+
+    def __setstate__(self, state):
+        from . import __version__
+
+        state = dict(state)
+        version = state.pop("_nbnet_version", "unknown")
+        if version != __version__:
+            warnings.warn(InconsistentVersionWarning(
+                estimator_name=type(self).__name__, current_version=__version__,
+                original_version=version))
+        if isinstance(state.get("_optimizer"), dict):
+            state["_optimizer"] = restore_optimizer(state["_optimizer"])
+        super().__setstate__(state)
+        if "coefs_" in state:
+            self._parameters()  # the flat vector and its layout
 
     def _initialize(self, y, layer_units, dtype):
         """Draw the initial weights exactly as scikit-learn does (same calls, same order)."""
@@ -317,6 +372,12 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
                 )
         if np.any(np.array(hidden_layer_sizes) <= 0):
             raise ValueError(f"hidden_layer_sizes must be > 0, got {hidden_layer_sizes}.")
+        if self._dropout_rates(len(hidden_layer_sizes)).any() and self.solver == "lbfgs":
+            raise ValueError(
+                f"dropout={self.dropout!r} needs a stochastic solver {_STOCHASTIC_SOLVERS}: "
+                "'lbfgs' minimises one deterministic full-batch loss, which new dropout masks "
+                "would change at every evaluation. Set dropout=0.0 or choose another solver."
+            )
         if validation_data is not None and self.solver not in _STOCHASTIC_SOLVERS:
             raise ValueError("validation_data is only used by the stochastic solvers "
                              f"{_STOCHASTIC_SOLVERS}; got solver='{self.solver}'.")
@@ -324,6 +385,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         X, y = self._validate_input(X, y, incremental, reset=first_pass)
         if sample_weight is not None:  # checked in the input's dtype, as scikit-learn does
             sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+        sample_weight = self._class_weighted(y, sample_weight, incremental)
         if not first_pass:  # a fitted model keeps its dtype
             X = _in_dtype(X, self._parameters().dtype, "X")
         if y.ndim == 1:
@@ -351,7 +413,40 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
     def _compiled_model(self):
         """Parameters and layout (with the current activations), as the compiled core takes them."""
         theta = self._parameters()
-        return Model(theta, with_activations(self._layout, self.activation, self.out_activation_))
+        return Model(theta, with_activations(self._layout, self.activation, *self._output()))
+
+    def _output(self) -> tuple[str, float]:
+        """The output's key in :data:`nbnet.kernels.losses.OUTPUTS`, and its loss's parameter."""
+        return self.out_activation_, 0.0
+
+    def _class_weighted(self, Y, sample_weight, incremental):
+        """``sample_weight`` with the class weights of the targets ``Y`` applied (classifier)."""
+        return sample_weight
+
+    def _dropout_rates(self, n_hidden: int) -> np.ndarray:
+        """The dropout rate of each of the ``n_hidden`` hidden layers (float64), checked."""
+        if isinstance(self.dropout, Real):
+            return np.full(n_hidden, float(self.dropout))
+        rates = np.asarray(self.dropout, dtype=np.float64)
+        if rates.shape != (n_hidden,) or not np.all((rates >= 0) & (rates < 1)):
+            raise ValueError(
+                f"dropout must be a rate in [0, 1), or a list of one such rate per hidden "
+                f"layer ({n_hidden}); got {self.dropout!r}."
+            )
+        return rates
+
+    def _dropout(self, batch_size: int, dtype):
+        """The compiled core's dropout for this fit, or None without dropout.
+
+        Its seed is drawn from the fit's random state after every draw scikit-learn makes
+        before the first epoch, and only when there is dropout, so that a fit without it
+        draws exactly scikit-learn's numbers.
+        """
+        rates = self._dropout_rates(len(self._layout.sizes) - 2)
+        if not rates.any():
+            return None
+        seed = self._random_state.randint(np.iinfo(np.int64).max, dtype=np.int64)
+        return make_dropout(rates, seed, workspace_size(self._layout, batch_size), dtype)
 
     def _data(self, X, y, sample_weight) -> Data:
         """The training arrays in the model's dtype, as the compiled core takes them."""
@@ -413,7 +508,8 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         data = self._data(X, y, sample_weight)
         work = make_workspace(self._layout, batch_size, theta.dtype, sparse_input=sp.issparse(X),
                               weighted=sample_weight is not None)
-        fit_stochastic(self, data, batch_size, incremental, work, validate, tasks)
+        fit_stochastic(self, data, batch_size, incremental, work, validate, tasks,
+                       self._dropout(batch_size, theta.dtype))
 
     def _validation_set(self, validation_data):
         """``(X_val, Y_val, y_val, sample_weight_val)`` from ``validation_data``, checked.
@@ -451,7 +547,10 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         """
         outputs = self._forward(X_val, check_input=False)
         name = "binary_log_loss" if self.out_activation_ == "logistic" else self.loss
-        loss = float(LOSS_FUNCTIONS[name](Y_val, outputs, sample_weight_val))
+        if name in ROBUST_LOSSES:
+            loss = float(ROBUST_LOSSES[name](Y_val, outputs, sample_weight_val, self._output()[1]))
+        else:
+            loss = float(LOSS_FUNCTIONS[name](Y_val, outputs, sample_weight_val))
         return self._score_outputs(outputs, y_val, sample_weight_val), loss
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -548,10 +647,70 @@ default=None
             return np.nan
         return self._score_function(y, y_pred, sample_weight=sample_weight)
 
+    # ------------------------------------------------------------------ scikit-learn bridge
+    def to_sklearn(self) -> BaseEstimator:
+        """This fitted model as scikit-learn's MLP, with copies of its weights.
+
+        The scikit-learn estimator has the parameters both libraries share and the fitted
+        attributes its ``predict``, ``predict_proba`` and ``score`` use; it predicts as this
+        model does, to round-off. The optimizer's state is not carried: a later
+        ``partial_fit`` starts a new one.
+
+        Returns
+        -------
+        model : sklearn.neural_network.MLPClassifier or MLPRegressor
+            The fitted scikit-learn estimator.
+
+        Raises
+        ------
+        ValueError
+            Where scikit-learn lacks what this model has: one activation per hidden layer, an
+            activation, loss, solver or schedule of nbnet's own (a solver or schedule only
+            trains: ``set_params`` another first).
+        """
+        return bridge.to_sklearn(self)
+
+    @classmethod
+    def from_sklearn(cls, model: BaseEstimator) -> "BaseMultilayerPerceptron":
+        """nbnet's estimator of scikit-learn's fitted MLP ``model``, with copies of its weights.
+
+        The result has ``model``'s parameters and fitted attributes; it predicts as ``model``
+        does, to round-off, and goes on training with ``partial_fit`` or a warm-start ``fit``
+        (with a new optimizer state).
+
+        Parameters
+        ----------
+        model : sklearn.neural_network.MLPClassifier or MLPRegressor
+            A fitted scikit-learn MLP of this estimator's kind.
+
+        Returns
+        -------
+        estimator : MLPClassifier or MLPRegressor
+            The fitted nbnet estimator.
+        """
+        return bridge.from_sklearn(cls, model)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+def _weight_table(class_weight: dict, classes: np.ndarray, name: str) -> np.ndarray:
+    """The weight of each of ``classes`` (float64) given by the dict ``class_weight``; 1 for a
+    class it does not name. A key that is none of the classes is an error."""
+    table = np.ones(len(classes))
+    unknown = []
+    for label, weight in class_weight.items():
+        where = np.flatnonzero(classes == label)
+        if where.size:
+            table[where[0]] = weight
+        else:
+            unknown.append(label)
+    if unknown:
+        raise ValueError(f"{name} has classes not in the targets' classes {classes.tolist()}: "
+                         f"{unknown}.")
+    return table
 
 
 class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
@@ -593,8 +752,13 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
     array([1, 0, 1, 0, 1])
     >>> round(clf.score(X_test, y_test), 2)
     0.88
-    """.format(differences=DIFFERENCES, parameters=SHARED_PARAMETERS,
+    """.format(differences=DIFFERENCES, parameters=SHARED_PARAMETERS + CLASSIFIER_PARAMETERS,
                attributes=SHARED_ATTRIBUTES.format(score="Accuracy"))
+
+    _parameter_constraints: dict = {
+        **BaseMultilayerPerceptron._parameter_constraints,
+        "class_weight": [StrOptions({"balanced"}), dict, list, None],
+    }
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
                  alpha=0.0001, batch_size="auto", learning_rate="constant",
@@ -603,7 +767,8 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
                  nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
                  beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
                  restore_best_weights=False, weight_decay=0.01, rho=0.99, min_learning_rate=0.0,
-                 lr_step_size=10, lr_gamma=0.1, warmup_epochs=0, clip_grad_norm=None):
+                 lr_step_size=10, lr_gamma=0.1, warmup_epochs=0, clip_grad_norm=None,
+                 dropout=0.0, class_weight=None):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver,
             alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
@@ -615,8 +780,45 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
             epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
             restore_best_weights=restore_best_weights, weight_decay=weight_decay, rho=rho,
             min_learning_rate=min_learning_rate, lr_step_size=lr_step_size, lr_gamma=lr_gamma,
-            warmup_epochs=warmup_epochs, clip_grad_norm=clip_grad_norm,
+            warmup_epochs=warmup_epochs, clip_grad_norm=clip_grad_norm, dropout=dropout,
         )
+        self.class_weight = class_weight
+
+    def _class_weighted(self, Y, sample_weight, incremental):
+        """``sample_weight`` times the weights ``class_weight`` gives the samples of the
+        binarized targets ``Y``: those of scikit-learn's ``compute_sample_weight``."""
+        class_weight = self.class_weight
+        if class_weight is None:
+            return sample_weight
+        multilabel = self._label_binarizer.y_type_ == "multilabel-indicator"
+        # Each sample's class, as an index into classes_ (a column of 0/1 per label).
+        labels = Y.astype(np.intp) if multilabel else (
+            Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0].astype(np.intp))
+        if isinstance(class_weight, str):  # 'balanced'
+            if incremental:
+                raise ValueError(
+                    "class_weight '{0}' is not supported for partial_fit. In order to use "
+                    "'balanced' weights, use compute_class_weight('{0}', classes=classes, y=y). "
+                    "In place of y you can use a large enough sample of the full training set "
+                    "target to properly estimate the class frequency distributions. Pass the "
+                    "resulting weights as the class_weight parameter.".format(class_weight))
+            weights = compute_sample_weight(class_weight, labels)
+        elif multilabel:
+            if (not isinstance(class_weight, list) or len(class_weight) != Y.shape[1]
+                    or not all(isinstance(weights, dict) for weights in class_weight)):
+                raise ValueError(
+                    f"For multilabel targets, class_weight must be 'balanced' or a list of one "
+                    f"dict per label ({Y.shape[1]}), keyed by 0 and 1; got {class_weight!r}.")
+            tables = [_weight_table(weights, np.array([0, 1]), f"class_weight[{k}]")
+                      for k, weights in enumerate(class_weight)]
+            weights = np.prod([table[labels[:, k]] for k, table in enumerate(tables)], axis=0,
+                              dtype=np.float64)
+        elif isinstance(class_weight, dict):
+            weights = _weight_table(class_weight, self.classes_, "class_weight")[labels]
+        else:
+            raise ValueError("class_weight must be 'balanced', a dict or None (a list of dicts "
+                             f"is for multilabel targets); got {class_weight!r}.")
+        return weights if sample_weight is None else sample_weight * weights
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = self._validated_training_data(X, y, reset)
@@ -798,9 +1000,9 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
 class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
     __doc__ = """Multi-layer perceptron regressor, trained by nbnet's compiled core.
 
-    Optimises the squared error (or the Poisson half-deviance) with L-BFGS, SGD or Adam; a
-    drop-in replacement for :class:`sklearn.neural_network.MLPRegressor`. Single- and
-    multi-output targets; dense or sparse (CSR/CSC) input.
+    Optimises the squared error (or the Poisson half-deviance, or a robust loss) with L-BFGS,
+    SGD or Adam; a drop-in replacement for :class:`sklearn.neural_network.MLPRegressor`.
+    Single- and multi-output targets; dense or sparse (CSR/CSC) input.
 
 {differences}
     - As in scikit-learn, the reported squared-error ``loss_`` is divided by the number
@@ -808,9 +1010,16 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
 
     Parameters
     ----------
-    loss : {{'squared_error', 'poisson'}}, default='squared_error'
+    loss : {{'squared_error', 'poisson', 'huber', 'absolute_error', 'quantile'}}, \
+default='squared_error'
         The loss: squared error with an identity output, or the Poisson half-deviance with
-        an exponential output (targets must be non-negative).
+        an exponential output (targets must be non-negative). nbnet adds, with an identity
+        output and the loss's own derivative as the output error: 'huber' (``r²/2`` where
+        ``|r| ≤ huber_delta``, else ``huber_delta (|r| − huber_delta/2)``, r = y − p, so
+        that a huge ``huber_delta`` is squared error), 'absolute_error' (``|r|``, subgradient
+        ``sign``, 0 at 0) and 'quantile' (the pinball loss of ``quantile``: ``q r`` where
+        r ≥ 0, else ``(q − 1) r``). As for squared error, the reported loss is averaged over
+        the outputs and the gradient is that of their sum.
 
     {parameters}
 
@@ -836,11 +1045,14 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
     >>> round(regr.score(X_test, y_test), 2)
     0.98
     """.replace("{differences}", DIFFERENCES).format(
-        parameters=SHARED_PARAMETERS, attributes=SHARED_ATTRIBUTES.format(score="R²"))
+        parameters=SHARED_PARAMETERS + REGRESSOR_PARAMETERS,
+        attributes=SHARED_ATTRIBUTES.format(score="R²"))
 
     _parameter_constraints: dict = {
         **BaseMultilayerPerceptron._parameter_constraints,
-        "loss": [StrOptions({"squared_error", "poisson"})],
+        "loss": [StrOptions({"squared_error", "poisson", *ROBUST_LOSSES})],
+        "huber_delta": [Interval(Real, 0, None, closed="neither")],
+        "quantile": [Interval(Real, 0, 1, closed="neither")],
     }
 
     def __init__(self, loss="squared_error", hidden_layer_sizes=(100,), activation="relu", *,
@@ -850,7 +1062,8 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
                  nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
                  beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
                  restore_best_weights=False, weight_decay=0.01, rho=0.99, min_learning_rate=0.0,
-                 lr_step_size=10, lr_gamma=0.1, warmup_epochs=0, clip_grad_norm=None):
+                 lr_step_size=10, lr_gamma=0.1, warmup_epochs=0, clip_grad_norm=None,
+                 dropout=0.0, huber_delta=1.0, quantile=0.5):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver,
             alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
@@ -862,8 +1075,17 @@ class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
             max_fun=max_fun, restore_best_weights=restore_best_weights,
             weight_decay=weight_decay, rho=rho, min_learning_rate=min_learning_rate,
             lr_step_size=lr_step_size, lr_gamma=lr_gamma, warmup_epochs=warmup_epochs,
-            clip_grad_norm=clip_grad_norm,
+            clip_grad_norm=clip_grad_norm, dropout=dropout,
         )
+        self.huber_delta = huber_delta
+        self.quantile = quantile
+
+    def _output(self) -> tuple[str, float]:
+        """The identity output with a robust loss is keyed by the loss, with its parameter."""
+        if self.out_activation_ == "identity" and self.loss in ROBUST_LOSSES:
+            return self.loss, {"huber": self.huber_delta, "quantile": self.quantile}.get(
+                self.loss, 0.0)
+        return self.out_activation_, 0.0
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = self._validated_training_data(X, y, reset, y_numeric=True)

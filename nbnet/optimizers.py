@@ -11,7 +11,8 @@ between epochs. AdamW, RMSprop and Adagrad follow PyTorch's rules.
 
 Mutable state is only numpy arrays and plain Python scalars, so that a snapshot copies the
 arrays into buffers and keeps the scalars: ``slots`` (an ``(n_slots, P)`` array in the
-parameters' dtype), ``learning_rate`` (float) and ``t`` (int, updates made so far).
+parameters' dtype), ``learning_rate`` (float) and ``t`` (int, updates made so far). The
+estimators pickle it as plain data (:func:`optimizer_state`).
 Configuration is plain scalars too (``clip`` is None without clipping).
 
 A new rule is a row in :mod:`nbnet.kernels.updates`' ``UPDATES`` (with a fused loop there
@@ -25,6 +26,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from . import schedules
+from .kernels.dropout import Dropout
 from .kernels.epochs import Data, OptimizerState, Workspace, n_batches, stochastic_epoch
 from .kernels.network import Model
 from .kernels.updates import UPDATES, moments
@@ -110,19 +112,23 @@ class Optimizer:
         return self.step_sizes(self.scheduled_rates(n_steps, steps_per_epoch or n_steps))
 
     def epoch(self, model: Model, data: Data, order: np.ndarray, batch_size: int, alpha: float,
-              work: Workspace) -> float:
+              work: Workspace, dropout: Dropout | None = None) -> float:
         """Train one epoch over ``data`` in the row order ``order`` (see
         :func:`nbnet.kernels.epochs.stochastic_epoch`), updating the parameters in place.
 
+        ``dropout`` (or None) draws the masks of the steps ``t + 1`` on (:attr:`t` keys them).
         Returns Σ over batches of (penalised batch loss × batch rows); non-finite if a batch's
         loss was, the epoch then stopping before that batch's update.
         """
         n_steps = n_batches(order.shape[0], batch_size)
         scheduled = self.scheduled_rates(n_steps, n_steps)
         state = OptimizerState(self.code, self.slots, self.hyper, self.step_sizes(scheduled),
-                               self.decays(scheduled), self.clip)
+                               self.decays(scheduled),
+                               self.clip or None)  # 0.0: an older pickle's "no clipping"
+        if dropout is not None:
+            dropout = dropout._replace(step=self.t)
         loss_sum, steps = stochastic_epoch(model, data, order, batch_size, float(alpha), state,
-                                           work)
+                                           work, dropout)
         self.t += steps
         return loss_sum
 
@@ -266,6 +272,20 @@ class Adagrad(Optimizer):
 
 
 OPTIMIZERS = {optimizer.name: optimizer for optimizer in (SGD, Adam, AdamW, RMSprop, Adagrad)}
+
+
+def optimizer_state(optimizer: Optimizer) -> dict:
+    """``optimizer`` as plain data (its rule's name, arrays and scalars), for pickling: a
+    pickle then names no nbnet class besides the estimator's (see :func:`restore_optimizer`)."""
+    return {"name": optimizer.name, **vars(optimizer)}
+
+
+def restore_optimizer(state: Mapping) -> Optimizer:
+    """The optimizer that :func:`optimizer_state` gave ``state``, exactly as it was."""
+    state = dict(state)
+    optimizer = object.__new__(OPTIMIZERS[state.pop("name")])
+    optimizer.__dict__.update(state)
+    return optimizer
 
 
 def make_optimizer(solver: str, n_params: int, dtype, params: Mapping) -> Optimizer:

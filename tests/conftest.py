@@ -59,7 +59,7 @@ def targets(rng, out, n, n_out, dtype):
         Y = np.eye(n_out)[rng.integers(0, n_out, n)]
     elif out == "logistic":
         Y = rng.integers(0, 2, (n, n_out)).astype(float)
-    elif out == "identity":
+    elif out in ("identity", "huber", "absolute_error", "quantile"):
         Y = rng.normal(size=(n, n_out))
     else:
         Y = rng.poisson(1.5, (n, n_out)).astype(float)
@@ -172,3 +172,42 @@ def assert_state_unchanged(before, est):
     """``est.__dict__`` equals the :func:`estimator_state` ``before`` (arrays by value)."""
     after = {k: v for k, v in est.__dict__.items() if k not in CALL_SCRATCH}
     _assert_same(before, after, type(est).__name__)
+
+
+# ------------------------------------------------------------------ every target type, fitted
+
+def _target_cases():
+    from sklearn.datasets import (make_classification, make_multilabel_classification,
+                                  make_regression)
+
+    X, y = make_classification(n_samples=80, n_features=6, n_informative=4, n_classes=3,
+                               random_state=0)
+    Xm, Ym = make_multilabel_classification(n_samples=80, n_features=6, n_classes=3,
+                                            random_state=0)
+    Xr, Yr = make_regression(n_samples=80, n_features=6, n_targets=2, random_state=0)
+    Yr = Yr / Yr.std()
+    return {  # name: (classifier?, X, y, parameters)
+        "binary": (True, X, y % 2, {}),
+        "multiclass-int": (True, X, y * 7 - 3, {}),
+        "multiclass-str": (True, X, np.array(["ant", "bee", "cat"])[y], {}),
+        "multilabel": (True, Xm, Ym, {}),
+        "regression": (False, Xr, Yr[:, 0], {}),
+        "multi-output": (False, Xr, Yr, {}),
+        "poisson": (False, Xr, np.exp(Yr[:, 0]), {"loss": "poisson"}),
+    }
+
+
+TARGET_CASES = _target_cases()
+
+
+def fitted_case(case, dtype, library=None, **params):
+    """``(estimator, X, y)``: nbnet's (or ``library``'s, e.g. ``sklearn.neural_network``) MLP
+    of ``TARGET_CASES[case]`` fitted briefly on its standardised X in ``dtype``."""
+    import nbnet
+
+    classifier, X, y, case_params = TARGET_CASES[case]
+    estimator_class = getattr(library or nbnet, "MLPClassifier" if classifier else "MLPRegressor")
+    X = (X / X.std(axis=0)).astype(dtype)
+    params = {"hidden_layer_sizes": (7, 5), "activation": "tanh", "max_iter": 20,
+              "random_state": 0, **case_params, **params}
+    return estimator_class(**params).fit(X, y), X, y

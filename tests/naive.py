@@ -55,7 +55,7 @@ def output_forward(Z, bias, name):
         return E / E.sum(axis=1, keepdims=True)
     if name == "logistic":
         return expit(Z)
-    if name == "identity":
+    if name in ("identity", *ROBUST):
         return Z
     if name == "exp":
         return np.exp(Z)
@@ -64,14 +64,19 @@ def output_forward(Z, bias, name):
 
 # ----------------------------------------------------------------------------------- losses
 
+# The regression losses with an identity output that are not its canonical squared error.
+ROBUST = ("huber", "absolute_error", "quantile")
 
-def loss(Y, P, name, sw=None, eps=None):
+
+def loss(Y, P, name, sw=None, eps=None, parameter=None):
     """Batch loss exactly as scikit-learn's ``LOSS_FUNCTIONS`` define it, keyed by output activation.
 
     softmax: ``log_loss``; logistic: ``binary_log_loss``; identity: ``squared_loss`` (0.5 × mean
     over outputs of the weighted average); exp: ``poisson_loss`` (half deviance with
     ``xlogy(y, y/p) - y + p``). ``eps`` is the clipping constant (the dtype's eps by default;
-    pass the working dtype's eps when ``P`` has been upcast).
+    pass the working dtype's eps when ``P`` has been upcast). The robust losses, averaged over
+    outputs as squared_loss is: huber (δ = ``parameter``) ``½r²`` or ``δ(|r| − ½δ)``;
+    absolute_error ``|r|``; quantile (q = ``parameter``) scikit-learn's ``mean_pinball_loss``.
     """
     if eps is None:
         eps = np.finfo(P.dtype).eps
@@ -85,7 +90,60 @@ def loss(Y, P, name, sw=None, eps=None):
         return 0.5 * np.average((Y - P) ** 2, weights=sw, axis=0).mean()
     if name == "exp":
         return np.average(xlogy(Y, Y / P) - Y + P, weights=sw, axis=0).sum()
-    raise ValueError(name)
+    r = Y - P
+    if name == "huber":
+        values = np.where(np.abs(r) <= parameter, 0.5 * r**2,
+                          parameter * (np.abs(r) - 0.5 * parameter))
+    elif name == "absolute_error":
+        values = np.abs(r)
+    elif name == "quantile":
+        values = parameter * np.maximum(r, 0) + (1 - parameter) * np.maximum(-r, 0)
+    else:
+        raise ValueError(name)
+    return np.average(values, weights=sw, axis=0).mean()
+
+
+def output_error(A, Y, name, parameter=None):
+    """``∂ℓ/∂Z_L`` of one sample's loss summed over outputs: ``A − Y`` for the canonical pairs,
+    the robust losses' derivative ``ψ(A − Y)`` otherwise (a subgradient, 0 where ``A = Y``)."""
+    r = A - Y
+    if name == "huber":
+        return np.clip(r, -parameter, parameter)
+    if name == "absolute_error":
+        return np.sign(r)
+    if name == "quantile":
+        return np.where(r > 0, 1 - parameter, np.where(r < 0, -parameter, 0.0))
+    return r
+
+
+# ---------------------------------------------------------------------------------- dropout
+
+_GAMMA, _MIX_1, _MIX_2 = 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
+
+
+def _next_key(key, counter):
+    """SplitMix64's output for ``counter`` (an array) in the stream ``key``, in uint64 arrays."""
+    with np.errstate(over="ignore"):
+        z = np.uint64(key) + np.uint64(_GAMMA) * (np.asarray(counter, np.uint64) + np.uint64(1))
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(_MIX_1)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(_MIX_2)
+        return z ^ (z >> np.uint64(31))
+
+
+def dropout_masks(seed, step, rows, hidden_units, rates, dtype=np.float64):
+    """Inverted-dropout factors of each hidden layer for the data ``rows`` at training ``step``.
+
+    Unit j of layer l for row r is dropped where the top 53 bits of
+    ``next(next(next(next(seed, step), l), r), j)`` read as a uniform in [0, 1) are below the
+    layer's rate: factor 0, else ``1 / (1 − rate)`` (in ``dtype``).
+    """
+    masks = []
+    for layer, (n, rate) in enumerate(zip(hidden_units, rates)):
+        key = _next_key(_next_key(seed, step), layer)
+        bits = _next_key(_next_key(key, rows)[:, None], np.arange(n)[None, :]) >> np.uint64(11)
+        uniform = bits.astype(np.float64) / 2.0**53
+        masks.append(np.where(uniform < rate, 0, dtype(1.0 / (1.0 - rate))).astype(dtype))
+    return masks
 
 
 # ---------------------------------------------------------------------------------- network
@@ -119,10 +177,11 @@ def hidden_names(hidden, n_hidden):
     return [hidden] * n_hidden if isinstance(hidden, str) else list(hidden)
 
 
-def forward(coefs, intercepts, X, hidden, out):
+def forward(coefs, intercepts, X, hidden, out, masks=None):
     """All layer outputs ``[A_1, ..., A_L]``; ``X`` may be a dense array or a scipy sparse matrix.
 
     ``hidden`` is one activation name for every hidden layer, or a list of one per layer.
+    ``masks`` (dropout, :func:`dropout_masks`) multiply the hidden layers' outputs.
     """
     names = hidden_names(hidden, len(coefs) - 1)
     A, outputs = X, []
@@ -130,25 +189,30 @@ def forward(coefs, intercepts, X, hidden, out):
         Z = np.asarray(A @ W)
         if i < len(coefs) - 1:
             A = hidden_forward(Z, b, names[i])
+            if masks is not None:
+                A = A * masks[i]
         else:
             A = output_forward(Z, b, out)
         outputs.append(A)
     return outputs
 
 
-def loss_and_grads(coefs, intercepts, X, Y, hidden, out, alpha=0.0, sw=None, eps=None):
+def loss_and_grads(coefs, intercepts, X, Y, hidden, out, alpha=0.0, sw=None, eps=None,
+                   parameter=None, masks=None):
     """Penalised batch loss and its gradients, the way scikit-learn's ``_backprop`` computes them.
 
-    loss = data loss + 0.5 α Σ‖W‖² / S; δ_L = s (A_L − Y); ∂W_l = (A_{l−1}ᵀ δ_l + α W_l) / S;
-    ∂b_l = Σ_rows δ_l / S; δ_{l−1} = (δ_l W_lᵀ) ⊙ f'(A_{l−1}).
+    loss = data loss + 0.5 α Σ‖W‖² / S; δ_L = s (A_L − Y) (``s ψ(A_L − Y)`` for the robust
+    losses); ∂W_l = (A_{l−1}ᵀ δ_l + α W_l) / S; ∂b_l = Σ_rows δ_l / S;
+    δ_{l−1} = (δ_l W_lᵀ) ⊙ f'(A_{l−1}). With dropout ``masks`` M_l, A_l is the masked output
+    M_l ⊙ f(Z_l) and δ_{l−1} = (δ_l W_lᵀ) ⊙ M_{l−1} ⊙ f'(Z_{l−1}).
     """
     n = Y.shape[0]
     S = n if sw is None else sw.sum()
     names = hidden_names(hidden, len(coefs) - 1)
-    acts = [X] + forward(coefs, intercepts, X, hidden, out)
-    value = loss(Y, acts[-1], out, sw, eps)
+    acts = [X] + forward(coefs, intercepts, X, hidden, out, masks)
+    value = loss(Y, acts[-1], out, sw, eps, parameter)
     value += 0.5 * alpha * sum((W**2).sum() for W in coefs) / S
-    delta = acts[-1] - Y
+    delta = output_error(acts[-1], Y, out, parameter)
     if sw is not None:
         delta = delta * sw[:, None]
     L = len(coefs)
@@ -157,14 +221,21 @@ def loss_and_grads(coefs, intercepts, X, Y, hidden, out, alpha=0.0, sw=None, eps
         coef_grads[l] = (np.asarray(acts[l].T @ delta) + alpha * coefs[l]) / S
         intercept_grads[l] = delta.sum(axis=0) / S
         if l > 0:
-            delta, _ = hidden_backward(acts[l], delta @ coefs[l].T, names[l - 1])
+            error, A = delta @ coefs[l].T, acts[l]
+            if masks is not None:  # the derivative is of the unmasked output f(Z)
+                error = error * masks[l - 1]
+                A = hidden_forward(np.asarray(acts[l - 1] @ coefs[l - 1]), intercepts[l - 1],
+                                   names[l - 1])
+            delta, _ = hidden_backward(A, error, names[l - 1])
     return value, coef_grads, intercept_grads
 
 
-def flat_loss_and_grad(theta, layer_units, X, Y, hidden, out, alpha=0.0, sw=None, eps=None):
+def flat_loss_and_grad(theta, layer_units, X, Y, hidden, out, alpha=0.0, sw=None, eps=None,
+                       parameter=None, masks=None):
     """:func:`loss_and_grads` on a flat parameter vector; returns (loss, flat gradient)."""
     coefs, intercepts = split(theta, layer_units)
-    value, cg, ig = loss_and_grads(coefs, intercepts, X, Y, hidden, out, alpha, sw, eps)
+    value, cg, ig = loss_and_grads(coefs, intercepts, X, Y, hidden, out, alpha, sw, eps,
+                                   parameter, masks)
     return value, join(cg, ig)
 
 
@@ -237,13 +308,14 @@ def scheduled_rate(schedule, lr, t, steps_per_epoch, max_iter=200, min_lr=0.0, s
 
 def epoch(theta, layer_units, X, Y, sw, permutation, batch_size, hidden, out, alpha,
           solver, lr, state, t=0, momentum=0.9, nesterov=True, beta_1=0.9, beta_2=0.999,
-          epsilon=1e-8, eps=None, rho=0.99, weight_decay=0.01, clip=None):
+          epsilon=1e-8, eps=None, rho=0.99, weight_decay=0.01, clip=None, dropout=None):
     """One epoch over ``permutation`` in consecutive slices of ``batch_size`` rows.
 
     ``state`` is ``[velocity]`` for 'sgd', ``[m, v]`` for 'adam' and 'adamw', ``[v]`` for
     'rmsprop' and 'adagrad' (copied, not modified). ``lr`` is the rate, or a function of the
     number of updates made before a step giving that step's (scheduled) rate. The gradient
-    (L2 term included) is clipped to norm ``clip`` where given. Returns
+    (L2 term included) is clipped to norm ``clip`` where given. ``dropout = (rates, seed)``
+    masks each batch's hidden layers with the masks of the step ``t`` it makes. Returns
     ``(theta, state, loss_sum, t)`` with ``loss_sum = Σ batch_loss × batch_rows`` and ``t``
     counting the updates made (Adam's step count).
     """
@@ -254,8 +326,10 @@ def epoch(theta, layer_units, X, Y, sw, permutation, batch_size, hidden, out, al
     for start in range(0, len(permutation), batch_size):
         rows = permutation[start : start + batch_size]
         swb = None if sw is None else sw[rows]
+        masks = None if dropout is None else dropout_masks(dropout[1], t, rows, layer_units[1:-1],
+                                                           dropout[0])
         value, g = flat_loss_and_grad(theta, layer_units, X[rows], Y[rows], hidden, out,
-                                      alpha, swb, eps)
+                                      alpha, swb, eps, masks=masks)
         g = clip_norm(g, clip)
         loss_sum += value * len(rows)
         rate = lr(t) if callable(lr) else lr

@@ -16,8 +16,12 @@ from nbnet.kernels import epochs, network
 N, N_FEATURES, HIDDEN_UNITS = 6, 3, [5, 4]
 STEP = 1e-5  # rounding error ~ eps·|C|/STEP ≈ 1e-11, truncation ~ STEP² ≈ 1e-10: far below 1e-6
 CASES = [("softmax", 3), ("logistic", 1), ("logistic", 3), ("identity", 1), ("identity", 3),
-         ("exp", 2)]
-CASE_IDS = ["softmax", "binary", "multilabel", "identity-1", "identity-3", "poisson"]
+         ("exp", 2), ("huber", 2), ("absolute_error", 2), ("quantile", 2)]
+CASE_IDS = ["softmax", "binary", "multilabel", "identity-1", "identity-3", "poisson", "huber",
+            "absolute_error", "quantile"]
+# The robust losses' parameters: Huber's δ within the residuals' range, so both pieces count.
+PARAMETER = {"huber": 0.5, "quantile": 0.3}
+AVERAGED = ("identity", "huber", "absolute_error", "quantile")  # reported per output
 
 
 def _hidden_preactivations(theta, units, X, hidden):
@@ -40,6 +44,7 @@ def test_gradient_matches_central_differences(hidden, out, n_out, weighted, alph
     dtype = np.float64
     units = [N_FEATURES, *HIDDEN_UNITS, n_out]
     rng, layout, theta, X, Y = problem(10 + n_out, dtype, units, hidden, out, N, scale=0.5)
+    layout = layout._replace(output_parameter=PARAMETER.get(out, 0.0))
     sw = sample_weights(rng, N, dtype) if weighted else no_weights(dtype)
     S = sw.sum() if weighted else N
     work = epochs.make_workspace(layout, N, dtype, weighted=weighted)
@@ -53,10 +58,13 @@ def test_gradient_matches_central_differences(hidden, out, n_out, weighted, alph
     P = naive.forward(*naive.split(theta, units), X, hidden, out)[-1]
     if out in ("softmax", "logistic"):
         assert 1e-8 < P.min() and P.max() < 1 - 1e-8
+    if out in PARAMETER or out == "absolute_error":  # away from the kinks at 0 and ±δ
+        r = np.abs(P - Y)
+        assert min(r.min(), np.abs(r - PARAMETER.get(out, 0.0)).min()) > 1e-3, "seed on a kink"
 
     def objective(t):
         value = epochs.loss_and_gradient(network.Model(t, layout), data, alpha, work)
-        if out == "identity":  # undo the per-output averaging of the data term
+        if out in AVERAGED:  # undo the per-output averaging of the data term
             penalty = 0.5 * alpha * (t[:n_coefs] ** 2).sum() / S
             value = n_out * (value - penalty) + penalty
         return value

@@ -101,3 +101,49 @@ def test_squared_error_reported_per_output(dtype):
     # (1·(1+4) + 3·9) / 2 / 4 / 3 = 32 / 24
     assert_close(value, 32.0 / 24.0, dtype)
     assert_close(delta, [[0.25, 0.5, 0.0], [0.0, 0.0, 2.25]], dtype)
+
+
+ROBUST = ["huber", "absolute_error", "quantile"]
+PARAMETER = {"huber": 0.7, "absolute_error": 0.0, "quantile": 0.3}
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("out", ROBUST)
+def test_robust_loss_and_delta(dtype, out, weighted):
+    """The robust losses: identity output, the loss averaged over outputs (as scikit-learn's
+    squared error), and δ_L = s ψ(A − Y) / S with ψ their own derivative (0 where A = Y)."""
+    rng = np.random.default_rng(8)
+    m, n_out = 9, 3
+    Z = rng.normal(size=(m, n_out)).astype(dtype)
+    b = rng.normal(size=n_out).astype(dtype)
+    Y = rng.normal(size=(m, n_out)).astype(dtype)
+    Y[0, 1] = Z[0, 1] + b[1]  # a zero residual: the subgradient 0
+    Y[1, 0] = Z[1, 0] + b[0] + 0.7  # Huber's kink (|r| = δ)
+    sw = sample_weights(rng, m, dtype) if weighted else no_weights(dtype)
+    S = float(sw.sum()) if weighted else float(m)
+    delta = np.full((m, n_out), np.nan, dtype)
+    bias_grad = np.full(n_out, np.nan, dtype)
+    value = losses.output_loss_and_delta(Z, b, Y, sw, S, losses.OUTPUTS[out].code, delta,
+                                         bias_grad, PARAMETER[out])
+    A = f64(Z)  # the identity output of Z + b, computed in the dtype
+    sw64 = f64(sw) if weighted else None
+    expected_delta = naive.output_error(A, f64(Y), out, PARAMETER[out]) * (
+        1.0 if sw64 is None else sw64[:, None]) / S
+    assert_close(value, naive.loss(f64(Y), A, out, sw64, parameter=PARAMETER[out]), dtype)
+    assert_close(delta, expected_delta, dtype)
+    assert_close(bias_grad, expected_delta.sum(axis=0), dtype)
+    assert delta[0, 1] == 0
+
+
+def test_huber_with_a_huge_delta_is_squared_error(dtype):
+    """Huber's ½r² convention: with δ beyond every residual it is squared error, loss and δ_L."""
+    rng = np.random.default_rng(9)
+    Z, Y = rng.normal(size=(2, 6, 2)).astype(dtype)
+    results = []
+    for code in (losses.IDENTITY, losses.HUBER):
+        delta = np.empty_like(Z)
+        value = losses.output_loss_and_delta(Z.copy(), np.zeros(2, dtype), Y, no_weights(dtype),
+                                             6.0, code, delta, np.empty(2, dtype), 1e30)
+        results.append((value, delta))
+    np.testing.assert_array_equal(results[0][1], results[1][1])
+    assert_close(results[0][0], results[1][0], dtype)

@@ -208,20 +208,29 @@ def test_non_integer_hidden_layer_sizes_raise_type_error(Estimator, sizes):
 
 
 # 8 -------------------------------------------------------------------------------------------
+# Seconds a fit has to stop after an interrupt: an epoch takes ~10 ms, scoring less.
+ANSWER_WITHIN = 60
+
+
 def _interrupted_fit(est, X, y, after=0.5, trigger=None):
     """Fit ``est`` while another thread interrupts the main thread (``_thread.interrupt_main``).
 
     The interrupt comes ``after`` seconds into the fit, or, with ``trigger`` (an Event), as
     soon as the fit sets it. Fails the test (rather than killing the run) when a
-    KeyboardInterrupt escapes the fit, and when the fit ended before the interrupt.
+    KeyboardInterrupt escapes the fit, when the fit ended before the interrupt, and when the
+    fit did not answer the interrupt within ``ANSWER_WITHIN`` seconds: a second interrupt
+    then ends it, so a lost signal fails the test instead of running to ``max_iter``.
     """
-    fired = threading.Event()
+    fired, finished, unanswered = threading.Event(), threading.Event(), threading.Event()
 
     def interrupt():
         if trigger is not None and not trigger.wait(60):
             return
         fired.set()
         _thread.interrupt_main()
+        if not finished.wait(ANSWER_WITHIN):
+            unanswered.set()
+            _thread.interrupt_main()
 
     timer = threading.Timer(0 if trigger is not None else after, interrupt)
     escaped = None
@@ -234,11 +243,14 @@ def _interrupted_fit(est, X, y, after=0.5, trigger=None):
             except KeyboardInterrupt as exc:
                 escaped = exc
             finally:
+                finished.set()
                 timer.cancel()
             # a late interrupt (the fit ended as the timer fired) is delivered here
             time.sleep(0.05)
     except KeyboardInterrupt as exc:
         escaped = exc
+    if unanswered.is_set():
+        pytest.fail(f"the fit did not answer an interrupt within {ANSWER_WITHIN} s")
     if escaped is not None:
         pytest.fail(f"KeyboardInterrupt escaped the fit: {escaped!r}")
     assert fired.is_set(), "the fit finished before the interrupt: make it longer"

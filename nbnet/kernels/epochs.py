@@ -108,11 +108,12 @@ def _total_weight(sw, m):
 
 
 @subroutine
-def _batch_gradient(model, data, rows, work):
+def _batch_gradient(model, data, rows, work, dropout, batch):
     """Gather the batch ``rows`` into ``work`` and put its gradient into ``work.gradient``.
 
     Returns the batch's loss (see :func:`nbnet.kernels.network.backprop`) and its total
-    sample weight.
+    sample weight. ``dropout`` (or None) and ``batch``, the batch's index in the epoch, as
+    :func:`nbnet.kernels.network.backprop` takes them.
     """
     m = rows.shape[0]
     A0 = work.inputs[:m]
@@ -127,7 +128,7 @@ def _batch_gradient(model, data, rows, work):
     total_weight = _total_weight(swb, m)
     loss = backprop(model.theta, work.gradient, model.layout, A0, data.sparse, rows, Yb, swb,
                     total_weight, work.activations, work.deltas, work.transposed,
-                    work.targets.shape[0])
+                    work.targets.shape[0], dropout, batch)
     return loss, total_weight
 
 
@@ -143,7 +144,7 @@ def _clip_scale(clip, theta, grad, n_coefs, l2):
 
 
 @jit
-def stochastic_epoch(model, data, order, batch_size, alpha, optimizer, work):
+def stochastic_epoch(model, data, order, batch_size, alpha, optimizer, work, dropout):
     """One epoch of mini-batch training over ``data`` in the row order ``order``.
 
     Parameters
@@ -158,6 +159,8 @@ def stochastic_epoch(model, data, order, batch_size, alpha, optimizer, work):
         a batch's gradient (L2 term included) is scaled to that norm where it is longer:
         one more pass over the gradient, only then.
     work : :class:`Workspace` for batches of ``batch_size`` rows.
+    dropout : :class:`nbnet.kernels.dropout.Dropout` with masks for batches of ``batch_size``
+        rows, or None for no dropout (the dropout branches are then pruned).
 
     Returns
     -------
@@ -173,7 +176,7 @@ def stochastic_epoch(model, data, order, batch_size, alpha, optimizer, work):
     steps = 0
     for start in range(0, order.shape[0], batch_size):
         rows = order[start : start + batch_size]
-        loss, total_weight = _batch_gradient(model, data, rows, work)
+        loss, total_weight = _batch_gradient(model, data, rows, work, dropout, steps)
         if not np.isfinite(loss):
             return loss, steps
         l2 = alpha / total_weight

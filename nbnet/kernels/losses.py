@@ -1,10 +1,13 @@
-"""Output layers with their canonical losses.
+"""Output layers with their losses.
 
 Each output activation is paired with the loss whose gradient with respect to the
 pre-activation is simply ``A - Y``. One pass over the batch's block adds the bias and
 applies the output activation (its exponentials vectorised across rows); a second one
 accumulates the loss and writes the output error ``δ_L = s (A - Y) / S`` together with the
-output bias gradient (see docs/MATH.md).
+output bias gradient (see docs/MATH.md). The robust regression losses (Huber, absolute
+error, quantile) keep the identity output but not the canonical link: their error is the
+loss's own derivative, ``δ_L = s ψ(A - Y) / S``, with their parameter (Huber's δ, the
+quantile q) the layout's ``output_parameter``.
 
 The losses follow scikit-learn's definitions, including probabilities clipped to the
 dtype's ``[eps, 1 - eps]`` before the log and the constant terms of the Poisson deviance,
@@ -28,12 +31,16 @@ class Output(NamedTuple):
     loss: str
 
 
-SOFTMAX, LOGISTIC, IDENTITY, EXP = 0, 1, 2, 3
+SOFTMAX, LOGISTIC, IDENTITY, EXP, HUBER, ABSOLUTE_ERROR, QUANTILE = 0, 1, 2, 3, 4, 5, 6
+# Keyed by output activation, and by loss for the identity outputs with a loss of their own.
 OUTPUTS = {
     "softmax": Output(SOFTMAX, "log_loss"),
     "logistic": Output(LOGISTIC, "binary_log_loss"),
     "identity": Output(IDENTITY, "squared_error"),
     "exp": Output(EXP, "poisson"),
+    "huber": Output(HUBER, "huber"),
+    "absolute_error": Output(ABSOLUTE_ERROR, "absolute_error"),
+    "quantile": Output(QUANTILE, "quantile"),
 }
 # np.finfo inside a kernel compiles two helpers per dtype; these are its two values.
 _EPS_FLOAT32, _EPS_FLOAT64 = float(np.finfo(np.float32).eps), float(np.finfo(np.float64).eps)
@@ -46,7 +53,7 @@ def output_activation(Z, bias, code):
     ``Z`` is C-contiguous. The exponentials run in one loop over the whole block, so that they
     vectorise across rows: an output row has as few as one value.
     """
-    if code != SOFTMAX and code != LOGISTIC and code != IDENTITY and code != EXP:
+    if code < SOFTMAX or code > QUANTILE:
         raise ValueError("unknown output code")
     m, n = Z.shape
     for i in range(m):
@@ -109,7 +116,7 @@ def _row_loss(a, y, code, eps):
 
 
 @subroutine
-def output_loss_and_delta(Z, bias, Y, sw, total_weight, code, delta, bias_grad):
+def output_loss_and_delta(Z, bias, Y, sw, total_weight, code, delta, bias_grad, parameter=0.0):
     """Finish the output layer of a batch and start the backward pass.
 
     Parameters
@@ -120,14 +127,17 @@ def output_loss_and_delta(Z, bias, Y, sw, total_weight, code, delta, bias_grad):
     sw : (m,) sample weights, or an empty array for unit weights.
     total_weight : the sum ``S`` of the batch's sample weights (``m`` without weights).
     code : output code (:data:`OUTPUTS`).
-    delta : (m, n_out) output buffer for ``δ_L = s (A_L - Y) / S``.
+    delta : (m, n_out) output buffer for ``δ_L = s (A_L - Y) / S`` (``s ψ(A_L - Y) / S``
+        for the robust losses).
     bias_grad : (n_out,) output buffer for the column sums of ``δ_L``.
+    parameter : Huber's δ, or the quantile q; not used by the other codes.
 
     Returns
     -------
     loss : float
         The weighted mean loss ``(1/S) Σ_i s_i ℓ_i``, divided by ``n_out`` for squared error
-        as scikit-learn reports it. The L2 penalty is not included.
+        as scikit-learn reports it, and likewise for the robust losses (identity outputs).
+        The L2 penalty is not included.
     """
     n = Z.shape[1]
     scale = Z.dtype.type(1.0 / total_weight)
@@ -143,10 +153,12 @@ def output_loss_and_delta(Z, bias, Y, sw, total_weight, code, delta, bias_grad):
         loss = _rows_loss_and_delta(Z, Y, sw, scale, LOGISTIC, delta, bias_grad)
     elif code == IDENTITY:
         loss = _rows_loss_and_delta(Z, Y, sw, scale, IDENTITY, delta, bias_grad)
-    else:
+    elif code == EXP:
         loss = _rows_loss_and_delta(Z, Y, sw, scale, EXP, delta, bias_grad)
+    else:  # one copy for the three robust losses: no logarithms, a select per value
+        loss = _robust_rows(Z, Y, sw, scale, code, parameter, delta, bias_grad)
     loss /= total_weight
-    if code == IDENTITY:
+    if code >= IDENTITY and code != EXP:
         loss /= n
     return loss
 
@@ -169,4 +181,44 @@ def _rows_loss_and_delta(A, Y, sw, scale, code, delta, bias_grad):
         for j in range(n):
             d[j] = factor * (a[j] - y[j])
             bias_grad[j] += d[j]
+    return loss
+
+
+@subroutine(inline=True)
+def _robust_rows(A, Y, sw, scale, code, parameter, delta, bias_grad):
+    """The row loop of :func:`output_loss_and_delta` for the robust losses, of the residual
+    ``r = a - y``: Σ_i s_i ℓ_i, and ``δ_L = s ψ(r) / S`` (``ψ = ∂ℓ/∂a``) and its sums.
+
+    huber (δ = ``parameter``): ℓ = r²/2 where |r| ≤ δ, else δ(|r| − δ/2); ψ = r clipped to
+    [−δ, δ]. absolute_error: ℓ = |r|; ψ = sign(r), 0 at 0. quantile (q = ``parameter``):
+    the pinball loss ℓ = (1 − q) r where r > 0 (over-prediction), else −q r; ψ = 1 − q,
+    −q, and 0 at 0.
+    """
+    m, n = A.shape
+    weighted = sw.shape[0] > 0
+    zero, one = A.dtype.type(0), A.dtype.type(1)
+    k = A.dtype.type(parameter)
+    above = one - k if code == QUANTILE else one  # ψ where r > 0 (huber: beyond δ, × δ)
+    below = -k if code == QUANTILE else -one  # ψ where r < 0
+    if code == HUBER:
+        above, below = k, -k
+    loss = 0.0
+    for i in range(m):
+        a = A[i]
+        y = Y[i]
+        d = delta[i]
+        s = sw[i] if weighted else one
+        factor = s * scale
+        row = 0.0
+        for j in range(n):
+            r = a[j] - y[j]
+            psi = above if r > 0 else (below if r < 0 else zero)
+            if code == HUBER and abs(r) <= k:
+                row += 0.5 * r * r
+                psi = r
+            else:
+                row += psi * r if code != HUBER else k * (abs(r) - 0.5 * k)
+            d[j] = factor * psi
+            bias_grad[j] += d[j]
+        loss += s * row
     return loss

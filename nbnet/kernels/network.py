@@ -20,6 +20,7 @@ import numpy as np
 from ._blas import gemm
 from ._jit import jit, subroutine
 from .activations import ACTIVATIONS, bias_activation, derivative_and_bias_grad
+from .dropout import drop, layer_key, undo_drop
 from .losses import OUTPUTS, output_activation, output_loss_and_delta
 
 
@@ -41,6 +42,7 @@ class Layout(NamedTuple):
     activations : (n_layers - 1,) int64, activation code of each hidden layer
         (:data:`nbnet.kernels.activations.ACTIVATIONS`).
     output : output code (:data:`nbnet.kernels.losses.OUTPUTS`).
+    output_parameter : the output loss's parameter (Huber's δ, the quantile q), a float.
     """
 
     sizes: np.ndarray
@@ -48,6 +50,7 @@ class Layout(NamedTuple):
     intercept_offsets: np.ndarray
     activations: np.ndarray
     output: int
+    output_parameter: float = 0.0
 
 
 class Model(NamedTuple):
@@ -86,8 +89,10 @@ def make_layout(layer_units: Sequence[int], activation: str | Sequence[str],
                             activation, output)
 
 
-def with_activations(layout: Layout, activation: str | Sequence[str], output: str) -> Layout:
-    """``layout`` with the hidden activations and the output activation given by name."""
+def with_activations(layout: Layout, activation: str | Sequence[str], output: str,
+                     output_parameter: float = 0.0) -> Layout:
+    """``layout`` with the hidden activations and the output (a key of
+    :data:`nbnet.kernels.losses.OUTPUTS`, with its loss's parameter) given by name."""
     n_hidden = len(layout.sizes) - 2
     names = [activation] * n_hidden if isinstance(activation, str) else list(activation)
     if len(names) != n_hidden:
@@ -95,7 +100,8 @@ def with_activations(layout: Layout, activation: str | Sequence[str], output: st
     if any(name not in ACTIVATIONS for name in names) or output not in OUTPUTS:
         raise ValueError(f"Unknown activation: {names} (hidden), {output!r} (output).")
     codes = np.array([ACTIVATIONS[name].code for name in names], dtype=np.int64)
-    return layout._replace(activations=codes, output=OUTPUTS[output].code)
+    return layout._replace(activations=codes, output=OUTPUTS[output].code,
+                           output_parameter=float(output_parameter))
 
 
 def n_parameters(layout: Layout) -> int:
@@ -252,17 +258,24 @@ def error_product(delta, W, scratch, out):
 
 
 @subroutine
-def forward(theta, layout, A0, sparse, rows, activations, capacity, m):
+def forward(theta, layout, A0, sparse, rows, activations, capacity, m, dropout=None, batch=0):
     """Forward pass of a batch of ``m`` rows up to the output layer's product.
 
     Hidden layers get bias and activation fused; the output layer's block is left as
-    ``A_{L-1} W_L`` (no bias) for the output kernel to finish.
+    ``A_{L-1} W_L`` (no bias) for the output kernel to finish. With a ``dropout``
+    (:class:`nbnet.kernels.dropout.Dropout`; None prunes it), each hidden layer's outputs are
+    masked, with the masks of batch ``batch`` of the epoch; ``rows`` are the batch's data rows.
     """
     n_layers = layout.sizes.shape[0] - 1
     Z = layer_block(activations, layout, capacity, 0, m)
     input_product(A0, sparse, rows, coef_view(theta, layout, 0), Z)
     for i in range(1, n_layers):
         bias_activation(Z, intercept_view(theta, layout, i - 1), layout.activations[i - 1])
+        if dropout is not None:
+            if dropout.thresholds[i - 1] > 0:
+                mask = layer_block(dropout.masks, layout, capacity, i - 1, m)
+                drop(Z, mask, rows, dropout.thresholds[i - 1], dropout.rates[i - 1],
+                     layer_key(dropout, batch, i - 1))
         Z_next = layer_block(activations, layout, capacity, i, m)
         gemm(Z, coef_view(theta, layout, i), Z_next)
         Z = Z_next
@@ -271,28 +284,33 @@ def forward(theta, layout, A0, sparse, rows, activations, capacity, m):
 
 @subroutine
 def backprop(theta, grad, layout, A0, sparse, rows, Y, sw, total_weight, activations, deltas,
-             transposed, capacity):
+             transposed, capacity, dropout=None, batch=0):
     """Loss and gradient of one batch; the batch is ``rows`` (``m`` of them) of the input.
 
     ``grad`` receives ``∂C/∂θ`` without the L2 term, in the layout of ``theta``; the
     returned loss is the batch's weighted mean loss without the penalty (see
     :func:`nbnet.kernels.losses.output_loss_and_delta`). The caller adds both terms of the penalty.
-    ``transposed`` is the scratch vector of :func:`error_product`.
+    ``transposed`` is the scratch vector of :func:`error_product`. ``dropout`` and ``batch``:
+    see :func:`forward`; the errors of a masked layer are masked alike.
     """
     m = Y.shape[0]
     n_layers = layout.sizes.shape[0] - 1
     last = n_layers - 1
-    Z = forward(theta, layout, A0, sparse, rows, activations, capacity, m)
+    Z = forward(theta, layout, A0, sparse, rows, activations, capacity, m, dropout, batch)
     delta = layer_block(deltas, layout, capacity, last, m)
     loss = output_loss_and_delta(
         Z, intercept_view(theta, layout, last), Y, sw, total_weight, layout.output,
-        delta, intercept_view(grad, layout, last),
+        delta, intercept_view(grad, layout, last), layout.output_parameter,
     )
     for i in range(last, 0, -1):
         A_prev = layer_block(activations, layout, capacity, i - 1, m)
         gemm(A_prev, delta, coef_view(grad, layout, i), True, False)
         delta_prev = layer_block(deltas, layout, capacity, i - 1, m)
         error_product(delta, coef_view(theta, layout, i), transposed, delta_prev)
+        if dropout is not None:
+            if dropout.thresholds[i - 1] > 0:
+                mask = layer_block(dropout.masks, layout, capacity, i - 1, m)
+                undo_drop(A_prev, delta_prev, mask, dropout.rates[i - 1])
         derivative_and_bias_grad(A_prev, delta_prev, layout.activations[i - 1],
                                  intercept_view(grad, layout, i - 1))
         delta = delta_prev
