@@ -129,7 +129,7 @@ def profile(workload: TrainingWorkload, repeats: int) -> PhaseProfile:
             "epoch": lambda: stochastic_epoch(
                 Model(theta.copy(), layout), Data(X, sparse, Y, no_weights), order, batch_size,
                 ALPHA, OptimizerState(adam.code, adam.slots, adam.hyper, rates, np.zeros_like(rates),
-                                      0.0), work, None),
+                                      None), work, None),
         }
 
     for task in tasks(permutation[:batch_size]).values():  # compile or load from the cache

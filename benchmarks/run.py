@@ -1,5 +1,7 @@
 """The command line: ``python -m benchmarks [--quick | --tiny] [--only P1,P3] [--out DIR]``.
 
+``--only`` takes workload ids (``P2``: all its rows) and training rows' keys (``P2-f32``).
+
 Runs the selected workloads, writes the Markdown report and the plot to ``--out``, prints
 the report, and with ``--readme`` puts it into the README between its benchmark markers.
 """
@@ -23,6 +25,7 @@ from .workloads import (NBNET, SCALES, SKLEARN, Library, PartialFitWorkload, Sca
                         scaling_workloads, training_workloads, warm_up)
 
 IDS = ("P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9", "P10", "ACC", "PROF")
+KEYS = tuple(workload.key.upper() for workload in training_workloads(SCALES["full"]))
 PROFILED = ("P1", "P2-f32", "P2-f64")
 LATENCY_MODEL = "P2-f32"  # P7 predicts with the fitted float32 P2 models
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -229,7 +232,8 @@ def run_accuracy(scale: Scale) -> tuple[list[AccuracyResult], list[str]]:
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    """The command line's options; ``only`` becomes a list of upper-case workload ids."""
+    """The command line's options; ``only`` becomes a list of upper-case workload ids and
+    training rows' keys."""
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks",
         description="nbnet's benchmark suite: nbnet against scikit-learn's MLP (and PyTorch "
@@ -241,15 +245,17 @@ def parse_args(argv=None) -> argparse.Namespace:
                       help="tiny workloads: checks that the suite runs (seconds)")
     parser.set_defaults(scale="full")
     parser.add_argument("--only", default=",".join(IDS),
-                        help=f"comma-separated workload ids (default: all of {','.join(IDS)})")
+                        help=f"comma-separated workload ids (default: all of {','.join(IDS)}) "
+                             "or training rows' keys (P2-f32)")
     parser.add_argument("--out", default=str(RESULTS), help="directory of the results")
     parser.add_argument("--readme", default=None,
                         help="also put the report into this README, between its benchmark markers")
     args = parser.parse_args(argv)
     args.only = [part.strip().upper() for part in args.only.split(",") if part.strip()]
-    unknown = set(args.only) - set(IDS)
+    unknown = set(args.only) - set(IDS) - set(KEYS)
     if unknown:
-        parser.error(f"unknown workload ids {sorted(unknown)}; choose from {', '.join(IDS)}")
+        parser.error(f"unknown workload ids {sorted(unknown)}; choose from {', '.join(IDS)} "
+                     f"or a key of a training row ({', '.join(KEYS)}, case-insensitive)")
     return args
 
 
@@ -265,7 +271,7 @@ def main(argv=None) -> Results:
     log(f"{scale.name} scale; GEMM peak float32 {results.peaks['float32']:.1f}, float64 "
         f"{results.peaks['float64']:.1f} GFLOP/s; libraries: {', '.join(lib.name for lib in libs)}")
     for workload in training_workloads(scale):
-        if workload.id not in args.only:
+        if not {workload.id, workload.key.upper()} & set(args.only):
             continue
         log(f"{workload.key}: {workload.title}")
         try:

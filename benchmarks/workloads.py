@@ -212,13 +212,15 @@ def training_workloads(scale: Scale) -> list[TrainingWorkload]:
     ]
     # nbnet's training features at work, against the others' plain Adam
     features = [
-        TrainingWorkload(
-            "P2-adamw", f"image-sized {rows['P2']:,} × 784, 10 classes, (256, 128), batch 128, "
-            f"{epochs(3)} epochs, float32; nbnet adamw + cosine + clip_grad_norm=1.0, the "
-            "others plain adam", "classification", np.float32,
-            partial(_synthetic, "classification", rows["P2"], 784, 10, np.float32), p2,
-            epochs(3), nbnet_params=dict(solver="adamw", learning_rate="cosine",
-                                         clip_grad_norm=1.0)),
+        *(TrainingWorkload(
+            f"P2-{name}", f"image-sized {rows['P2']:,} × 784, 10 classes, (256, 128), batch "
+            f"128, {epochs(3)} epochs, float32; nbnet {what}, the others plain adam",
+            "classification", np.float32, image[0].load, p2, epochs(3), nbnet_params=nbnet)
+          for name, what, nbnet in (
+              ("adamw", "adamw + cosine + clip_grad_norm=1.0",
+               dict(solver="adamw", learning_rate="cosine", clip_grad_norm=1.0)),
+              ("rmsprop", "rmsprop", dict(solver="rmsprop")),
+              ("adagrad", "adagrad", dict(solver="adagrad")))),
         TrainingWorkload(
             "P2-dropout", f"image-sized {rows['P2']:,} × 784, 10 classes, (256, 128), batch "
             f"128, adam, {epochs(3)} epochs, float32; nbnet with dropout=0.2 on both hidden "

@@ -2,11 +2,11 @@
 
 For container builds, cluster workers and ``make``: tiny fits and predictions through the
 public estimators compile (or load) every entry point a fit can use, in both dtypes, for
-every solver and for dense and sparse input, and the epoch with dropout (another signature:
-its masks argument is None without dropout), into the cache folder of this version of nbnet
-(see :func:`nbnet.kernel_cache_stats`). Sample weights, the loss and the estimator kind
-(classifier or regressor) select branches at run time, not signatures, so they need no fits
-of their own.
+every solver and for dense and sparse input, with and without dropout and gradient clipping
+(each an epoch signature of its own: their arguments are None when off), into the cache folder
+of this version of nbnet (see :func:`nbnet.kernel_cache_stats`). Sample weights, the loss, the
+estimator kind (classifier or regressor) and the stochastic solver select branches at run
+time, not signatures, so they need no fits of their own.
 """
 
 import argparse
@@ -23,8 +23,9 @@ from . import MLPClassifier, kernel_cache_stats
 from .kernels._cache import prune
 
 DTYPES = (np.float64, np.float32)
-# The solvers, and Adam with dropout (any stochastic solver would do: they share the epoch).
-SOLVERS = ("sgd", "adam", "lbfgs", "adam+dropout")
+# The solvers, and Adam with dropout, clipping or both (any stochastic solver would do: they
+# share the epoch).
+SOLVERS = ("sgd", "adam", "lbfgs", "adam+dropout", "adam+clip", "adam+dropout+clip")
 INPUTS = ("dense", "sparse")
 
 
@@ -34,9 +35,10 @@ def _fit_and_predict(dtype, solver: str, kind: str) -> None:
     y = np.arange(12) % 3
     if kind == "sparse":
         X = sp.csr_matrix(X)
-    solver, _, dropout = solver.partition("+")
+    solver, *options = solver.split("+")
     model = MLPClassifier(hidden_layer_sizes=(2,), solver=solver, max_iter=1, random_state=0,
-                          dropout=0.5 if dropout else 0.0)
+                          dropout=0.5 if "dropout" in options else 0.0,
+                          clip_grad_norm=1.0 if "clip" in options else None)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X, y)
@@ -69,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         "compile", help="fill the kernel cache for every entry point in both dtypes",
         description="Compile (or load from the cache) every kernel a fit or prediction can "
                     "use: float64 and float32, dense and sparse input, sgd, adam and lbfgs, "
-                    "and the epoch with dropout.")
+                    "and the epoch with dropout, clipping or both.")
     compile_.add_argument("--prune", action="store_true",
                           help="also delete the cache folders of other versions of nbnet")
     arguments = parser.parse_args(argv)

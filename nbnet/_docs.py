@@ -39,11 +39,12 @@ hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
     learning_rate : {'constant', 'invscaling', 'adaptive', 'cosine', 'step', \
 'exponential'}, default='constant'
         Learning-rate schedule: 'constant' keeps ``learning_rate_init``; 'invscaling'
-        ('sgd' only, as in scikit-learn) uses ``learning_rate_init / pow(t, power_t)`` with
-        ``t`` the number of samples seen; 'adaptive' divides the rate by 5 each time
-        ``n_iter_no_change`` consecutive epochs fail to improve the loss (or validation
-        score) by ``tol`` (for every stochastic solver but 'adam', which keeps
-        scikit-learn's behaviour: a constant rate). nbnet adds schedules applied at every
+        ('sgd' only, as in scikit-learn: the other solvers keep a constant rate) uses
+        ``learning_rate_init / pow(t, power_t)`` with ``t`` the number of samples seen;
+        'adaptive' divides the rate by 5 each time ``n_iter_no_change`` consecutive epochs
+        fail to improve the loss (or validation score) by ``tol``, and stops once the rate
+        is 1e-6 or less, for every stochastic solver. With 'adam' this differs on purpose
+        from scikit-learn, whose Adam ignores 'adaptive' (a stall stops its fit). nbnet adds schedules applied at every
         step ``t`` (updates made before it), for every stochastic solver: 'cosine'
         ``η_min + (η₀ − η_min)(1 + cos(π t/T))/2`` with ``T = max_iter`` × steps per epoch;
         'step' ``η₀ · lr_gamma^⌊epoch / lr_step_size⌋``; 'exponential'

@@ -5,17 +5,19 @@ and turns its schedule (:mod:`nbnet.schedules`) into the learning rate of each s
 next epoch, which the one compiled epoch (:func:`nbnet.kernels.epochs.stochastic_epoch`)
 applies with the rule's fused loop (:mod:`nbnet.kernels.updates`). SGD and Adam mirror
 scikit-learn 1.9's ``SGDOptimizer``/``AdamOptimizer``: the ``invscaling`` rate
-(``iteration_ends``, SGD only) and the ``adaptive`` schedule's reaction to a stall
-(``trigger_stopping``) are applied between epochs. AdamW, RMSprop and Adagrad follow
-PyTorch's rules.
+(``iteration_ends``, SGD only, as in scikit-learn) and the ``adaptive`` schedule's reaction to
+a stall (``trigger_stopping``, every rule, where scikit-learn's Adam ignores it) are applied
+between epochs. AdamW, RMSprop and Adagrad follow PyTorch's rules.
 
 Mutable state is only numpy arrays and plain Python scalars, so that a snapshot copies the
 arrays into buffers and keeps the scalars: ``slots`` (an ``(n_slots, P)`` array in the
 parameters' dtype), ``learning_rate`` (float) and ``t`` (int, updates made so far). The
 estimators pickle it as plain data (:func:`optimizer_state`).
+Configuration is plain scalars too (``clip`` is None without clipping).
 
-A new rule is a fused loop in :mod:`nbnet.kernels.updates` with a row in its ``UPDATES``, and
-a class here with a row in :data:`OPTIMIZERS`.
+A new rule is a row in :mod:`nbnet.kernels.updates`' ``UPDATES`` (with a fused loop there
+unless Adam's loop with other constants is the rule), and a class here with a row in
+:data:`OPTIMIZERS`.
 """
 
 import math
@@ -27,7 +29,7 @@ from . import schedules
 from .kernels.dropout import Dropout
 from .kernels.epochs import Data, OptimizerState, Workspace, n_batches, stochastic_epoch
 from .kernels.network import Model
-from .kernels.updates import UPDATES
+from .kernels.updates import UPDATES, moments
 
 
 class Optimizer:
@@ -60,11 +62,11 @@ class Optimizer:
         The current base rate of the schedule.
     t : int
         Updates made so far.
+    clip : float or None
+        ``clip_grad_norm``.
     """
 
     name = ""
-    # Whether the 'adaptive' schedule applies; scikit-learn's Adam ignores it.
-    ADAPTIVE = True
     PARAMETERS: tuple = ("learning_rate_init", "learning_rate", "max_iter", "min_learning_rate",
                          "lr_step_size", "lr_gamma", "warmup_epochs", "clip_grad_norm")
 
@@ -84,7 +86,9 @@ class Optimizer:
         self.lr_step_size = int(lr_step_size)
         self.lr_gamma = float(lr_gamma)
         self.warmup_epochs = int(warmup_epochs)
-        self.clip = 0.0 if clip_grad_norm is None else float(clip_grad_norm)
+        # None, not 0.0, without clipping: the compiled epoch then drops the norm's pass at
+        # typing (a default fit compiles less; a clipped fit compiles its own epoch)
+        self.clip = None if clip_grad_norm is None else float(clip_grad_norm)
 
     def scheduled_rates(self, n_steps: int, steps_per_epoch: int) -> np.ndarray:
         """The schedule's rates ``η_t`` of the next ``n_steps`` updates (steps ``t + 1`` on)."""
@@ -119,7 +123,8 @@ class Optimizer:
         n_steps = n_batches(order.shape[0], batch_size)
         scheduled = self.scheduled_rates(n_steps, n_steps)
         state = OptimizerState(self.code, self.slots, self.hyper, self.step_sizes(scheduled),
-                               self.decays(scheduled), self.clip)
+                               self.decays(scheduled),
+                               self.clip or None)  # 0.0: an older pickle's "no clipping"
         if dropout is not None:
             dropout = dropout._replace(step=self.t)
         loss_sum, steps = stochastic_epoch(model, data, order, batch_size, float(alpha), state,
@@ -132,8 +137,8 @@ class Optimizer:
 
     def trigger_stopping(self, msg: str, verbose: bool) -> bool:
         """Decide whether a stalled run stops; the ``adaptive`` schedule divides the rate by 5
-        instead, until it is 1e-6 or less (scikit-learn's rule)."""
-        if self.schedule != "adaptive" or not self.ADAPTIVE:
+        instead, until it is 1e-6 or less (scikit-learn's rule for SGD, here for every rule)."""
+        if self.schedule != "adaptive":
             if verbose:
                 print(msg + " Stopping.")
             return True
@@ -175,8 +180,8 @@ class SGD(Optimizer):
 class Adam(Optimizer):
     """Adam, with scikit-learn's bias correction multiplying each step's scheduled rate.
 
-    As in scikit-learn, 'invscaling' and 'adaptive' leave Adam's rate constant (a stall
-    stops the fit), so that Adam trains scikit-learn's model.
+    As in scikit-learn, 'invscaling' leaves Adam's rate constant; unlike scikit-learn's Adam,
+    which ignores it, 'adaptive' divides the rate by 5 on a stall, as for SGD.
 
     Parameters
     ----------
@@ -185,13 +190,12 @@ class Adam(Optimizer):
     """
 
     name = "adam"
-    ADAPTIVE = False
     PARAMETERS = Optimizer.PARAMETERS + ("beta_1", "beta_2", "epsilon")
 
     def __init__(self, n_params: int, dtype, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float = 1e-8, **schedule):
         super().__init__(n_params, dtype, **schedule)
-        self.hyper = np.array([beta_1, beta_2, epsilon], dtype=np.float64)
+        self.hyper = moments(beta_1, beta_2, epsilon)
 
     def step_sizes(self, scheduled: np.ndarray) -> np.ndarray:
         """``η_t √(1 − β₂ᵗ) / (1 − β₁ᵗ)`` for the steps ``t + 1`` on.
@@ -199,7 +203,7 @@ class Adam(Optimizer):
         Python's ``float ** int`` and ``math.sqrt``, as scikit-learn computes it, per step
         (NumPy's vectorised power may differ in the last bit).
         """
-        beta_1, beta_2 = float(self.hyper[0]), float(self.hyper[1])
+        beta_1, beta_2 = float(self.hyper[0]), float(self.hyper[2])
         return np.array([float(lr) * math.sqrt(1 - beta_2**t) / (1 - beta_1**t)
                          for t, lr in enumerate(scheduled, start=self.t + 1)])
 
@@ -208,8 +212,7 @@ class AdamW(Adam):
     """Adam with decoupled weight decay (Loshchilov and Hutter, as PyTorch's ``AdamW``):
     besides Adam's step, each step shrinks the weights (not the biases) by ``η_t λ θ``.
 
-    ``alpha`` keeps its meaning, the L2 term coupled into the gradient; 'adaptive' divides
-    the rate by 5 on a stall, as for SGD.
+    ``alpha`` keeps its meaning, the L2 term coupled into the gradient.
 
     Parameters
     ----------
@@ -218,7 +221,6 @@ class AdamW(Adam):
     """
 
     name = "adamw"
-    ADAPTIVE = True
     PARAMETERS = Adam.PARAMETERS + ("weight_decay",)
 
     def __init__(self, n_params: int, dtype, weight_decay: float = 0.01, **adam):
@@ -231,7 +233,8 @@ class AdamW(Adam):
 
 
 class RMSprop(Optimizer):
-    """RMSprop as PyTorch's: ``v ← ρ v + (1 − ρ) g²``; ``θ ← θ − η g / (√v + ε)``.
+    """RMSprop as PyTorch's: ``v ← ρ v + (1 − ρ) g²``; ``θ ← θ − η g / (√v + ε)`` (Adam's
+    compiled loop with ``β₁ = 0``: ``slots[0]`` holds the last gradient, ``slots[1]`` ``v``).
 
     Parameters
     ----------
@@ -246,11 +249,13 @@ class RMSprop(Optimizer):
     def __init__(self, n_params: int, dtype, rho: float = 0.99, epsilon: float = 1e-8,
                  **schedule):
         super().__init__(n_params, dtype, **schedule)
-        self.hyper = np.array([rho, epsilon], dtype=np.float64)
+        self.hyper = moments(0.0, rho, epsilon)
 
 
 class Adagrad(Optimizer):
-    """Adagrad as PyTorch's: ``G ← G + g²``; ``θ ← θ − η g / (√G + ε)``.
+    """Adagrad as PyTorch's: ``G ← G + g²``; ``θ ← θ − η g / (√G + ε)`` (Adam's compiled
+    loop with ``β₁ = 0``, ``β₂ = 1`` and gain 1: ``slots[0]`` holds the last gradient,
+    ``slots[1]`` ``G``).
 
     Parameters
     ----------
@@ -263,7 +268,7 @@ class Adagrad(Optimizer):
 
     def __init__(self, n_params: int, dtype, epsilon: float = 1e-8, **schedule):
         super().__init__(n_params, dtype, **schedule)
-        self.hyper = np.array([epsilon], dtype=np.float64)
+        self.hyper = moments(0.0, 1.0, epsilon, gain_2=1.0)
 
 
 OPTIMIZERS = {optimizer.name: optimizer for optimizer in (SGD, Adam, AdamW, RMSprop, Adagrad)}

@@ -25,7 +25,8 @@ def test_every_workload_runs_at_tiny_scale_and_reaches_the_report(tmp_path, caps
     assert capsys.readouterr().out.strip() == text.strip()
     training = {result.workload.key for result in results.training}
     skipped = " ".join(results.notes)
-    for key in ("P1", "P2-f32", "P2-f64", "P3", "P4", "P5", "P6"):
+    for key in ("P1", "P2-f32", "P2-f64", "P2-adamw", "P2-rmsprop", "P2-adagrad", "P3", "P4",
+                "P5", "P6"):
         assert key in training or key in skipped, key
         assert f"| {key} |" in text or f"{key} skipped" in text, key
     for heading in ("Predict latency: P7", "Incremental training: P10", "Scaling: P8",
@@ -60,3 +61,10 @@ def test_readme_block_is_replaced_not_appended_twice(tmp_path):
 def test_only_rejects_unknown_workload_ids():
     with pytest.raises(SystemExit):
         run.parse_args(["--only", "P1,P99"])
+
+
+def test_only_takes_training_rows_keys():
+    assert run.parse_args(["--only", "P1,P2-f32,p2-rmsprop"]).only == ["P1", "P2-F32",
+                                                                       "P2-RMSPROP"]
+    with pytest.raises(SystemExit):
+        run.parse_args(["--only", "P2-f16"])

@@ -51,7 +51,10 @@ def _run_epoch(dtype, hidden, out, n_out, solver_name, weighted, sparse_input, d
         opt.slots[0] = 0.1 * rng.normal(size=P)
         if solver != "sgd":  # the last slot is v, non-negative
             opt.slots[-1] = rng.uniform(0.01, 0.1, P)
-    state0 = [f64(slot) for slot in opt.slots]
+    # the naive loop's state: RMSprop's and Adagrad's is v, the last slot (Adam's loop with
+    # β₁ = 0 leaves the last gradient in the first)
+    rule_state = slice(-1, None) if solver in ("rmsprop", "adagrad") else slice(None)
+    state0 = [f64(slot) for slot in opt.slots[rule_state]]
     permutation = rng.permutation(N).astype(np.int64)
     naive_rows = permutation
     if poison_batch is not None:
@@ -72,7 +75,7 @@ def _run_epoch(dtype, hidden, out, n_out, solver_name, weighted, sparse_input, d
                            naive_rows, BATCH, hidden, out, alpha, solver, LR[solver], state0,
                            step0, momentum, nesterov, BETA_1, BETA_2, EPSILON,
                            eps=np.finfo(dtype).eps, rho=RHO, weight_decay=WEIGHT_DECAY, clip=clip)
-    return (theta, list(opt.slots), loss_sum, opt.t), expected, layout
+    return (theta, list(opt.slots[rule_state]), loss_sum, opt.t), expected, layout
 
 
 def _check_epoch(result, expected, dtype):

@@ -11,8 +11,8 @@ import pytest
 from nbnet.__main__ import main
 
 # Fits unlike the command's own (regressors, sample weights, early stopping, partial_fit,
-# Fortran-ordered and CSC input, robust losses, dropout, class weights), in both dtypes, dense
-# and sparse, with every solver.
+# Fortran-ordered and CSC input, robust losses, dropout, class weights, clipping), in both
+# dtypes, dense and sparse, with every solver.
 _FITS = """
 import itertools, json, warnings
 import numpy as np, scipy.sparse as sp
@@ -29,9 +29,11 @@ for dtype, solver, kind in itertools.product((np.float32, np.float64), ("sgd", "
                          **stopping)
     model.fit(X, y, sample_weight=np.linspace(0.5, 1.5, 20)).predict(X[:1])
     if solver != "lbfgs":
-        MLPClassifier(solver=solver).partial_fit(X, y[:, 0] > 0, classes=[False, True])
+        MLPClassifier(solver=solver, clip_grad_norm=1.0).partial_fit(X, y[:, 0] > 0,
+                                                                      classes=[False, True])
         MLPClassifier(solver=solver, dropout=[0.1, 0.0], hidden_layer_sizes=(3, 3), max_iter=2,
                       class_weight="balanced").fit(X, y[:, 0] > 0)
+        MLPClassifier(solver=solver, dropout=0.2, clip_grad_norm=1.0, max_iter=1).fit(X, y[:, 0] > 0)
 stats = kernel_cache_stats()
 print(json.dumps({"loaded": stats.loaded, "compiled": stats.compiled}))
 """
@@ -44,9 +46,10 @@ def test_compile_fills_the_cache_for_every_fit(tmp_path):
                           text=True, env=env)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().splitlines()
-    assert len(lines) == 2 * 2 * 4 + 1  # dtypes × dense/sparse × solvers (+dropout), the total
+    assert len(lines) == 2 * 2 * 6 + 1  # dtypes × dense/sparse × cases, and the total
     compiled = int(re.match(r"compiled (\d+) and loaded 0 kernel signatures", lines[-1])[1])
-    assert compiled >= 4 * 2 * 2  # epoch (twice: dropout), L-BFGS, predict × dtypes × input
+    # the epoch (plain, dropout, clipping, both), L-BFGS, predict × dtypes × input
+    assert compiled >= 6 * 2 * 2
 
     done = subprocess.run([sys.executable, "-c", _FITS], capture_output=True, text=True,
                           env=env)

@@ -54,4 +54,4 @@ def test_state_is_arrays_and_scalars(solver):
     assert opt.hyper.dtype == np.float64 and opt.hyper.shape == (len(rule.hyper),)
     assert (type(opt.learning_rate), type(opt.t)) == (float, int)
     for value in vars(opt).values():
-        assert isinstance(value, (np.ndarray, int, float, str)), value
+        assert isinstance(value, (np.ndarray, int, float, str, type(None))), value

@@ -305,32 +305,19 @@ TWIN_CASES = {
 }
 
 
-@pytest.mark.parametrize("case", list(TWIN_CASES))
-def test_fit_follows_the_numpy_twin_step_by_step(case):
-    """A few epochs of a fit (float64, no shuffling, L2 on) equal the NumPy twin that
-    updates step by step with each rule and each step's scheduled rate: weights, and every
-    epoch's loss."""
+def _assert_follows_the_twin(est, X, y, rate, n_epochs, batch):
+    """``est`` (fitted float64 on ``X, y`` for ``n_epochs`` epochs, no shuffling, L2 0.01, one
+    hidden layer of 7 relu units, random_state 3) equals the NumPy twin updating step by
+    step with each rule and the rate ``rate(t)`` of the step after ``t`` updates: weights,
+    and every epoch's loss."""
     import naive
 
-    X, y, _, _ = regression(n=90)
-    params = dict(TWIN_CASES[case])
-    n_epochs, batch = 5, 16
-    est = MLPRegressor(hidden_layer_sizes=(7,), max_iter=n_epochs, tol=0.0,
-                       n_iter_no_change=n_epochs + 1, shuffle=False, batch_size=batch,
-                       alpha=0.01, random_state=3, **params).fit(X, y)
-    get = lambda name: params.get(name, est.get_params()[name])  # noqa: E731
+    get = est.get_params().get
     units = [X.shape[1], 7, 1]
     theta = naive.initial_weights(units, 3)
     solver = get("solver")
     slots = {"sgd": 1, "adam": 2, "adamw": 2, "rmsprop": 1, "adagrad": 1}[solver]
     state = [np.zeros_like(theta) for _ in range(slots)]
-    per_epoch = -(-len(X) // batch)
-
-    def rate(t):
-        return naive.scheduled_rate(get("learning_rate"), get("learning_rate_init"), t,
-                                    per_epoch, n_epochs, get("min_learning_rate"),
-                                    get("lr_step_size"), get("lr_gamma"), get("warmup_epochs"))
-
     t, losses = 0, []
     for _ in range(n_epochs):
         theta, state, loss_sum, t = naive.epoch(
@@ -344,18 +331,61 @@ def test_fit_follows_the_numpy_twin_step_by_step(case):
         np.testing.assert_allclose(mine, theirs, rtol=1e-9, atol=1e-12)
 
 
-@pytest.mark.parametrize("solver", ["adamw", "rmsprop", "adagrad", "sgd"])
-def test_adaptive_schedule_divides_the_rate_of_every_solver_but_adam(solver):
-    """'adaptive' divides the rate by 5 on a stall for SGD and nbnet's solvers; Adam keeps
-    scikit-learn's behaviour (the stall stops the fit)."""
+def _twin_case(n_epochs, batch, **params):
+    return MLPRegressor(hidden_layer_sizes=(7,), max_iter=n_epochs, shuffle=False,
+                        batch_size=batch, alpha=0.01, random_state=3, **params)
+
+
+@pytest.mark.parametrize("case", list(TWIN_CASES))
+def test_fit_follows_the_numpy_twin_step_by_step(case):
+    """A few epochs of a fit (float64, no shuffling, L2 on) equal the NumPy twin that
+    updates step by step with each rule and each step's scheduled rate: weights, and every
+    epoch's loss."""
+    import naive
+
+    X, y, _, _ = regression(n=90)
+    n_epochs, batch = 5, 16
+    est = _twin_case(n_epochs, batch, tol=0.0, n_iter_no_change=n_epochs + 1,
+                     **TWIN_CASES[case]).fit(X, y)
+    get = est.get_params().get
+    per_epoch = -(-len(X) // batch)
+
+    def rate(t):
+        return naive.scheduled_rate(get("learning_rate"), get("learning_rate_init"), t,
+                                    per_epoch, n_epochs, get("min_learning_rate"),
+                                    get("lr_step_size"), get("lr_gamma"), get("warmup_epochs"))
+
+    _assert_follows_the_twin(est, X, y, rate, n_epochs, batch)
+
+
+@pytest.mark.parametrize("solver", ["adam", "adamw", "rmsprop", "adagrad", "sgd"])
+def test_adaptive_schedule_divides_the_rate_of_every_solver(solver):
+    """'adaptive' divides the rate by 5 on a stall for every stochastic solver, Adam included
+    (scikit-learn's Adam ignores it: there a stall stops the fit)."""
     X, y, _, _ = classification()
     est = MLPClassifier(hidden_layer_sizes=(8,), solver=solver, learning_rate="adaptive",
                         n_iter_no_change=1, tol=1e3, max_iter=6, random_state=0).fit(X, y)
     assert est.n_iter_ == 6
     assert est._optimizer.learning_rate == pytest.approx(0.001 / 5**2)  # after epochs 3, 5
-    adam = MLPClassifier(hidden_layer_sizes=(8,), learning_rate="adaptive", n_iter_no_change=1,
-                         tol=1e3, max_iter=6, random_state=0).fit(X, y)
-    assert adam.n_iter_ == 3
+
+
+def test_adam_with_the_adaptive_schedule_follows_the_twin():
+    """Adam with 'adaptive', every epoch a stall (tol out of reach, n_iter_no_change=1): the
+    rate is divided by 5 after epochs 3 and 5, Adam's bias correction running on, and the
+    fit ends where the NumPy twin with those rates does."""
+    X, y, _, _ = regression(n=90)
+    n_epochs, batch, lr = 6, 16, 0.01
+    est = _twin_case(n_epochs, batch, solver="adam", learning_rate="adaptive",
+                     learning_rate_init=lr, tol=1e3, n_iter_no_change=1).fit(X, y)
+    assert est.n_iter_ == n_epochs
+    assert est._optimizer.learning_rate == pytest.approx(lr / 25)
+    per_epoch = -(-len(X) // batch)
+    divisions = [0, 0, 0, 1, 1, 2]  # per epoch
+
+    def rate(t):
+        return lr / 5 ** divisions[t // per_epoch]
+
+    _assert_follows_the_twin(est, X, y, rate, n_epochs, batch)
 
 
 def test_clipping_far_above_the_gradients_trains_the_unclipped_model():

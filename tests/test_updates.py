@@ -6,6 +6,7 @@ import pytest
 
 import naive
 from conftest import assert_close, f64
+from nbnet import optimizers
 from nbnet.kernels import updates
 
 # (entries, weights): the first entries are weights (penalised), the rest biases; the
@@ -30,8 +31,8 @@ def _with_l2(theta, grad, l2, n_coefs):
     return g
 
 
-def _hyper(name, **values):
-    return np.array([values[h] for h in updates.UPDATES[name].hyper], dtype=np.float64)
+def _sgd_hyper(momentum, nesterov):
+    return np.array([momentum, float(nesterov)], dtype=np.float64)
 
 
 @pytest.mark.parametrize("n,n_coefs", SIZES, ids=SIZE_IDS)
@@ -48,7 +49,7 @@ def test_sgd_update(dtype, momentum, nesterov, l2, n, n_coefs):
     expected_theta, expected_v = naive.sgd(f64(theta), g, f64(slots[0]), lr, momentum, nesterov)
     expected_sq = (f64(theta)[:n_coefs] ** 2).sum()
     grad_before = grad.copy()
-    hyper = _hyper("sgd", momentum=momentum, nesterov=float(nesterov))
+    hyper = _sgd_hyper(momentum, nesterov)
     sq = updates.update(updates.SGD, theta, grad, slots, n_coefs, l2, lr, 0.0, 1.0, hyper)
     assert_close(theta, expected_theta, dtype)
     assert_close(slots[0], expected_v, dtype)
@@ -70,7 +71,7 @@ def test_adam_update(dtype, t, l2, n, n_coefs):
     expected_theta, expected_m, expected_v = naive.adam(f64(theta), g, f64(slots[0]),
                                                         f64(slots[1]), t, lr0, b1, b2, eps)
     expected_sq = (f64(theta)[:n_coefs] ** 2).sum()
-    hyper = _hyper("adam", beta_1=b1, beta_2=b2, epsilon=eps)
+    hyper = updates.moments(b1, b2, eps)
     sq = updates.update(updates.ADAM, theta, grad, slots, n_coefs, l2,
                         naive.adam_rate(lr0, b1, b2, t), 0.0, 1.0, hyper)
     assert_close(theta, expected_theta, dtype)
@@ -85,7 +86,7 @@ def test_adam_float32_second_moment_decay_is_accurate():
     g = np.array([1.0, -2.0, 0.5], np.float32)
     theta, slots = np.zeros(3, np.float32), np.zeros((2, 3), np.float32)
     updates.update(updates.ADAM, theta, g, slots, 0, 0.0, 0.01, 0.0, 1.0,
-                   _hyper("adam", beta_1=0.9, beta_2=0.999, epsilon=1e-8))
+                   updates.moments(0.9, 0.999, 1e-8))
     np.testing.assert_allclose(slots[1], (1 - 0.999) * f64(g) ** 2, rtol=1e-6)
     np.testing.assert_allclose(slots[0], (1 - 0.9) * f64(g), rtol=1e-6)
 
@@ -113,7 +114,7 @@ def test_adamw_update(dtype, t, l2, n, n_coefs):
     expected_theta, expected_m, expected_v = naive.adamw(
         f64(theta), g, f64(slots[0]), f64(slots[1]), t, lr, b1, b2, eps, wd, n_coefs)
     expected_sq = (f64(theta)[:n_coefs] ** 2).sum()
-    hyper = _hyper("adamw", beta_1=b1, beta_2=b2, epsilon=eps)
+    hyper = updates.moments(b1, b2, eps)
     sq = updates.update(updates.ADAMW, theta, grad, slots, n_coefs, l2,
                         naive.adam_rate(lr, b1, b2, t), lr * wd, 1.0, hyper)
     assert_close(theta, expected_theta, dtype)
@@ -126,23 +127,22 @@ def test_adamw_update(dtype, t, l2, n, n_coefs):
 @pytest.mark.parametrize("l2", [0.0, 0.3])
 @pytest.mark.parametrize("rule", ["rmsprop", "adagrad"])
 def test_rmsprop_and_adagrad_updates(dtype, rule, l2, n, n_coefs):
-    """One fused RMSprop or Adagrad step equals PyTorch's rule, updates ``v`` and returns
-    Σθ² of the weights before the step."""
-    theta, grad, slots = _state(dtype, 8, n, 2)
-    slots = np.ascontiguousarray(slots[1:])  # one slot: v, non-negative
+    """One fused RMSprop or Adagrad step (Adam's loop with β₁ = 0) equals PyTorch's rule,
+    updates ``v`` (the last slot), leaves the step's gradient in the first slot whatever it
+    held, and returns Σθ² of the weights before the step."""
+    theta, grad, slots = _state(dtype, 8, n, 2)  # slots[0]: anything, slots[1] = v ≥ 0
     lr, rho, eps = 0.01, 0.9, 1e-8
     g = _with_l2(f64(theta), f64(grad), l2, n_coefs)
     if rule == "rmsprop":
-        expected_theta, expected_v = naive.rmsprop(f64(theta), g, f64(slots[0]), lr, rho, eps)
-        hyper = _hyper("rmsprop", rho=rho, epsilon=eps)
+        expected_theta, expected_v = naive.rmsprop(f64(theta), g, f64(slots[1]), lr, rho, eps)
     else:
-        expected_theta, expected_v = naive.adagrad(f64(theta), g, f64(slots[0]), lr, eps)
-        hyper = _hyper("adagrad", epsilon=eps)
+        expected_theta, expected_v = naive.adagrad(f64(theta), g, f64(slots[1]), lr, eps)
     expected_sq = (f64(theta)[:n_coefs] ** 2).sum()
-    code = updates.UPDATES[rule].code
-    sq = updates.update(code, theta, grad, slots, n_coefs, l2, lr, 0.0, 1.0, hyper)
+    opt = optimizers.make_optimizer(rule, n, dtype, dict(rho=rho, epsilon=eps))
+    sq = updates.update(opt.code, theta, grad, slots, n_coefs, l2, lr, 0.0, 1.0, opt.hyper)
     assert_close(theta, expected_theta, dtype)
-    assert_close(slots[0], expected_v, dtype)
+    assert_close(slots[0], g, dtype)
+    assert_close(slots[1], expected_v, dtype)
     assert_close(sq, expected_sq, dtype)
 
 
@@ -170,7 +170,7 @@ def test_adamw_with_zero_gradient_shrinks_the_weights_exactly():
     takes Adam's normalised step, about η per weight whatever its size."""
     n, n_coefs, lr, wd = 12, 8, 0.01, 0.1
     theta0 = np.linspace(-2.0, 2.0, n)
-    hyper = _hyper("adamw", beta_1=0.9, beta_2=0.999, epsilon=1e-8)
+    hyper = updates.moments(0.9, 0.999, 1e-8)
     theta, slots = theta0.copy(), np.zeros((2, n))
     expected = theta0.copy()
     for t in range(1, 6):
@@ -189,7 +189,7 @@ def test_adamw_with_zero_gradient_shrinks_the_weights_exactly():
 def test_adamw_without_weight_decay_is_adam_exactly(dtype):
     theta, grad, slots = _state(dtype, 10, 50, 2)
     copies = theta.copy(), slots.copy()
-    hyper = _hyper("adam", beta_1=0.9, beta_2=0.999, epsilon=1e-8)
+    hyper = updates.moments(0.9, 0.999, 1e-8)
     updates.update(updates.ADAMW, theta, grad, slots, 40, 0.3, 0.01, 0.0, 1.0, hyper)
     updates.update(updates.ADAM, copies[0], grad, copies[1], 40, 0.3, 0.01, 0.0, 1.0, hyper)
     np.testing.assert_array_equal(theta, copies[0])

@@ -43,7 +43,8 @@ class OptimizerState(NamedTuple):
     hyper : float64 hyper-parameters of the rule.
     rates : float64 learning rate of each step of the epoch, one per batch.
     decays : float64 decoupled weight decay ``η_t λ`` of each step (AdamW; zeros otherwise).
-    clip : the bound on each batch's gradient norm, or 0.0 for no clipping.
+    clip : the bound on each batch's gradient norm, or None for no clipping (Numba then
+        prunes the norm's pass at typing: an unclipped fit does not compile it).
     """
 
     code: int
@@ -51,7 +52,7 @@ class OptimizerState(NamedTuple):
     hyper: np.ndarray
     rates: np.ndarray
     decays: np.ndarray
-    clip: float
+    clip: float | None
 
 
 class Workspace(NamedTuple):
@@ -130,6 +131,17 @@ def _batch_gradient(model, data, rows, work, dropout, batch):
     return loss, total_weight
 
 
+@subroutine
+def _clip_scale(clip, theta, grad, n_coefs, l2):
+    """The factor that scales the batch's gradient (L2 term included) to norm ``clip`` where
+    it is longer; 1.0 when ``clip`` is None, a branch Numba prunes at typing (``clip`` must be
+    an argument for that, not an attribute)."""
+    if clip is None:
+        return 1.0
+    norm = gradient_norm(theta, grad, n_coefs, l2)
+    return clip / norm if norm > clip else 1.0
+
+
 @jit
 def stochastic_epoch(model, data, order, batch_size, alpha, optimizer, work, dropout):
     """One epoch of mini-batch training over ``data`` in the row order ``order``.
@@ -167,11 +179,7 @@ def stochastic_epoch(model, data, order, batch_size, alpha, optimizer, work, dro
         if not np.isfinite(loss):
             return loss, steps
         l2 = alpha / total_weight
-        scale = 1.0
-        if optimizer.clip > 0:
-            norm = gradient_norm(theta, work.gradient, n_coefs, l2)
-            if norm > optimizer.clip:
-                scale = optimizer.clip / norm
+        scale = _clip_scale(optimizer.clip, theta, work.gradient, n_coefs, l2)
         sq = update(optimizer.code, theta, work.gradient, optimizer.slots, n_coefs, l2,
                     optimizer.rates[steps], optimizer.decays[steps], scale, optimizer.hyper)
         steps += 1

@@ -1,12 +1,11 @@
-"""Update rules on flat parameter vectors: one fused loop per rule, chosen by code.
+"""Update rules on flat parameter vectors: one fused loop per family of rules, chosen by code.
 
 An optimizer's state is ``slots``, an ``(n_slots, P)`` array of the parameters' dtype (SGD's
-velocity; Adam's ``m`` and ``v``; RMSprop's and Adagrad's ``v``), its hyper-parameters a small
-float64 array, and the learning rate of each step comes from the caller (the schedule and
-Adam's bias correction folded in), as does AdamW's decoupled decay ``η_t λ`` and the
-gradient-clipping factor of the batch, so that one compiled epoch serves every rule.
-:data:`UPDATES` maps the names to the codes and shapes; a code outside the table raises
-``ValueError`` in compiled code.
+velocity; the moments ``m`` and ``v`` of the others), its hyper-parameters a small float64
+array, and the learning rate of each step comes from the caller (the schedule and Adam's bias
+correction folded in), as does AdamW's decoupled decay ``η_t λ`` and the gradient-clipping
+factor of the batch, so that one compiled epoch serves every rule. :data:`UPDATES` maps the
+names to the codes and shapes; a code outside the table raises ``ValueError`` in compiled code.
 
 Each update is one fused loop over the flat vector (run in chunks of :data:`CHUNK`
 weights): it adds the L2 term ``l2 · θ`` to the weights' gradient (the weights are the first
@@ -14,15 +13,20 @@ weights): it adds the L2 term ``l2 · θ`` to the weights' gradient (the weights
 of the weights *before* the step, which the caller needs for the batch's penalised loss. SGD
 and Adam follow scikit-learn 1.9's ``_stochastic_optimizers.py`` operation for operation;
 AdamW, RMSprop and Adagrad follow PyTorch's ``torch.optim`` (no ``centered`` RMSprop, no
-Adagrad ``lr_decay``). AdamW shares Adam's loop and Adagrad RMSprop's: each pair differs by
-constants (the decay factor ``1 − η_t λ``; the averages ``ρ, 1 − ρ`` or ``1, 1``), and each
-loop costs every stochastic fit's cold compile, whatever its rule (RMSprop's: 0.13 s of a
-default Adam fit and predict's 3.8 s, medians of six runs, fresh caches, 2-core AMD EPYC).
+Adagrad ``lr_decay``). Only two loops exist, because each loop costs every stochastic fit's
+cold compile whatever its rule: SGD's, and Adam's, which with the right constants is each of
+the others (:func:`moments`): AdamW's decoupled decay is a factor ``1 − η_t λ`` on the
+weights; with ``β₁ = 0`` the first moment is the gradient exactly (``0 · m + 1 · g = g``), so
+that Adam's step at the caller's rate without bias correction is RMSprop's (``β₂ = ρ``) or
+Adagrad's (``β₂ = 1`` and ``1 − β₂`` taken as 1). RMSprop and Adagrad so keep two slots, the
+first holding the last gradient.
 """
 
 from typing import NamedTuple
 
 import math
+
+import numpy as np
 
 from ._jit import subroutine
 
@@ -42,13 +46,27 @@ class Rule(NamedTuple):
 
 
 SGD, ADAM, ADAMW, RMSPROP, ADAGRAD = 0, 1, 2, 3, 4
+MOMENTS = ("beta_1", "1 - beta_1", "beta_2", "1 - beta_2", "epsilon")  # see moments()
 UPDATES = {
     "sgd": Rule(SGD, 1, ("momentum", "nesterov")),
-    "adam": Rule(ADAM, 2, ("beta_1", "beta_2", "epsilon")),
-    "adamw": Rule(ADAMW, 2, ("beta_1", "beta_2", "epsilon")),
-    "rmsprop": Rule(RMSPROP, 1, ("rho", "epsilon")),
-    "adagrad": Rule(ADAGRAD, 1, ("epsilon",)),
+    "adam": Rule(ADAM, 2, MOMENTS),
+    "adamw": Rule(ADAMW, 2, MOMENTS),
+    "rmsprop": Rule(RMSPROP, 2, MOMENTS),
+    "adagrad": Rule(ADAGRAD, 2, MOMENTS),
 }
+
+
+def moments(beta_1: float, beta_2: float, epsilon: float,
+            gain_2: float | None = None) -> np.ndarray:
+    """The ``hyper`` array of Adam's loop, ``(β₁, 1 − β₁, β₂, 1 − β₂, ε)`` in float64.
+
+    ``1 − β`` is formed in float64 and rounded once to the parameters' dtype, as
+    scikit-learn does (float32(0.999) subtracted from 1 in float32 would be 1.3e-5 off);
+    ``gain_2`` replaces ``1 − β₂`` (Adagrad's sum: 1). RMSprop is ``moments(0, ρ, ε)``,
+    Adagrad ``moments(0, 1, ε, gain_2=1)``.
+    """
+    gain_2 = 1.0 - beta_2 if gain_2 is None else gain_2
+    return np.array([beta_1, 1.0 - beta_1, beta_2, gain_2, epsilon], dtype=np.float64)
 
 
 @subroutine
@@ -77,16 +95,10 @@ def update(code, theta, grad, slots, n_coefs, l2, learning_rate, shrink, scale, 
         if code == SGD:
             part = _sgd_range(theta[start:stop], grad[start:stop], first[start:stop], decay,
                               learning_rate, scale, hyper)
-        elif code == ADAM or code == ADAMW:
+        elif ADAM <= code <= ADAGRAD:
             part = _adam_range(theta[start:stop], grad[start:stop], first[start:stop],
                                last[start:stop], decay, learning_rate,
                                shrink if weights else 0.0, scale, hyper)
-        elif code == RMSPROP:
-            part = _rms_range(theta[start:stop], grad[start:stop], first[start:stop], decay,
-                              learning_rate, scale, hyper[0], 1.0 - hyper[0], hyper[1])
-        elif code == ADAGRAD:
-            part = _rms_range(theta[start:stop], grad[start:stop], first[start:stop], decay,
-                              learning_rate, scale, 1.0, 1.0, hyper[0])
         else:
             raise ValueError("unknown update code")
         if weights:
@@ -120,17 +132,15 @@ def _adam_range(theta, grad, m, v, l2, learning_rate, shrink, scale, hyper):
     """Adam with the bias-corrected ``learning_rate`` ``η̂_t = η_t √(1 − β₂ᵗ) / (1 − β₁ᵗ)``:
     ``m ← β₁ m + (1 − β₁) g``; ``v ← β₂ v + (1 − β₂) g²``;
     ``θ ← (1 − η_t λ) θ − η̂_t m / (√v + ε)`` with AdamW's ``shrink = η_t λ`` (0 for Adam:
-    ``θ · 1`` is exact, so Adam's step is scikit-learn's).
+    ``θ · 1`` is exact, so Adam's step is scikit-learn's). RMSprop and Adagrad: see the
+    module docstring.
 
-    ``hyper = (beta_1, beta_2, epsilon)``.
+    ``hyper = (β₁, 1 − β₁, β₂, 1 − β₂, ε)`` (:func:`moments`).
     """
     dtype = theta.dtype.type
-    beta_1, beta_2 = hyper[0], hyper[1]
-    # 1 - β is formed in float64 and rounded once, as scikit-learn does: float32(0.999)
-    # subtracted from 1 in float32 would be 1.3e-5 off.
-    decay, lr, eps, c = dtype(l2), dtype(learning_rate), dtype(hyper[2]), dtype(scale)
-    b1, one_minus_b1 = dtype(beta_1), dtype(1.0 - beta_1)
-    b2, one_minus_b2 = dtype(beta_2), dtype(1.0 - beta_2)
+    decay, lr, eps, c = dtype(l2), dtype(learning_rate), dtype(hyper[4]), dtype(scale)
+    b1, one_minus_b1 = dtype(hyper[0]), dtype(hyper[1])
+    b2, one_minus_b2 = dtype(hyper[2]), dtype(hyper[3])
     keep = dtype(1.0 - shrink)
     sq = dtype(0)
     for i in range(theta.shape[0]):
@@ -143,24 +153,6 @@ def _adam_range(theta, grad, m, v, l2, learning_rate, shrink, scale, hyper):
         v[i] = vi
         # math.sqrt: the same llvm.sqrt as np.sqrt, without typing a NumPy ufunc (0.1 s cold)
         theta[i] = keep * w + -lr * mi / (math.sqrt(vi) + eps)
-    return sq
-
-
-@subroutine
-def _rms_range(theta, grad, v, l2, learning_rate, scale, rho, gain, epsilon):
-    """RMSprop (``rho = ρ``, ``gain = 1 − ρ``) or Adagrad (``rho = gain = 1``), as PyTorch:
-    ``v ← ρ v + gain · g²``; ``θ ← θ − η g / (√v + ε)``."""
-    dtype = theta.dtype.type
-    decay, lr, eps, c = dtype(l2), dtype(learning_rate), dtype(epsilon), dtype(scale)
-    keep, add = dtype(rho), dtype(gain)  # 1 − ρ formed in float64, rounded once (see Adam)
-    sq = dtype(0)
-    for i in range(theta.shape[0]):
-        w = theta[i]
-        sq += w * w
-        g = c * (grad[i] + decay * w)
-        vi = keep * v[i] + add * (g * g)
-        v[i] = vi
-        theta[i] = w + -lr * g / (math.sqrt(vi) + eps)
     return sq
 
 
