@@ -60,3 +60,16 @@ def test_readme_block_is_replaced_not_appended_twice(tmp_path):
 def test_only_rejects_unknown_workload_ids():
     with pytest.raises(SystemExit):
         run.parse_args(["--only", "P1,P99"])
+
+
+def test_shape_profile_lists_every_product_of_a_step():
+    from benchmarks import shapes
+
+    products = shapes.step_products([20, 64, 64, 3], 32)
+    assert [(p.form, p.m, p.n, p.k) for p in products] == [
+        ("NN", 32, 64, 20), ("NN", 32, 64, 64), ("NN", 32, 3, 64),
+        ("TN", 64, 3, 32), ("NN", 32, 64, 3), ("TN", 64, 64, 32), ("NN", 32, 64, 64),
+        ("TN", 20, 64, 32)]
+    assert shapes.step_products([4, 5, 2], 8)[-2].form == "NT"  # below 16 rows: no copy of Wᵀ
+    lines = shapes.table("P1", calls=1, rounds=1)
+    assert len(lines) == 4 + len(products) + 1 and lines[-1].startswith("| all products |")
