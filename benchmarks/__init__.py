@@ -6,6 +6,7 @@
 Modules: :mod:`~benchmarks.workloads` (what is run, sized by a scale),
 :mod:`~benchmarks.measure` (timers, GEMM peak, subprocess probes),
 :mod:`~benchmarks.child` (the subprocesses' entry point), :mod:`~benchmarks.phases`
-(per-phase profile of an epoch), :mod:`~benchmarks.torch_baseline` (the optional PyTorch
+(per-phase profile of an epoch), :mod:`~benchmarks.shapes` (per-product-shape profile of a
+training step), :mod:`~benchmarks.torch_baseline` (the optional PyTorch
 loop), :mod:`~benchmarks.report` (Markdown and plots) and :mod:`~benchmarks.run` (the CLI).
 """

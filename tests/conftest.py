@@ -131,8 +131,9 @@ def f64(a):
 
 
 # Attributes that calls keep for themselves, not state of the model: the rollback's buffers
-# (overwritten by every training call) and the parameters last validated by partial_fit.
-CALL_SCRATCH = ("_rollback", "_validated_params")
+# (overwritten by every training call), the parameters last validated by partial_fit and the
+# layout with the activations last used (a cache, not pickled).
+CALL_SCRATCH = ("_rollback", "_validated_params", "_activated_layout")
 
 
 def estimator_state(est):

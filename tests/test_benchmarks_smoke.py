@@ -68,3 +68,16 @@ def test_only_takes_training_rows_keys():
                                                                        "P2-RMSPROP"]
     with pytest.raises(SystemExit):
         run.parse_args(["--only", "P2-f16"])
+
+
+def test_shape_profile_lists_every_product_of_a_step():
+    from benchmarks import shapes
+
+    products = shapes.step_products([20, 64, 64, 3], 32)
+    assert [(p.form, p.m, p.n, p.k) for p in products] == [
+        ("NN", 32, 64, 20), ("NN", 32, 64, 64), ("NN", 32, 3, 64),
+        ("TN", 64, 3, 32), ("NN", 32, 64, 3), ("TN", 64, 64, 32), ("NN", 32, 64, 64),
+        ("TN", 20, 64, 32)]
+    assert shapes.step_products([4, 5, 2], 8)[-2].form == "NT"  # below 16 rows: no copy of Wᵀ
+    lines = shapes.table("P1", calls=1, rounds=1)
+    assert len(lines) == 4 + len(products) + 1 and lines[-1].startswith("| all products |")

@@ -269,6 +269,25 @@ def test_assigned_coefs_are_used_by_predict(estimator_class, via_pickle):
                                    np.exp(last) / np.exp(last).sum(axis=1, keepdims=True))
 
 
+@pytest.mark.parametrize("estimator_class", [MLPClassifier, MLPRegressor])
+def test_predict_follows_set_params_activation(estimator_class):
+    """A fitted model predicts with the activation set after the fit, as scikit-learn's does
+    (the estimator keeps its layout for the last activation it saw), and back again."""
+    X, y = data_for(estimator_class)
+    X = StandardScaler().fit_transform(X)
+    est = estimator_class(**SMALL, solver="lbfgs").fit(X, y)
+    relu = outputs(est, X)
+    for activation, g in (("tanh", np.tanh), ("relu", lambda z: np.maximum(z, 0))):
+        est.set_params(activation=activation)
+        (W0, W1), (b0, b1) = est.coefs_, est.intercepts_
+        z = g(X @ W0 + b0) @ W1 + b1
+        if estimator_class is MLPClassifier:  # three classes: softmax
+            z = np.exp(z - z.max(axis=1, keepdims=True))
+            z /= z.sum(axis=1, keepdims=True)
+        np.testing.assert_allclose(outputs(est, X).reshape(z.shape), z, rtol=1e-9, atol=1e-12)
+    np.testing.assert_array_equal(outputs(est, X), relu)
+
+
 # ------------------------------------------------------------------------ outputs, score
 
 
