@@ -334,16 +334,23 @@ def _accuracy(results) -> list[str]:
         delta = nb - sk
         noise = max(2 * max(nb.std(), sk.std()), 100.0 / acc.n_test)
         params = ", ".join(f"{k}={v}" for k, v in acc.params.items())
+        params = f"{params}; scikit-learn's defaults otherwise"
+        if acc.nbnet_params:
+            own = ", ".join(f"{k}={v!r}" for k, v in acc.nbnet_params.items())
+            params = f"{params}; **nbnet: {own}** (these win over the above)"
         split = "the generator's split" if acc.name == "mnist1d" else "75/25 split by the seed"
-        rows.append([acc.name, f"{acc.n_train:,} / {acc.n_test:,}",
-                     f"{params}; scikit-learn's defaults otherwise",
+        nb_s, sk_s = (np.median(acc.seconds[name]) for name in (NBNET.name, SKLEARN.name))
+        rows.append([acc.name, f"{acc.n_train:,} / {acc.n_test:,}", params,
                      f"{_seeds(acc.seeds)} ({split})",
                      f"{nb.mean():.2f} ± {nb.std():.2f}", f"{sk.mean():.2f} ± {sk.std():.2f}",
                      f"{delta.mean():+.2f} ({np.abs(delta).max():.2f})",
-                     "yes" if abs(delta.mean()) <= noise else "**no**"])
+                     "(nbnet's own options)" if acc.nbnet_params
+                     else "yes" if abs(delta.mean()) <= noise else "**no**",
+                     f"{_num(nb_s)} / {_num(sk_s)}"])
     header = ["data set", "train / test rows", "hyperparameters (both libraries)", "seeds",
               "nbnet accuracy %", "scikit-learn accuracy %",
-              "Δ mean (largest of a seed, absolute)", "within noise"]
+              "Δ mean (largest of a seed, absolute)", "within noise",
+              "s per fit, nbnet / scikit-learn (median)"]
     return ["## Accuracy on real data", "",
             "Test accuracy, mean ± standard deviation over the seeds (random_state of the model; "
             "for the bundled sets also of the split). Within noise: |Δ mean| ≤ the larger of "

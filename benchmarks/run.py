@@ -78,6 +78,8 @@ class AccuracyResult(NamedTuple):
     params: dict
     seeds: tuple
     scores: dict  # library name -> list of accuracies, by seed
+    seconds: dict  # library name -> list of fit times, by seed
+    nbnet_params: dict  # nbnet only (the tuned rows)
 
 
 @dataclass
@@ -216,6 +218,7 @@ def run_accuracy(scale: Scale) -> tuple[list[AccuracyResult], list[str]]:
     results, notes = [], []
     for acc in accuracy_sets(scale):
         scores = {NBNET.name: [], SKLEARN.name: []}
+        seconds = {NBNET.name: [], SKLEARN.name: []}
         try:
             splits = [acc.load(seed) for seed in acc.seeds]
         except ImportError as error:
@@ -223,11 +226,12 @@ def run_accuracy(scale: Scale) -> tuple[list[AccuracyResult], list[str]]:
             continue
         for seed, split in zip(acc.seeds, splits):
             for library in (NBNET, SKLEARN):
-                model = library.classifier(**acc.params, random_state=seed)
-                timed_fit(model, split.X_train, split.y_train)
+                params = {**acc.params, **(acc.nbnet_params if library is NBNET else {})}
+                model = library.classifier(**params, random_state=seed)
+                seconds[library.name].append(timed_fit(model, split.X_train, split.y_train))
                 scores[library.name].append(float(model.score(split.X_test, split.y_test)))
         results.append(AccuracyResult(acc.name, len(splits[0].y_train), len(splits[0].y_test),
-                                      acc.params, acc.seeds, scores))
+                                      acc.params, acc.seeds, scores, seconds, acc.nbnet_params))
     return results, notes
 
 

@@ -359,17 +359,26 @@ class AccuracySet(NamedTuple):
     load: Callable[[int], Split]  # seed -> split
     params: dict  # random_state is set to the seed of each run
     seeds: tuple
+    nbnet_params: dict = {}  # nbnet only: options scikit-learn's MLP lacks
+
+
+# MNIST-1D with what nbnet adds (the MNIST-1D paper reports 68% for its MLP; scikit-learn's
+# defaults reach 61%): wider gelu layers, dropout, AdamW on a cosine schedule.
+MNIST1D_TUNED = dict(hidden_layer_sizes=(256, 256), activation="gelu", dropout=0.2,
+                     solver="adamw", learning_rate="cosine", learning_rate_init=2e-3,
+                     weight_decay=0.05)
 
 
 def accuracy_sets(scale: Scale) -> list[AccuracySet]:
     """digits, wine, breast_cancer with hidden (100,), MNIST-1D with hidden (100, 100);
-    scikit-learn's defaults otherwise."""
+    scikit-learn's defaults otherwise; then MNIST-1D again, nbnet with :data:`MNIST1D_TUNED`."""
     params = {} if scale.max_iter is None else {"max_iter": scale.max_iter}
     sets = [AccuracySet(name, partial(_real, name, scale.real_rows),
                         dict(params, hidden_layer_sizes=(100,)), scale.accuracy_seeds)
             for name in ("digits", "wine", "breast_cancer")]
-    sets.append(AccuracySet("mnist1d", partial(_real, "mnist1d", scale.real_rows),
-                            dict(params, hidden_layer_sizes=(100, 100)), scale.mnist1d_seeds))
+    mnist1d = AccuracySet("mnist1d", partial(_real, "mnist1d", scale.real_rows),
+                          dict(params, hidden_layer_sizes=(100, 100)), scale.mnist1d_seeds)
+    sets += [mnist1d, mnist1d._replace(nbnet_params=MNIST1D_TUNED)]
     return sets
 
 
