@@ -5,8 +5,9 @@ A fitted scikit-learn MLP is its parameters plus the attributes that ``fit`` set
 them private (``_label_binarizer``, which ``predict`` uses, and ``_no_improvement_count``,
 which ``partial_fit`` reads): setting them is the only way to build one without fitting, so
 this module names them, and checks the parameters with the estimator's ``_validate_params``,
-beside :mod:`nbnet.mlp`, the one other module that knows scikit-learn's private names. The optimizer's state does not cross: the next ``partial_fit`` (or warm-start
-``fit``) starts a new one, as after ``fit`` with a new solver.
+beside :mod:`nbnet.mlp`, the one other module that knows scikit-learn's private names. The
+optimizer's state does not cross: the next ``partial_fit`` (or warm-start ``fit``) starts a
+new one, as after ``fit`` with a new solver.
 """
 
 import copy

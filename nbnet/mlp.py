@@ -232,14 +232,19 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
                 f"{sorted(ACTIVATIONS)}, or a list or tuple of them (one per hidden layer). "
                 f"Got {self.activation!r} instead."
             )
-        sizes = self.hidden_layer_sizes
-        n_hidden = len(list(sizes)) if hasattr(sizes, "__iter__") else 1
+        n_hidden = len(self._hidden_sizes())
         if len(names) != n_hidden:
             raise InvalidParameterError(
                 f"The 'activation' parameter of {type(self).__name__} has {len(names)} names "
-                f"for {n_hidden} hidden layers (hidden_layer_sizes={sizes!r}): give one name "
+                f"for {n_hidden} hidden layers (hidden_layer_sizes="
+                f"{self.hidden_layer_sizes!r}): give one name "
                 f"per hidden layer, or one name for all. Got {self.activation!r}."
             )
+
+    def _hidden_sizes(self) -> list:
+        """``hidden_layer_sizes`` as a list (one int stands for one hidden layer), unchecked."""
+        sizes = self.hidden_layer_sizes
+        return list(sizes) if hasattr(sizes, "__iter__") else [sizes]
 
     def _init_factors(self, n_layers: int) -> list:
         """Glorot's ``c`` for each layer's weights: that of the activation the layer feeds, the
@@ -394,10 +399,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         if context is not None:
             context.call_on_fit_task_begin(estimator=self, **hook_arguments)
         tasks = Tasks(self, context, self._fitted_attributes, **hook_arguments)
-        hidden_layer_sizes = self.hidden_layer_sizes
-        if not hasattr(hidden_layer_sizes, "__iter__"):
-            hidden_layer_sizes = [hidden_layer_sizes]
-        hidden_layer_sizes = list(hidden_layer_sizes)
+        hidden_layer_sizes = self._hidden_sizes()
         for size in hidden_layer_sizes:
             if not isinstance(size, Integral) or isinstance(size, (bool, np.bool_)):
                 raise TypeError(
