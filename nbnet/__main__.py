@@ -3,10 +3,12 @@
 For container builds, cluster workers and ``make``: tiny fits and predictions through the
 public estimators compile (or load) every entry point a fit can use, in both dtypes, for
 every solver and for dense and sparse input, with and without dropout and gradient clipping
-(each an epoch signature of its own: their arguments are None when off), into the cache folder
-of this version of nbnet (see :func:`nbnet.kernel_cache_stats`). Sample weights, the loss, the
-estimator kind (classifier or regressor) and the stochastic solver select branches at run
-time, not signatures, so they need no fits of their own.
+(each an epoch signature of its own: their arguments are None when off), for networks with
+scikit-learn's activations and with nbnet's own (a specialisation of its own too:
+:class:`nbnet.kernels.network.Layout`'s ``extended``), into the cache folder of this version
+of nbnet (see :func:`nbnet.kernel_cache_stats`). Sample weights, the loss within a family,
+the mix of activations, the estimator kind (classifier or regressor) and the stochastic solver
+select branches at run time, not signatures, so they need no fits of their own.
 """
 
 import argparse
@@ -27,16 +29,19 @@ DTYPES = (np.float64, np.float32)
 # share the epoch).
 SOLVERS = ("sgd", "adam", "lbfgs", "adam+dropout", "adam+clip", "adam+dropout+clip")
 INPUTS = ("dense", "sparse")
+# scikit-learn's activations, and nbnet's own (gelu stands for them, and for the robust losses)
+ACTIVATIONS = ("relu", "gelu")
 
 
-def _fit_and_predict(dtype, solver: str, kind: str) -> None:
+def _fit_and_predict(dtype, solver: str, kind: str, activation: str) -> None:
     rng = np.random.default_rng(0)
     X = rng.standard_normal((12, 3)).astype(dtype)
     y = np.arange(12) % 3
     if kind == "sparse":
         X = sp.csr_matrix(X)
     solver, *options = solver.split("+")
-    model = MLPClassifier(hidden_layer_sizes=(2,), solver=solver, max_iter=1, random_state=0,
+    model = MLPClassifier(hidden_layer_sizes=(2,), activation=activation, solver=solver,
+                          max_iter=1, random_state=0,
                           dropout=0.5 if "dropout" in options else 0.0,
                           clip_grad_norm=1.0 if "clip" in options else None)
     with warnings.catch_warnings():
@@ -49,11 +54,11 @@ def compile_all(out=sys.stdout) -> None:
     """Compile or load every entry point a fit can use, one line of ``out`` per case."""
     start = kernel_cache_stats()
     began = time.perf_counter()
-    for dtype, kind, solver in itertools.product(DTYPES, INPUTS, SOLVERS):
+    for activation, dtype, kind, solver in itertools.product(ACTIVATIONS, DTYPES, INPUTS, SOLVERS):
         before, tic = kernel_cache_stats(), time.perf_counter()
-        _fit_and_predict(dtype, solver, kind)
+        _fit_and_predict(dtype, solver, kind, activation)
         after = kernel_cache_stats()
-        print(f"{np.dtype(dtype).name:>7} {kind:>6} {solver:>5}: compiled "
+        print(f"{activation:>4} {np.dtype(dtype).name:>7} {kind:>6} {solver:>5}: compiled "
               f"{after.compiled - before.compiled}, loaded {after.loaded - before.loaded} "
               f"({time.perf_counter() - tic:.2f} s)", file=out)
     end = kernel_cache_stats()
@@ -71,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         "compile", help="fill the kernel cache for every entry point in both dtypes",
         description="Compile (or load from the cache) every kernel a fit or prediction can "
                     "use: float64 and float32, dense and sparse input, sgd, adam and lbfgs, "
-                    "and the epoch with dropout, clipping or both.")
+                    "the epoch with dropout, clipping or both, and networks with nbnet's own "
+                    "activations and losses.")
     compile_.add_argument("--prune", action="store_true",
                           help="also delete the cache folders of other versions of nbnet")
     arguments = parser.parse_args(argv)

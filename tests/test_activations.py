@@ -12,11 +12,22 @@ def _keeps(hidden):
     return activations.ACTIVATIONS[hidden].needs_preactivation
 
 
+def _own(hidden):
+    """Whether ``hidden`` is one of nbnet's own activations (no branch with ``extended`` None)."""
+    return activations.ACTIVATIONS[hidden].code >= activations.LEAKY_RELU
+
+
+# The kernels' ``extended`` argument: True compiles every branch, None scikit-learn's only.
+EXTENDED = [True, None]
+
+
+@pytest.mark.parametrize("extended", EXTENDED)
 @pytest.mark.parametrize("hidden", HIDDEN)
-def test_bias_activation(dtype, hidden):
+def test_bias_activation(dtype, hidden, extended):
     """``bias_activation`` writes ``f(Z + b)`` in place, for every activation and both dtypes,
     and ``Z + b`` into the flat ``pre`` from ``offset`` on exactly for the activations that
-    need it (NaN elsewhere: not written)."""
+    need it (NaN elsewhere: not written). With ``extended`` None, nbnet's own activations
+    raise and change nothing."""
     rng = np.random.default_rng(1)
     Z = (2 * rng.normal(size=(7, 5))).astype(dtype)
     Z[0, :3] = [-40, 40, 0]  # saturated ends (exp's overflow guard) and 0
@@ -25,7 +36,14 @@ def test_bias_activation(dtype, hidden):
     expected = naive.hidden_forward(f64(Z), f64(b), hidden)
     pre = np.full(3 + Z.size + 2, np.nan, dtype)
     biased = Z + b
-    activations.bias_activation(Z, b, activations.ACTIVATIONS[hidden].code, pre, 3)
+    code = activations.ACTIVATIONS[hidden].code
+    if extended is None and _own(hidden):
+        before = Z.copy()
+        with pytest.raises(ValueError, match="unknown activation code"):
+            activations.bias_activation(Z, b, code, pre, 3, extended)
+        np.testing.assert_array_equal(Z, before)
+        return
+    activations.bias_activation(Z, b, code, pre, 3, extended)
     assert Z.dtype == dtype
     assert_close(Z, expected, dtype)
     if _keeps(hidden):
@@ -36,8 +54,9 @@ def test_bias_activation(dtype, hidden):
         assert (biased < 0).any() and (biased > 0).any()  # both branches exercised
 
 
+@pytest.mark.parametrize("extended", EXTENDED)
 @pytest.mark.parametrize("hidden", HIDDEN)
-def test_derivative_and_bias_grad(dtype, hidden):
+def test_derivative_and_bias_grad(dtype, hidden, extended):
     """``delta *= f'``, from the outputs ``A`` or, for gelu and silu, the pre-activations
     ``Z`` (read from a flat buffer at an offset; all NaN for the others, to prove they are
     not read), and ``bias_grad`` = column sums of the new delta.
@@ -45,6 +64,7 @@ def test_derivative_and_bias_grad(dtype, hidden):
     ``bias_grad`` starts as NaN to prove the kernel overwrites rather than accumulates.
     The derivatives from ``A`` are compared with the twins' from float64 ``Z``; the
     float32 ``A`` they start from carries one rounding more, well inside the tolerance.
+    With ``extended`` None, nbnet's own activations raise.
     """
     rng = np.random.default_rng(2)
     Z = (2 * rng.normal(size=(6, 4))).astype(dtype)
@@ -55,7 +75,11 @@ def test_derivative_and_bias_grad(dtype, hidden):
     code = activations.ACTIVATIONS[hidden].code
     pre = np.concatenate([np.full(5, np.nan, dtype), Z.ravel() if _keeps(hidden)
                           else np.full(Z.size, np.nan, dtype)])
-    activations.derivative_and_bias_grad(A, delta, code, bias_grad, pre, 5)
+    if extended is None and _own(hidden):
+        with pytest.raises(ValueError, match="unknown activation code"):
+            activations.derivative_and_bias_grad(A, delta, code, bias_grad, pre, 5, extended)
+        return
+    activations.derivative_and_bias_grad(A, delta, code, bias_grad, pre, 5, extended)
     assert_close(delta, expected, dtype)
     assert_close(bias_grad, expected_sum, dtype)
 

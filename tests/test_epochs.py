@@ -157,31 +157,42 @@ def test_loss_and_gradient(dtype, hidden, out, n_out, weighted, alpha, sparse_in
     assert_close(work.gradient, e_grad, dtype)
 
 
-# depths and per-layer activation mixes that one compiled function serves
-NETWORKS = [([5], ["tanh"]), ([5, 4], ["relu", "logistic"]), ([5, 4, 3], ["identity", "tanh", "relu"]),
-            ([5, 4], ["gelu", "silu"]), ([5, 4, 3], ["leaky_relu", "elu", "softplus"])]
+# depths and per-layer activation mixes that one compiled function serves: one family of
+# scikit-learn's activations, and one with nbnet's own (Layout.extended True)
+NETWORKS = {
+    None: [([5], ["tanh"]), ([5, 4], ["relu", "logistic"]), ([5, 4, 3], ["identity", "tanh", "relu"])],
+    True: [([5, 4], ["gelu", "silu"]), ([5, 4, 3], ["leaky_relu", "elu", "softplus"]),
+           ([5, 4], ["relu", "gelu"])],
+}
 
 
-def test_entry_points_compile_once_per_dtype():
+def test_entry_points_compile_once_per_dtype_and_family():
     """Networks of 1, 2 and 3 hidden layers with different activation mixes, trained by SGD and
-    by Adam and then predicted, share one compiled epoch and one compiled predict per dtype:
-    the Layout's Numba type depends on neither depth nor activations, nor the rule on its code."""
-    layouts = [network.make_layout([4, *h, 2], mix, "identity") for h, mix in NETWORKS]
-    assert len({numba.typeof(layout) for layout in layouts}) == 1
+    by Adam and then predicted, share one compiled epoch and one compiled predict per dtype
+    within each family: the Layout's Numba type depends on neither depth nor activations, nor
+    the rule on its code, only on whether the network uses nbnet's own activations."""
     entry_points = (epochs.stochastic_epoch, network.predict)
-    for dtype in (np.float64, np.float32):
-        before = [len(f.signatures) for f in entry_points]
-        counts = []
-        for (hidden_units, mix), layout in zip(NETWORKS, layouts):
-            for solver in ("sgd-nesterov", "adam-warm"):
-                _run_epoch(dtype, mix, "identity", 2, solver, True, False,
-                           hidden_units=hidden_units)
-            theta = np.zeros(network.n_parameters(layout), dtype)
-            network.predict(network.Model(theta, layout), np.ones((3, 4), dtype), no_sparse(dtype),
-                            np.empty((3, 2), dtype), np.empty(network.workspace_size(layout, 3), dtype))
-            counts.append([len(f.signatures) for f in entry_points])
-        assert all(c <= b + 1 for c, b in zip(counts[0], before)), "more than one new signature"
-        assert counts == [counts[0]] * len(NETWORKS), f"signatures grew: {counts}"
+    layout_types = set()
+    for extended, networks in NETWORKS.items():
+        layouts = [network.make_layout([4, *h, 2], mix, "identity") for h, mix in networks]
+        assert {layout.extended for layout in layouts} == {extended}
+        assert len({numba.typeof(layout) for layout in layouts}) == 1
+        layout_types.add(numba.typeof(layouts[0]))
+        for dtype in (np.float64, np.float32):
+            before = [len(f.signatures) for f in entry_points]
+            counts = []
+            for (hidden_units, mix), layout in zip(networks, layouts):
+                for solver in ("sgd-nesterov", "adam-warm"):
+                    _run_epoch(dtype, mix, "identity", 2, solver, True, False,
+                               hidden_units=hidden_units)
+                theta = np.zeros(network.n_parameters(layout), dtype)
+                network.predict(network.Model(theta, layout), np.ones((3, 4), dtype),
+                                no_sparse(dtype), np.empty((3, 2), dtype),
+                                np.empty(network.workspace_size(layout, 3), dtype))
+                counts.append([len(f.signatures) for f in entry_points])
+            assert all(c <= b + 1 for c, b in zip(counts[0], before)), "more than one new signature"
+            assert counts == [counts[0]] * len(networks), f"signatures grew: {counts}"
+    assert len(layout_types) == 2
     for f in entry_points:
         assert len(f.nopython_signatures) == len(f.signatures)
 

@@ -32,10 +32,12 @@ def test_softmax_subtracts_row_max(dtype):
     assert_close(Z, expected, dtype)
 
 
+@pytest.mark.parametrize("extended", [True, None], ids=["extended", "scikit-learn's"])
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 @pytest.mark.parametrize("out,n_out", OUTPUT_CASES, ids=OUTPUT_IDS)
-def test_output_loss_and_delta(dtype, out, n_out, weighted):
-    """One fused pass gives A_L (in Z), scikit-learn's loss, δ_L = s(A−Y)/S and Σ_rows δ_L.
+def test_output_loss_and_delta(dtype, out, n_out, weighted, extended):
+    """One fused pass gives A_L (in Z), scikit-learn's loss, δ_L = s(A−Y)/S and Σ_rows δ_L,
+    compiled with the robust losses' branch (``extended`` True) and without (None).
 
     ``delta`` and ``bias_grad`` start as NaN so stale contents cannot pass.
     """
@@ -56,7 +58,7 @@ def test_output_loss_and_delta(dtype, out, n_out, weighted):
     expected_delta = (A - f64(Y)) * (1.0 if sw64 is None else sw64[:, None]) / S
 
     kind = losses.OUTPUTS[out].code
-    value = losses.output_loss_and_delta(Z, b, Y, sw, S, kind, delta, bias_grad)
+    value = losses.output_loss_and_delta(Z, b, Y, sw, S, kind, delta, bias_grad, 0.0, extended)
     assert_close(Z, A, dtype)
     assert_close(value, expected_loss, dtype)
     assert_close(delta, expected_delta, dtype)
@@ -133,6 +135,17 @@ def test_robust_loss_and_delta(dtype, out, weighted):
     assert_close(delta, expected_delta, dtype)
     assert_close(bias_grad, expected_delta.sum(axis=0), dtype)
     assert delta[0, 1] == 0
+
+
+@pytest.mark.parametrize("out", ROBUST)
+def test_robust_losses_raise_without_their_branch(out):
+    """Compiled without the robust losses' branch (``extended`` None, as for networks of
+    scikit-learn's outputs only), their codes raise rather than run another loss."""
+    Z, Y = np.zeros((2, 3, 1))
+    with pytest.raises(ValueError, match="unknown output code"):
+        losses.output_loss_and_delta(Z, np.zeros(1), Y, no_weights(np.float64), 3.0,
+                                     losses.OUTPUTS[out].code, np.empty_like(Z), np.empty(1),
+                                     0.5, None)
 
 
 def test_huber_with_a_huge_delta_is_squared_error(dtype):

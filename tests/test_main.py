@@ -11,8 +11,9 @@ import pytest
 from nbnet.__main__ import main
 
 # Fits unlike the command's own (regressors, sample weights, early stopping, partial_fit,
-# Fortran-ordered and CSC input, robust losses, dropout, class weights, clipping), in both
-# dtypes, dense and sparse, with every solver.
+# Fortran-ordered and CSC input, robust losses, activation mixes, dropout, class weights,
+# clipping), in both dtypes, dense and sparse, with every solver, with scikit-learn's
+# activations and losses and with nbnet's own.
 _FITS = """
 import itertools, json, warnings
 import numpy as np, scipy.sparse as sp
@@ -25,15 +26,18 @@ for dtype, solver, kind in itertools.product((np.float32, np.float64), ("sgd", "
     X = sp.csc_matrix(X) if kind == "csc" else X
     y = rng.standard_normal((20, 2))
     stopping = {} if solver == "lbfgs" else {"early_stopping": True}
-    model = MLPRegressor(hidden_layer_sizes=(4, 3), solver=solver, max_iter=2, loss="huber",
-                         **stopping)
-    model.fit(X, y, sample_weight=np.linspace(0.5, 1.5, 20)).predict(X[:1])
+    for loss in ("squared_error", "huber"):
+        model = MLPRegressor(hidden_layer_sizes=(4, 3), solver=solver, max_iter=2, loss=loss,
+                             **stopping)
+        model.fit(X, y, sample_weight=np.linspace(0.5, 1.5, 20)).predict(X[:1])
     if solver != "lbfgs":
-        MLPClassifier(solver=solver, clip_grad_norm=1.0).partial_fit(X, y[:, 0] > 0,
+        for activation in (["tanh", "relu"], ["tanh", "silu"]):
+            options = dict(solver=solver, hidden_layer_sizes=(3, 3), activation=activation)
+            MLPClassifier(clip_grad_norm=1.0, **options).partial_fit(X, y[:, 0] > 0,
                                                                       classes=[False, True])
-        MLPClassifier(solver=solver, dropout=[0.1, 0.0], hidden_layer_sizes=(3, 3), max_iter=2,
-                      class_weight="balanced").fit(X, y[:, 0] > 0)
-        MLPClassifier(solver=solver, dropout=0.2, clip_grad_norm=1.0, max_iter=1).fit(X, y[:, 0] > 0)
+            MLPClassifier(dropout=[0.1, 0.0], max_iter=2, class_weight="balanced",
+                          **options).fit(X, y[:, 0] > 0).predict(X[:1])
+            MLPClassifier(dropout=0.2, clip_grad_norm=1.0, max_iter=1, **options).fit(X, y[:, 0] > 0)
 stats = kernel_cache_stats()
 print(json.dumps({"loaded": stats.loaded, "compiled": stats.compiled}))
 """
@@ -46,10 +50,11 @@ def test_compile_fills_the_cache_for_every_fit(tmp_path):
                           text=True, env=env)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().splitlines()
-    assert len(lines) == 2 * 2 * 6 + 1  # dtypes × dense/sparse × cases, and the total
+    # activation families × dtypes × dense/sparse × cases, and the total
+    assert len(lines) == 2 * 2 * 2 * 6 + 1
     compiled = int(re.match(r"compiled (\d+) and loaded 0 kernel signatures", lines[-1])[1])
-    # the epoch (plain, dropout, clipping, both), L-BFGS, predict × dtypes × input
-    assert compiled >= 6 * 2 * 2
+    # the epoch (plain, dropout, clipping, both), L-BFGS, predict × dtypes × input × families
+    assert compiled >= 6 * 2 * 2 * 2
 
     done = subprocess.run([sys.executable, "-c", _FITS], capture_output=True, text=True,
                           env=env)

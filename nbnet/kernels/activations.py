@@ -8,6 +8,12 @@ table raises ``ValueError`` in compiled code.
 Most derivatives are taken from the output ``A = f(Z)``, so that ``Z`` need not be kept;
 gelu's and silu's cannot be, and backprop keeps ``Z`` for the layers that use them (only
 those: see :func:`nbnet.kernels.network.preactivation_offset`).
+
+The kernels take an ``extended`` argument: None leaves the branches of the activations
+scikit-learn lacks (codes from :data:`LEAKY_RELU` on) out of the compiled code, so that a
+network with scikit-learn's activations only compiles as before nbnet had its own (their
+inlined loops and the robust losses' made a cold first fit and predict 10–17% slower, 5.2 →
+5.75 s in float64); True compiles every branch (see :class:`nbnet.kernels.network.Layout`).
 """
 
 from typing import NamedTuple
@@ -61,35 +67,37 @@ def needs_preactivation(code):
 
 
 @subroutine
-def bias_activation(Z, bias, code, pre, offset):
+def bias_activation(Z, bias, code, pre, offset, extended=True):
     """``Z = f(Z + bias)`` in place, row by row, in one pass over ``Z``.
 
     For the activations that need it (:func:`needs_preactivation`), ``Z + bias`` is also
     written, row-major, into the flat ``pre`` from ``offset`` on; ``pre`` is not touched
-    for the others.
+    for the others. ``extended``: see the module docstring.
     """
-    _by_code(Z, Z, bias, code, pre, offset, False)
+    _by_code(Z, Z, bias, code, pre, offset, False, extended)
 
 
 @subroutine
-def derivative_and_bias_grad(A, delta, code, bias_grad, pre, offset):
+def derivative_and_bias_grad(A, delta, code, bias_grad, pre, offset, extended=True):
     """``delta *= f'(Z)``, from the output ``A = f(Z)`` where the activation allows.
 
     In the same pass, ``bias_grad`` receives the column sums of the finished ``delta``.
     gelu and silu read ``Z`` (row-major, ``A``'s shape) from the flat ``pre`` at ``offset``,
     as :func:`bias_activation` wrote it; the others do not read ``pre``. The formulas are
-    :func:`_times_derivative`'s.
+    :func:`_times_derivative`'s. ``extended``: see the module docstring.
     """
     for j in range(delta.shape[1]):
         bias_grad[j] = 0
-    _by_code(A, delta, bias_grad, code, pre, offset, True)
+    _by_code(A, delta, bias_grad, code, pre, offset, True, extended)
 
 
 @subroutine(inline=True)
-def _by_code(A, X, vector, code, pre, offset, backward):
+def _by_code(A, X, vector, code, pre, offset, backward, extended):
     """:func:`_rows` inlined at one call per activation, with the code a constant there:
     with the code a runtime value, LLVM vectorised none of the branches (32 × 64 relu
-    derivative, float64: 0.78 µs; 0.17 µs resolved)."""
+    derivative, float64: 0.78 µs; 0.17 µs resolved). With ``extended`` None, Numba prunes
+    the branches from :data:`LEAKY_RELU` on at typing (the test must be ``is None`` on an
+    argument for that), and their codes raise."""
     if code == RELU:
         _rows(A, X, vector, RELU, pre, offset, backward)
     elif code == TANH:
@@ -98,6 +106,8 @@ def _by_code(A, X, vector, code, pre, offset, backward):
         _rows(A, X, vector, LOGISTIC, pre, offset, backward)
     elif code == IDENTITY:
         _rows(A, X, vector, IDENTITY, pre, offset, backward)
+    elif extended is None:
+        raise ValueError("unknown activation code")
     elif code == LEAKY_RELU:
         _rows(A, X, vector, LEAKY_RELU, pre, offset, backward)
     elif code == ELU:

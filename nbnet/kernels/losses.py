@@ -116,7 +116,8 @@ def _row_loss(a, y, code, eps):
 
 
 @subroutine
-def output_loss_and_delta(Z, bias, Y, sw, total_weight, code, delta, bias_grad, parameter=0.0):
+def output_loss_and_delta(Z, bias, Y, sw, total_weight, code, delta, bias_grad, parameter=0.0,
+                          extended=True):
     """Finish the output layer of a batch and start the backward pass.
 
     Parameters
@@ -131,6 +132,8 @@ def output_loss_and_delta(Z, bias, Y, sw, total_weight, code, delta, bias_grad, 
         for the robust losses).
     bias_grad : (n_out,) output buffer for the column sums of ``δ_L``.
     parameter : Huber's δ, or the quantile q; not used by the other codes.
+    extended : None leaves the robust losses' branch out of the compiled code (their codes
+        then raise), True keeps it (see :class:`nbnet.kernels.network.Layout`).
 
     Returns
     -------
@@ -155,6 +158,8 @@ def output_loss_and_delta(Z, bias, Y, sw, total_weight, code, delta, bias_grad, 
         loss = _rows_loss_and_delta(Z, Y, sw, scale, IDENTITY, delta, bias_grad)
     elif code == EXP:
         loss = _rows_loss_and_delta(Z, Y, sw, scale, EXP, delta, bias_grad)
+    elif extended is None:
+        raise ValueError("unknown output code")
     else:  # one copy for the three robust losses: no logarithms, a select per value
         loss = _robust_rows(Z, Y, sw, scale, code, parameter, delta, bias_grad)
     loss /= total_weight

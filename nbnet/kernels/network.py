@@ -22,9 +22,11 @@ import numpy as np
 
 from ._blas import gemm
 from ._jit import jit, subroutine
-from .activations import (ACTIVATIONS, bias_activation, derivative_and_bias_grad,
-                          needs_preactivation)
+from .activations import ACTIVATIONS, bias_activation, derivative_and_bias_grad
+from .activations import LEAKY_RELU as FIRST_OWN_ACTIVATION
+from .activations import needs_preactivation
 from .dropout import drop, layer_key, undo_drop
+from .losses import HUBER as FIRST_OWN_OUTPUT
 from .losses import OUTPUTS, output_activation, output_loss_and_delta
 
 
@@ -47,6 +49,11 @@ class Layout(NamedTuple):
         (:data:`nbnet.kernels.activations.ACTIVATIONS`).
     output : output code (:data:`nbnet.kernels.losses.OUTPUTS`).
     output_parameter : the output loss's parameter (Huber's δ, the quantile q), a float.
+    extended : None when every activation and the output are scikit-learn's, True when one
+        is nbnet's own. None is a type of its own to Numba: the kernels then leave nbnet's
+        own branches out of the compiled code, so that a network without them compiles as
+        before they existed, and one with them compiles a second specialisation (one per
+        dtype, serving every mix and depth; see :mod:`nbnet.kernels.activations`).
     """
 
     sizes: np.ndarray
@@ -55,6 +62,7 @@ class Layout(NamedTuple):
     activations: np.ndarray
     output: int
     output_parameter: float = 0.0
+    extended: bool | None = None
 
 
 class Model(NamedTuple):
@@ -104,8 +112,10 @@ def with_activations(layout: Layout, activation: str | Sequence[str], output: st
     if any(name not in ACTIVATIONS for name in names) or output not in OUTPUTS:
         raise ValueError(f"Unknown activation: {names} (hidden), {output!r} (output).")
     codes = np.array([ACTIVATIONS[name].code for name in names], dtype=np.int64)
-    return layout._replace(activations=codes, output=OUTPUTS[output].code,
-                           output_parameter=float(output_parameter))
+    code = OUTPUTS[output].code
+    extended = True if (codes >= FIRST_OWN_ACTIVATION).any() or code >= FIRST_OWN_OUTPUT else None
+    return layout._replace(activations=codes, output=code,
+                           output_parameter=float(output_parameter), extended=extended)
 
 
 def n_parameters(layout: Layout) -> int:
@@ -300,7 +310,8 @@ def forward(theta, layout, A0, sparse, rows, activations, capacity, m, dropout=N
     input_product(A0, sparse, rows, coef_view(theta, layout, 0), Z)
     for i in range(1, n_layers):
         bias_activation(Z, intercept_view(theta, layout, i - 1), layout.activations[i - 1],
-                        activations, preactivation_offset(layout, capacity, i - 1))
+                        activations, preactivation_offset(layout, capacity, i - 1),
+                        layout.extended)
         if dropout is not None:
             if dropout.thresholds[i - 1] > 0:
                 mask = layer_block(dropout.masks, layout, capacity, i - 1, m)
@@ -330,7 +341,7 @@ def backprop(theta, grad, layout, A0, sparse, rows, Y, sw, total_weight, activat
     delta = layer_block(deltas, layout, capacity, last, m)
     loss = output_loss_and_delta(
         Z, intercept_view(theta, layout, last), Y, sw, total_weight, layout.output,
-        delta, intercept_view(grad, layout, last), layout.output_parameter,
+        delta, intercept_view(grad, layout, last), layout.output_parameter, layout.extended,
     )
     for i in range(last, 0, -1):
         A_prev = layer_block(activations, layout, capacity, i - 1, m)
@@ -343,7 +354,7 @@ def backprop(theta, grad, layout, A0, sparse, rows, Y, sw, total_weight, activat
                 undo_drop(A_prev, delta_prev, mask, dropout.rates[i - 1])
         derivative_and_bias_grad(A_prev, delta_prev, layout.activations[i - 1],
                                  intercept_view(grad, layout, i - 1), activations,
-                                 preactivation_offset(layout, capacity, i - 1))
+                                 preactivation_offset(layout, capacity, i - 1), layout.extended)
         delta = delta_prev
     input_transpose_product(A0, sparse, rows, delta, coef_view(grad, layout, 0))
     return loss
