@@ -82,7 +82,7 @@ class PhaseProfile(NamedTuple):
 
 
 def profile(workload: TrainingWorkload, repeats: int) -> PhaseProfile:
-    """Profile one epoch of an Adam workload (P1 or P2) by phase.
+    """Profile one epoch of an Adam workload (P1, P2 or P3) by phase.
 
     Parameters
     ----------
@@ -100,9 +100,10 @@ def profile(workload: TrainingWorkload, repeats: int) -> PhaseProfile:
     X = np.ascontiguousarray(split.X_train, dtype=dtype)
     labels = np.unique(split.y_train, return_inverse=True)[1]
     Y = np.eye(labels.max() + 1, dtype=dtype)[labels]
-    batch_size = int(workload.params["batch_size"])
-    layout = make_layout([X.shape[1], *workload.params["hidden_layer_sizes"], Y.shape[1]], "relu",
-                         "softmax")
+    batch_size = workload.params.get("batch_size", "auto")
+    batch_size = min(200, X.shape[0]) if batch_size == "auto" else int(batch_size)  # scikit-learn's
+    hidden = workload.params.get("hidden_layer_sizes", (100,))  # scikit-learn's default
+    layout = make_layout([X.shape[1], *hidden, Y.shape[1]], "relu", "softmax")
     theta = np.random.default_rng(0).uniform(-0.1, 0.1, n_parameters(layout)).astype(dtype)
     grad = np.zeros_like(theta)
     adam = Adam(theta.size, dtype, learning_rate_init=LEARNING_RATE, beta_1=BETA_1, beta_2=BETA_2,

@@ -372,7 +372,7 @@ def _profiles(results) -> list[str]:
                      f"{prof.total / best:.2f}"])
     header = ["workload", *(f"{p} ms" for p in PHASES), "sum of phases ms",
               "real epoch ms: median (min–max)", "sum / best real epoch"]
-    return ["## Where an epoch's time goes: P1, P2 (nbnet)", "",
+    return ["## Where an epoch's time goes: P1, P2, P3 (nbnet)", "",
             "Each phase timed alone in a compiled loop over one epoch's batches, calling the "
             "trainer's own compiled pieces (see `benchmarks/phases.py`): ms per epoch, best of "
             f"{results.scale.profile_rounds} interleaved rounds (backward = backprop − forward), "

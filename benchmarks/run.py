@@ -26,7 +26,7 @@ from .workloads import (NBNET, SCALES, SKLEARN, Library, PartialFitWorkload, Sca
 
 IDS = ("P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9", "P10", "ACC", "PROF")
 KEYS = tuple(workload.key.upper() for workload in training_workloads(SCALES["full"]))
-PROFILED = ("P1", "P2-f32", "P2-f64")
+PROFILED = ("P1", "P2-f32", "P2-f64", "P3")
 LATENCY_MODEL = "P2-f32"  # P7 predicts with the fitted float32 P2 models
 RESULTS = Path(__file__).resolve().parent / "results"
 
