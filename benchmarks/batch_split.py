@@ -22,10 +22,11 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from nbnet.kernels.epochs import Data, OptimizerState, make_workspace, stochastic_epoch
-from nbnet.kernels.network import Model, backprop, copy_rows, make_layout, n_parameters
+from nbnet.kernels.network import Model, backprop, copy_rows
 from nbnet.kernels.updates import ADAM, moments, update
 
 from .measure import LIBRARY_PAUSE, timed
+from .phases import epoch_setup
 from .workloads import SCALES, find_workload
 
 ALPHA, LEARNING_RATE = 1e-4, 1e-3  # scikit-learn's defaults
@@ -68,17 +69,8 @@ def compare(key: str, rounds: int = 7, rows: int | None = None) -> list[str]:
     ``rows`` caps the training rows (for a quick check); default all of them.
     """
     workload = find_workload(key, SCALES["full"])
-    split = workload.load()
     dtype = workload.dtype
-    X = np.ascontiguousarray(split.X_train[:rows], dtype=dtype)
-    labels = np.unique(split.y_train[:rows], return_inverse=True)[1]
-    Y = np.eye(labels.max() + 1, dtype=dtype)[labels]
-    params = workload.params
-    batch = min(int(params.get("batch_size", 200)), X.shape[0])  # 'auto' is min(200, n)
-    layout = make_layout([X.shape[1], *params.get("hidden_layer_sizes", (100,)), Y.shape[1]],
-                         "relu", "softmax")
-    theta = np.random.default_rng(0).uniform(-0.1, 0.1, n_parameters(layout)).astype(dtype)
-    order = np.random.default_rng(0).permutation(X.shape[0]).astype(np.int64)
+    X, Y, batch, layout, theta, order = epoch_setup(workload, rows)
     hyper = moments(0.9, 0.999, 1e-8)
     steps = -(-X.shape[0] // batch)
     rates = np.full(steps, LEARNING_RATE)

@@ -20,7 +20,7 @@ import numba
 import numpy as np
 
 from nbnet.kernels.epochs import Data, OptimizerState, make_workspace, stochastic_epoch
-from nbnet.kernels.network import (Model, backprop, copy_rows, forward, make_layout,
+from nbnet.kernels.network import (Layout, Model, backprop, copy_rows, forward, make_layout,
                                    n_coefficients, n_parameters)
 from nbnet.kernels.updates import ADAM, update
 from nbnet.optimizers import Adam
@@ -81,6 +81,35 @@ class PhaseProfile(NamedTuple):
     epoch: Stats
 
 
+class EpochSetup(NamedTuple):
+    """What one epoch of a dense multiclass workload needs, outside the estimators."""
+
+    X: np.ndarray  # C-contiguous training inputs in the workload's dtype
+    Y: np.ndarray  # one-hot targets
+    batch_size: int
+    layout: Layout  # relu hidden layers, softmax output
+    theta: np.ndarray  # initial parameters, uniform in ±0.1
+    order: np.ndarray  # the epoch's row order, int64
+
+
+def epoch_setup(workload: TrainingWorkload, rows: int | None = None) -> EpochSetup:
+    """The :class:`EpochSetup` of ``workload``, on its first ``rows`` training rows (all by
+    default); batch size and hidden layers as the workload sets them, else scikit-learn's
+    defaults ('auto': min(200, n); (100,))."""
+    split = workload.load()
+    dtype = workload.dtype
+    X = np.ascontiguousarray(split.X_train[:rows], dtype=dtype)
+    labels = np.unique(split.y_train[:rows], return_inverse=True)[1]
+    Y = np.eye(labels.max() + 1, dtype=dtype)[labels]
+    batch_size = workload.params.get("batch_size", "auto")
+    batch_size = min(200, X.shape[0]) if batch_size == "auto" else int(batch_size)
+    hidden = workload.params.get("hidden_layer_sizes", (100,))
+    layout = make_layout([X.shape[1], *hidden, Y.shape[1]], "relu", "softmax")
+    theta = np.random.default_rng(0).uniform(-0.1, 0.1, n_parameters(layout)).astype(dtype)
+    order = np.random.default_rng(0).permutation(X.shape[0]).astype(np.int64)
+    return EpochSetup(X, Y, batch_size, layout, theta, order)
+
+
 def profile(workload: TrainingWorkload, repeats: int) -> PhaseProfile:
     """Profile one epoch of an Adam workload (P1, P2 or P3) by phase.
 
@@ -95,23 +124,14 @@ def profile(workload: TrainingWorkload, repeats: int) -> PhaseProfile:
     -------
     profile : PhaseProfile
     """
-    split = workload.load()
+    X, Y, batch_size, layout, theta, permutation = epoch_setup(workload)
     dtype = workload.dtype
-    X = np.ascontiguousarray(split.X_train, dtype=dtype)
-    labels = np.unique(split.y_train, return_inverse=True)[1]
-    Y = np.eye(labels.max() + 1, dtype=dtype)[labels]
-    batch_size = workload.params.get("batch_size", "auto")
-    batch_size = min(200, X.shape[0]) if batch_size == "auto" else int(batch_size)  # scikit-learn's
-    hidden = workload.params.get("hidden_layer_sizes", (100,))  # scikit-learn's default
-    layout = make_layout([X.shape[1], *hidden, Y.shape[1]], "relu", "softmax")
-    theta = np.random.default_rng(0).uniform(-0.1, 0.1, n_parameters(layout)).astype(dtype)
     grad = np.zeros_like(theta)
     adam = Adam(theta.size, dtype, learning_rate_init=LEARNING_RATE, beta_1=BETA_1, beta_2=BETA_2,
                 epsilon=EPSILON)
     work = make_workspace(layout, batch_size, dtype)
     sparse = None  # dense input
     no_weights = np.empty(0, dtype)
-    permutation = np.random.default_rng(0).permutation(X.shape[0]).astype(np.int64)
     X_batches, Y_batches = X[permutation], Y[permutation]  # what gather produces, batch after batch
 
     def tasks(order):
