@@ -3,7 +3,8 @@
 For container builds, cluster workers and ``make``: tiny fits and predictions through the
 public estimators compile (or load) every entry point a fit can use, in both dtypes, for
 every solver and for dense and sparse input, with and without dropout and gradient clipping
-(each an epoch signature of its own: their arguments are None when off), for networks with
+(each an epoch signature of its own: their arguments are None when off), with whole batches
+and with batches split in halves (:func:`nbnet.kernels.epochs.splits_batches`), for networks with
 scikit-learn's activations and with nbnet's own (a specialisation of its own too:
 :class:`nbnet.kernels.network.Layout`'s ``extended``), into the cache folder of this version
 of nbnet (see :func:`nbnet.kernel_cache_stats`). Sample weights, the loss within a family,
@@ -26,8 +27,9 @@ from .kernels._cache import prune
 
 DTYPES = (np.float64, np.float32)
 # The solvers, and Adam with dropout, clipping or both (any stochastic solver would do: they
-# share the epoch).
-SOLVERS = ("sgd", "adam", "lbfgs", "adam+dropout", "adam+clip", "adam+dropout+clip")
+# share the epoch), each also on a network big enough for split batches.
+SOLVERS = ("sgd", "adam", "lbfgs", "adam+dropout", "adam+clip", "adam+dropout+clip",
+           "adam+split", "adam+dropout+split", "adam+clip+split", "adam+dropout+clip+split")
 INPUTS = ("dense", "sparse")
 # scikit-learn's activations, and nbnet's own (gelu stands for them, and for the robust losses)
 ACTIVATIONS = ("relu", "gelu")
@@ -35,12 +37,14 @@ ACTIVATIONS = ("relu", "gelu")
 
 def _fit_and_predict(dtype, solver: str, kind: str, activation: str) -> None:
     rng = np.random.default_rng(0)
-    X = rng.standard_normal((12, 3)).astype(dtype)
-    y = np.arange(12) % 3
+    solver, *options = solver.split("+")
+    # 200 rows of 64 features, 120 hidden units: a step of 9.8 MFLOP, split in halves
+    n, n_features, hidden = (200, 64, 120) if "split" in options else (12, 3, 2)
+    X = rng.standard_normal((n, n_features)).astype(dtype)
+    y = np.arange(n) % 3
     if kind == "sparse":
         X = sp.csr_matrix(X)
-    solver, *options = solver.split("+")
-    model = MLPClassifier(hidden_layer_sizes=(2,), activation=activation, solver=solver,
+    model = MLPClassifier(hidden_layer_sizes=(hidden,), activation=activation, solver=solver,
                           max_iter=1, random_state=0,
                           dropout=0.5 if "dropout" in options else 0.0,
                           clip_grad_norm=1.0 if "clip" in options else None)
@@ -76,8 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         "compile", help="fill the kernel cache for every entry point in both dtypes",
         description="Compile (or load from the cache) every kernel a fit or prediction can "
                     "use: float64 and float32, dense and sparse input, sgd, adam and lbfgs, "
-                    "the epoch with dropout, clipping or both, and networks with nbnet's own "
-                    "activations and losses.")
+                    "the epoch with dropout, clipping or both, with whole and split batches, "
+                    "and networks with nbnet's own activations and losses.")
     compile_.add_argument("--prune", action="store_true",
                           help="also delete the cache folders of other versions of nbnet")
     arguments = parser.parse_args(argv)

@@ -20,13 +20,14 @@ This module knows neither Numba nor scikit-learn's private helpers.
 import signal
 import threading
 import warnings
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 import numpy as np
 import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
-from .kernels.epochs import Data, loss_and_gradient
+from .kernels.epochs import Data, Halves, loss_and_gradient
+from .threads import HalvesHelper
 
 # scikit-learn's message for a fit that produced non-finite weights; nbnet's begins with it.
 NON_FINITE_MESSAGE = (
@@ -249,7 +250,8 @@ class Tasks:
 
 # -------------------------------------------------------------------------------- stochastic
 def fit_stochastic(estimator, data: Data, batch_size: int, incremental: bool, work,
-                   validate=None, tasks: Tasks | None = None, dropout=None) -> None:
+                   validate=None, tasks: Tasks | None = None, dropout=None,
+                   halves: Halves | None = None) -> None:
     """Run the epochs of a stochastic solver's fit (or one epoch of ``partial_fit``) in place.
 
     ``estimator`` holds the model (``_theta``, ``_layout``, its activations), the optimizer
@@ -259,7 +261,9 @@ def fit_stochastic(estimator, data: Data, batch_size: int, incremental: bool, wo
     score and loss of the current weights (a validation set: early stopping's or
     ``validation_data``), or is None. ``work`` is the compiled core's workspace;
     ``tasks`` reports each epoch to scikit-learn's callbacks, any of which may stop the fit;
-    ``dropout`` is the compiled core's :class:`nbnet.kernels.dropout.Dropout`, or None.
+    ``dropout`` is the compiled core's :class:`nbnet.kernels.dropout.Dropout`, or None;
+    ``halves`` its :class:`nbnet.kernels.epochs.Halves` for split batches, or None (with two
+    threads, a :class:`nbnet.threads.HalvesHelper` runs for the duration of the call).
 
     The best epoch (best validation score, else lowest training loss) is tracked where there
     is a validation set or ``restore_best_weights``; its weights are restored at the end of
@@ -277,7 +281,8 @@ def fit_stochastic(estimator, data: Data, batch_size: int, incremental: bool, wo
     keeps_best = validate is not None or restores_best
     tasks = tasks or Tasks(estimator, None, None)
     diverged = False
-    with interrupt_requests() as interrupt:
+    helper = HalvesHelper(halves) if halves is not None and halves.threads == 2 else None
+    with interrupt_requests() as interrupt, helper or nullcontext():
         estimator.n_iter_ = 0
         for _ in range(estimator.max_iter):
             if interrupt.requested:
@@ -288,7 +293,8 @@ def fit_stochastic(estimator, data: Data, batch_size: int, incremental: bool, wo
                 # The draws of scikit-learn's `shuffle(X, y, random_state=...)`, which
                 # permutes by a shuffled arange, applied in place: 0.15 ms less per epoch.
                 estimator._random_state.shuffle(order)
-            loss_sum = optimizer.epoch(model, data, order, batch_size, alpha, work, dropout)
+            loss_sum = optimizer.epoch(model, data, order, batch_size, alpha, work, dropout,
+                                       halves, helper)
             diverged = not _finite(loss_sum, theta)
             if diverged and not keeps_best:
                 raise DivergenceError(divergence_message(estimator, data, order, batch_size,

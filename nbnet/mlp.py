@@ -37,12 +37,13 @@ from .fitting import Rollback, Tasks, fit_lbfgs, fit_stochastic
 from .initializers import INITIALIZERS, draw
 from .kernels.activations import ACTIVATIONS
 from .kernels.dropout import make_dropout
-from .kernels.epochs import Data, make_workspace
+from .kernels.epochs import Data, make_halves, make_workspace, splits_batches
 from .kernels.network import (Model, make_layout, n_parameters, predict as network_predict, unpack,
                               with_activations, workspace_size)
 from .optimizers import OPTIMIZERS, make_optimizer, optimizer_state, restore_optimizer
 from .robust_losses import ROBUST_LOSSES
 from .schedules import SCHEDULES
+from .threads import second_core_free
 
 try:
     from sklearn.callback import CallbackSupportMixin
@@ -557,10 +558,18 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
             batch_size = int(np.clip(self.batch_size, 1, n_samples))
         data = self._data(X, y, sample_weight)
         # sized for the current activations (gelu and silu layers need more room)
-        work = make_workspace(self._compiled_model().layout, batch_size, theta.dtype,
-                              sparse_input=sp.issparse(X), weighted=sample_weight is not None)
-        fit_stochastic(self, data, batch_size, incremental, work, validate, tasks,
-                       self._dropout(batch_size, theta.dtype))
+        layout = self._compiled_model().layout
+        shapes = dict(sparse_input=sp.issparse(X), weighted=sample_weight is not None)
+        work = make_workspace(layout, batch_size, theta.dtype, **shapes)
+        dropout = self._dropout(batch_size, theta.dtype)
+        halves = None
+        if splits_batches(layout, batch_size):
+            # a helper thread for a whole fit, not for one partial_fit epoch
+            threads = 2 if not incremental and second_core_free() else 1
+            halves = make_halves(layout, batch_size, theta.dtype, threads, dropout=dropout,
+                                 **shapes)
+        fit_stochastic(self, data, batch_size, incremental, work, validate, tasks, dropout,
+                       halves)
 
     def _validation_set(self, validation_data):
         """``(X_val, Y_val, y_val, sample_weight_val)`` from ``validation_data``, checked.

@@ -27,9 +27,11 @@ import numpy as np
 
 from . import schedules
 from .kernels.dropout import Dropout
-from .kernels.epochs import Data, OptimizerState, Workspace, n_batches, stochastic_epoch
+from .kernels.epochs import (Data, Halves, OptimizerState, Workspace, n_batches,
+                             stochastic_epoch)
 from .kernels.network import Model
 from .kernels.updates import UPDATES, moments
+from .threads import HalvesHelper
 
 
 class Optimizer:
@@ -112,11 +114,14 @@ class Optimizer:
         return self.step_sizes(self.scheduled_rates(n_steps, steps_per_epoch or n_steps))
 
     def epoch(self, model: Model, data: Data, order: np.ndarray, batch_size: int, alpha: float,
-              work: Workspace, dropout: Dropout | None = None) -> float:
+              work: Workspace, dropout: Dropout | None = None, halves: Halves | None = None,
+              helper: HalvesHelper | None = None) -> float:
         """Train one epoch over ``data`` in the row order ``order`` (see
         :func:`nbnet.kernels.epochs.stochastic_epoch`), updating the parameters in place.
 
         ``dropout`` (or None) draws the masks of the steps ``t + 1`` on (:attr:`t` keys them).
+        ``halves`` (or None) splits each batch in two; with ``helper``, its thread computes
+        the second halves (``order`` must then be the same array in every epoch of the fit).
         Returns Σ over batches of (penalised batch loss × batch rows); non-finite if a batch's
         loss was, the epoch then stopping before that batch's update.
         """
@@ -127,8 +132,12 @@ class Optimizer:
                                self.clip or None)  # 0.0: an older pickle's "no clipping"
         if dropout is not None:
             dropout = dropout._replace(step=self.t)
-        loss_sum, steps = stochastic_epoch(model, data, order, batch_size, float(alpha), state,
-                                           work, dropout)
+        arguments = (model, data, order, batch_size, float(alpha), state, work, dropout)
+        if helper is not None:
+            helper.post(arguments, order.shape[0], self.t)
+        loss_sum, steps = stochastic_epoch(*arguments, halves, False)
+        if helper is not None:
+            helper.check()
         self.t += steps
         return loss_sum
 

@@ -3,7 +3,6 @@
 No timing is asserted: only that every workload runs and lands in the report.
 """
 
-import subprocess
 import sys
 from pathlib import Path
 
@@ -82,17 +81,3 @@ def test_shape_profile_lists_every_product_of_a_step():
     assert shapes.step_products([4, 5, 2], 8)[-2].form == "NT"  # below 16 rows: no copy of Wᵀ
     lines = shapes.table("P1", calls=1, rounds=1)
     assert len(lines) == 4 + len(products) + 1 and lines[-1].startswith("| all products |")
-
-
-def test_batch_split_experiment_trains_the_same_steps():
-    """The two-thread split epoch of ``benchmarks.batch_split`` checks itself against nbnet's
-    epoch (two steps, to round-off) before its one row of timings. In a subprocess: its
-    parallel region starts Numba's threading layer, a setting of the whole process."""
-    from benchmarks import batch_split
-
-    code = "from benchmarks import batch_split; print(batch_split.compare('P1', 1, 256)[0])"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=Path(batch_split.__file__).parents[1])
-    assert done.returncode == 0, done.stderr
-    row = done.stdout.strip().splitlines()[-1]
-    assert row.startswith("| P1 |") and row.count("|") == batch_split.HEADER[1].count("|")

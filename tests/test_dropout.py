@@ -1,6 +1,8 @@
 """Dropout (``nbnet.kernels.dropout``) against its NumPy twin: the masks bit for bit, the masked
 forward and backward pass, a whole epoch, and the gradient by central differences."""
 
+import contextlib
+
 import numpy as np
 import pytest
 
@@ -8,6 +10,7 @@ import naive
 from conftest import HIDDEN, assert_close, f64, no_sparse, problem, sample_weights
 from nbnet import optimizers
 from nbnet.kernels import dropout, epochs, network
+from nbnet.threads import HalvesHelper
 
 N_FEATURES, HIDDEN_UNITS = 4, [37, 9]  # widths with vector remainders
 RATES, SEED = [0.3, 0.5], 2**63 + 12345  # a seed above int64's range: uint64 throughout
@@ -92,10 +95,12 @@ def test_twin_masks_are_uniform_and_independent():
         assert abs(np.corrcoef(base[0].ravel(), other.ravel())[0, 1]) < 0.01
 
 
+@pytest.mark.parametrize("threads", [None, 1, 2], ids=["whole", "halves", "helper"])
 @pytest.mark.parametrize("solver", ["sgd", "adam"])
-def test_stochastic_epoch_with_dropout(dtype, solver):
+def test_stochastic_epoch_with_dropout(dtype, solver, threads):
     """A whole epoch with dropout equals the twin's loop: batch b after t earlier updates draws
-    the masks of step t + b, keyed by the data rows of the shuffled batch."""
+    the masks of step t + b, keyed by the data rows of the shuffled batch; also with batches
+    split in halves (``threads`` 1 or 2), whose masks are keyed alike."""
     units = [N_FEATURES, *HIDDEN_UNITS, 3]
     rng, layout, theta, X, Y = problem(4, dtype, units, "relu", "softmax", 11)
     sw = sample_weights(rng, 11, dtype)
@@ -105,8 +110,12 @@ def test_stochastic_epoch_with_dropout(dtype, solver):
     theta0 = f64(theta)
     work = epochs.make_workspace(layout, 4, dtype, weighted=True)
     drop = dropout.make_dropout(RATES, SEED, network.workspace_size(layout, 4), dtype)
-    loss_sum = opt.epoch(network.Model(theta, layout), epochs.Data(X, no_sparse(dtype), Y, sw),
-                         order, 4, 0.1, work, drop)
+    halves = None if threads is None else epochs.make_halves(layout, 4, dtype, threads,
+                                                             weighted=True, dropout=drop)
+    with HalvesHelper(halves) if threads == 2 else contextlib.nullcontext() as helper:
+        loss_sum = opt.epoch(network.Model(theta, layout),
+                             epochs.Data(X, no_sparse(dtype), Y, sw), order, 4, 0.1, work, drop,
+                             halves, helper)
     e_theta, _, e_loss_sum, e_t = naive.epoch(
         theta0, units, f64(X), f64(Y), f64(sw), order, 4, "relu", "softmax", 0.1, solver, 0.05,
         [np.zeros_like(theta0)] * (1 if solver == "sgd" else 2), t=3, eps=np.finfo(dtype).eps,

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from nbnet.kernels import elementary
-from nbnet.kernels._jit import ERROR_MODEL, FASTMATH_FLAGS
+from nbnet.kernels._jit import ERROR_MODEL, FASTMATH_FLAGS, jit
+from nbnet.kernels.elementary import finite
 
 _loop = numba.njit(fastmath=set(FASTMATH_FLAGS), error_model=ERROR_MODEL)
 
@@ -126,3 +127,20 @@ def test_log1p_unit_accuracy(dtype, low, high):
     assert ulps.max() <= 2.0, ulps.max()
     if low == 0.0:
         assert out[0] == 0.0
+
+
+@jit
+def _finite_of_computed(values):
+    """``finite`` of values computed in the function: a sum of two loaded values, and a loop's
+    sum divided (the forms for which LLVM folded ``np.isfinite`` to True)."""
+    total = 0.0
+    for i in range(values.shape[0]):
+        total += values[i]
+    total /= values.shape[0]
+    return finite(values[0] + values[1]), finite(total)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_finite_sees_nan_and_infinity_computed_in_the_function(dtype, bad):
+    assert _finite_of_computed(np.array([1.0, 2.0, 3.0], dtype)) == (True, True)
+    assert _finite_of_computed(np.array([bad, 2.0, 3.0], dtype)) == (False, False)

@@ -1,5 +1,7 @@
 """Compiled entry points (``nbnet.kernels.epochs``): a whole epoch and the full-batch loss/gradient."""
 
+import contextlib
+
 import numba
 import numpy as np
 import pytest
@@ -9,6 +11,7 @@ from conftest import (HIDDEN, OUTPUT_CASES, OUTPUT_IDS, assert_close, csr_arrays
                       no_weights, problem, sample_weights)
 from nbnet import optimizers
 from nbnet.kernels import epochs, network
+from nbnet.threads import HalvesHelper
 
 N, N_FEATURES, BATCH = 11, 4, 4  # batches of 4, 4 and a last partial one of 3
 LR = {"sgd": 0.1, "adam": 0.01, "adamw": 0.01, "rmsprop": 0.01, "adagrad": 0.05}
@@ -25,22 +28,24 @@ SOLVERS = {
 BETA_1, BETA_2, EPSILON, RHO, WEIGHT_DECAY = 0.9, 0.999, 1e-8, 0.9, 0.5
 
 
-def _data(dtype, hidden, out, n_out, weighted, density, seed, hidden_units=(5, 3)):
+def _data(dtype, hidden, out, n_out, weighted, density, seed, hidden_units=(5, 3), n=N):
     units = [N_FEATURES, *hidden_units, n_out]
-    rng, layout, theta, X, Y = problem(seed, dtype, units, hidden, out, N, density)
-    sw = sample_weights(rng, N, dtype) if weighted else no_weights(dtype)
+    rng, layout, theta, X, Y = problem(seed, dtype, units, hidden, out, n, density)
+    sw = sample_weights(rng, n, dtype) if weighted else no_weights(dtype)
     return rng, units, layout, theta, X, Y, sw
 
 
 def _run_epoch(dtype, hidden, out, n_out, solver_name, weighted, sparse_input, density=None,
-               alpha=0.3, seed=0, hidden_units=(5, 3), poison_batch=None, clip=None):
+               alpha=0.3, seed=0, hidden_units=(5, 3), poison_batch=None, clip=None,
+               threads=None, n=N):
     """One epoch through ``Optimizer.epoch`` and through the naive loop; returns both results.
 
     With ``poison_batch``, an inf goes into the first row of that batch and the naive loop
-    runs only the batches before it.
+    runs only the batches before it. ``threads`` 1 or 2 splits each batch in two halves
+    (:class:`nbnet.kernels.epochs.Halves`), on one thread or with a helper thread; ``n`` rows.
     """
     rng, units, layout, theta, X, Y, sw = _data(dtype, hidden, out, n_out, weighted, density,
-                                                seed, hidden_units)
+                                                seed, hidden_units, n)
     solver, momentum, nesterov, step0, fresh = SOLVERS[solver_name]
     P = network.n_parameters(layout)
     params = dict(learning_rate_init=LR[solver], learning_rate="constant", momentum=momentum,
@@ -55,7 +60,7 @@ def _run_epoch(dtype, hidden, out, n_out, solver_name, weighted, sparse_input, d
     # β₁ = 0 leaves the last gradient in the first)
     rule_state = slice(-1, None) if solver in ("rmsprop", "adagrad") else slice(None)
     state0 = [f64(slot) for slot in opt.slots[rule_state]]
-    permutation = rng.permutation(N).astype(np.int64)
+    permutation = rng.permutation(n).astype(np.int64)
     naive_rows = permutation
     if poison_batch is not None:
         X[permutation[poison_batch * BATCH], 0] = np.inf
@@ -69,8 +74,11 @@ def _run_epoch(dtype, hidden, out, n_out, solver_name, weighted, sparse_input, d
         arrays, X_in, X_ref = no_sparse(dtype), X, f64(X)
     theta0 = f64(theta)
     opt.t = step0
-    loss_sum = opt.epoch(network.Model(theta, layout), epochs.Data(X_in, arrays, Y, sw),
-                         permutation, BATCH, alpha, work)
+    halves = None if threads is None else epochs.make_halves(
+        layout, BATCH, dtype, threads, sparse_input=sparse_input, weighted=weighted)
+    with HalvesHelper(halves) if threads == 2 else contextlib.nullcontext() as helper:
+        loss_sum = opt.epoch(network.Model(theta, layout), epochs.Data(X_in, arrays, Y, sw),
+                             permutation, BATCH, alpha, work, None, halves, helper)
     expected = naive.epoch(theta0, units, X_ref, f64(Y), f64(sw) if weighted else None,
                            naive_rows, BATCH, hidden, out, alpha, solver, LR[solver], state0,
                            step0, momentum, nesterov, BETA_1, BETA_2, EPSILON,
@@ -236,3 +244,52 @@ def test_clipped_sgd_steps_are_at_most_the_rate_times_the_bound(dtype):
     _, g = naive.flat_loss_and_grad(theta, units, f64(X[:BATCH]), f64(Y[:BATCH]), "tanh",
                                     "softmax", 0.3)
     assert np.linalg.norm(g) > bound  # the bound binds
+
+
+# Halves (nbnet.kernels.epochs.Halves): 11 rows in batches of 4, 4 and 3 (halves of 2 + 2 and
+# 2 + 1), or 9 rows (a last batch of one row: no second half); (80, 60) hidden units make the
+# update's split point fall inside the weights (5,300 parameters, split at 4,096).
+HALVES_CASES = {"11 rows": dict(n=11), "one-row batch": dict(n=9),
+                "wide": dict(n=11, hidden_units=(80, 60))}
+
+
+@pytest.mark.parametrize("case", list(HALVES_CASES))
+@pytest.mark.parametrize("sparse_input", [False, True], ids=["dense", "csr"])
+@pytest.mark.parametrize("solver", ["sgd-nesterov", "adam-warm", "adamw-warm"])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_halves_epoch(dtype, threads, solver, sparse_input, case):
+    """Batches computed as two halves whose gradients are summed, on one thread or with a
+    helper thread, equal the naive loop (weighted, L2 on)."""
+    result, expected, _ = _run_epoch(dtype, "relu", "softmax", 3, solver, True, sparse_input,
+                                     density=0.5 if sparse_input else None, threads=threads,
+                                     **HALVES_CASES[case])
+    _check_epoch(result, expected, dtype)
+
+
+@pytest.mark.parametrize("clip", [None, 0.05], ids=["unclipped", "clipped"])
+@pytest.mark.parametrize("solver", ["sgd-nesterov", "adam-warm"])
+def test_halves_are_bit_identical_on_one_thread_and_two(dtype, solver, clip):
+    """The helper thread changes who computes, not what: parameters, state and loss sum are
+    the same bit for bit (and clipping, which needs the whole gradient, matches the naive loop)."""
+    results = []
+    for threads in (1, 2):
+        result, expected, _ = _run_epoch(dtype, "tanh", "softmax", 3, solver, True, False,
+                                         clip=clip, threads=threads, hidden_units=(80, 60))
+        _check_epoch(result, expected, dtype)
+        results.append(result)
+    (theta, state, loss_sum, step), (theta2, state2, loss_sum2, step2) = results
+    np.testing.assert_array_equal(theta, theta2)
+    for a, b in zip(state, state2):
+        np.testing.assert_array_equal(a, b)
+    assert (loss_sum, step) == (loss_sum2, step2)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_halves_epoch_stops_on_non_finite_loss(dtype, threads):
+    """A non-finite batch ends a split epoch before its update, on both threads."""
+    (theta, state, loss_sum, step), expected, _ = _run_epoch(
+        dtype, "identity", "identity", 2, "adam-warm", False, False, poison_batch=1,
+        threads=threads)
+    assert not np.isfinite(loss_sum)
+    assert step == expected[3]
+    assert_close(theta, expected[0], dtype)

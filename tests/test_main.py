@@ -38,6 +38,16 @@ for dtype, solver, kind in itertools.product((np.float32, np.float64), ("sgd", "
             MLPClassifier(dropout=[0.1, 0.0], max_iter=2, class_weight="balanced",
                           **options).fit(X, y[:, 0] > 0).predict(X[:1])
             MLPClassifier(dropout=0.2, clip_grad_norm=1.0, max_iter=1, **options).fit(X, y[:, 0] > 0)
+# networks whose batches are split in halves (a regressor, sample weights, early stopping)
+Xs = rng.standard_normal((240, 64))
+for dtype, kind, activation in itertools.product((np.float32, np.float64), ("fortran", "csc"),
+                                                 ("relu", "silu")):
+    X = np.asfortranarray(Xs.astype(dtype))
+    X = sp.csc_matrix(X) if kind == "csc" else X
+    for dropout, clip in itertools.product((0.0, 0.1), (None, 1.0)):
+        MLPRegressor(hidden_layer_sizes=(120,), activation=activation, max_iter=1,
+                     batch_size=200, dropout=dropout, clip_grad_norm=clip,
+                     early_stopping=True).fit(X, Xs[:, 0], sample_weight=np.ones(240))
 stats = kernel_cache_stats()
 print(json.dumps({"loaded": stats.loaded, "compiled": stats.compiled}))
 """
@@ -51,10 +61,11 @@ def test_compile_fills_the_cache_for_every_fit(tmp_path):
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().splitlines()
     # activation families × dtypes × dense/sparse × cases, and the total
-    assert len(lines) == 2 * 2 * 2 * 6 + 1
+    assert len(lines) == 2 * 2 * 2 * 10 + 1
     compiled = int(re.match(r"compiled (\d+) and loaded 0 kernel signatures", lines[-1])[1])
-    # the epoch (plain, dropout, clipping, both), L-BFGS, predict × dtypes × input × families
-    assert compiled >= 6 * 2 * 2 * 2
+    # the epoch (plain, dropout, clipping, both; whole and split batches), L-BFGS, predict
+    # × dtypes × input × families
+    assert compiled >= 10 * 2 * 2 * 2
 
     done = subprocess.run([sys.executable, "-c", _FITS], capture_output=True, text=True,
                           env=env)

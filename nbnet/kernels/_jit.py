@@ -3,8 +3,9 @@
 Every compiled kernel in nbnet is declared with :func:`jit` or :func:`subroutine`, so the
 flags below are the whole story: kernels are cached on disk, release the GIL, and use
 fast-math flags that allow reassociation and FMA contraction but keep NaN and infinity
-semantics (``nnan`` and ``ninf`` are left out, so ``np.isfinite`` still works inside
-kernels). ``error_model='numpy'`` lets loops that divide vectorise, since division no
+semantics (``nnan`` and ``ninf`` are left out; even so, LLVM folded ``np.isfinite`` of a
+value computed in the same function to True, so kernels test with
+:func:`nbnet.kernels.elementary.finite`). ``error_model='numpy'`` lets loops that divide vectorise, since division no
 longer has to raise.
 
 :func:`jit` makes an entry point, called from Python: ``stochastic_epoch``,

@@ -203,3 +203,12 @@ def log1p_unit(x):
         p = p * s2 + c
     t = s + s
     return t + t * (s2 * p)  # the leading 2s added last: one rounding fewer
+
+
+@subroutine(inline=True)
+def finite(x):
+    """Whether ``x`` is finite, tested as ``|x| < ∞`` (False for NaN). Under nbnet's fast-math
+    flags LLVM folded ``np.isfinite`` to True for a NaN computed in the same function (the
+    sum of two loaded values; a loop's sum then divided), although ``nnan`` and ``ninf`` are
+    off; this comparison kept NaN and infinity in every case tried."""
+    return abs(x) < np.inf

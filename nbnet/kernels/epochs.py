@@ -5,7 +5,13 @@ everything inside — gathering each mini-batch by the caller's permutation, for
 backward, update — runs compiled, in workspaces allocated once per fit. One compiled epoch
 serves every update rule (:mod:`nbnet.kernels.updates`), network depth and activation; the
 arguments come bundled in NamedTuples: :class:`nbnet.kernels.network.Model`, :class:`Data`,
-:class:`OptimizerState` and :class:`Workspace`.
+:class:`OptimizerState`, :class:`Workspace` and :class:`Halves`.
+
+Batches big enough to keep two cores busy (:func:`splits_batches`) are computed as two
+halves whose gradients are summed: on one thread, or on two, the second half on a helper
+thread (:mod:`nbnet.threads`) that runs this same compiled epoch in its serving role and
+meets the caller's thread twice a step (:mod:`nbnet.kernels.atomics`). Both ways do the
+same arithmetic, so a fit gives the same weights on one thread or two.
 """
 
 from typing import NamedTuple
@@ -13,8 +19,11 @@ from typing import NamedTuple
 import numpy as np
 
 from ._jit import jit, subroutine
+from .atomics import ABORT, ARRIVALS, atomic_add, atomic_exchange, atomic_load, meet, wait_until
+from .dropout import Dropout
+from .elementary import finite
 from .network import Layout, backprop, copy_rows, n_parameters, transposed_size, workspace_size
-from .updates import gradient_norm, update
+from .updates import gradient_norm, split_point, update
 
 
 class Data(NamedTuple):
@@ -91,6 +100,71 @@ def make_workspace(layout: Layout, capacity: int, dtype, sparse_input: bool = Fa
     )
 
 
+# A step's work, 6 · batch rows · parameters flops, from which batches are split in two:
+# below it the two threads' meetings cost more than the second core gains (measured on an
+# AVX-512 EPYC, f64, Adam: 2.9–4.5 MFLOP a step ran 0.5–0.96× as fast split, 9 MFLOP 2.05×,
+# 18 MFLOP 2.06×, 72 MFLOP 1.46×).
+SPLIT_FLOPS = 8e6
+# The slots of Halves.sync after nbnet.kernels.atomics' ARRIVALS and ABORT: epochs posted to
+# the helper and taken by it, the posted epoch's rows and first step, the meetings before
+# it, and whether the helper has gone to sleep in Python.
+POSTED, TAKEN, ROWS, STEP, BASE, SLEEPING = 2, 3, 4, 5, 6, 7
+SYNC_SLOTS = 8
+FIRST_LOSS, SECOND_LOSS, SECOND_SQ, RATE, DECAY = 0, 1, 2, 3, 4  # the slots of Halves.shared
+SHARED_SLOTS = 5
+PATIENCE = 20_000  # core yields (about 10–40 ms) a helper waits for an epoch before it sleeps
+SLEEP, STOP = 1.0, 0.0  # what a serving call returns
+
+
+class Halves(NamedTuple):
+    """The second halves of split batches (see :func:`splits_batches`).
+
+    threads : 1, the caller's thread computes both halves; 2, a helper thread running
+        :func:`stochastic_epoch` in its serving role computes the second halves.
+    work : :class:`Workspace` for the second halves.
+    masks : dropout masks for the second halves (the first use the fit's
+        :class:`nbnet.kernels.dropout.Dropout`); empty without dropout.
+    shared : (:data:`SHARED_SLOTS`,) float64 values of the current step that the threads
+        hand each other: each half's loss, the second update range's ``Σ θ²``, the step's
+        learning rate and decay.
+    sync : (:data:`SYNC_SLOTS`,) int64 counters the two threads meet on.
+    """
+
+    threads: int
+    work: Workspace
+    masks: np.ndarray
+    shared: np.ndarray
+    sync: np.ndarray
+
+
+def splits_batches(layout: Layout, batch_size: int) -> bool:
+    """Whether a fit computes each batch of ``batch_size`` rows as two halves: when a step
+    does at least :data:`SPLIT_FLOPS`. A matter of shapes only, so that the arithmetic of a
+    fit does not depend on how many threads run it."""
+    return batch_size >= 2 and 6.0 * batch_size * n_parameters(layout) >= SPLIT_FLOPS
+
+
+def make_halves(layout: Layout, batch_size: int, dtype, threads: int, sparse_input: bool = False,
+                weighted: bool = False, dropout: Dropout | None = None) -> Halves:
+    """Allocate :class:`Halves` for batches of ``batch_size`` rows (``threads``: 1 or 2)."""
+    capacity = (batch_size + 1) // 2
+    masks_size = workspace_size(layout, capacity, preactivations=False) if dropout else 0
+    return Halves(threads, make_workspace(layout, capacity, dtype, sparse_input, weighted),
+                  np.empty(masks_size, dtype=dtype), np.zeros(SHARED_SLOTS),
+                  np.zeros(SYNC_SLOTS, np.int64))
+
+
+@jit
+def post_epoch(sync, rows, step):
+    """Hand the helper thread an epoch over the first ``rows`` rows of the shared order,
+    whose first step is ``step``; True if the helper sleeps and must be woken."""
+    sync[ROWS] = rows
+    sync[STEP] = step
+    sync[BASE] = atomic_load(sync, ARRIVALS) // 2
+    atomic_add(sync, POSTED, 1)
+    return atomic_exchange(sync, SLEEPING, 0) != 0
+
+
 def n_batches(n_rows: int, batch_size: int) -> int:
     """Number of batches (and so of update steps) in an epoch over ``n_rows`` rows."""
     return -(-n_rows // batch_size)
@@ -107,12 +181,25 @@ def _total_weight(sw, m):
 
 
 @subroutine
-def _batch_gradient(model, data, rows, work, dropout, batch):
+def _rows_weight(sw, rows):
+    """The total sample weight of data rows ``rows`` (their number without weights)."""
+    if sw.shape[0] == 0:
+        return float(rows.shape[0])
+    total = 0.0
+    for r in range(rows.shape[0]):
+        total += sw[rows[r]]
+    return total
+
+
+@subroutine
+def _batch_gradient(model, data, rows, work, dropout, batch, total_weight=-1.0):
     """Gather the batch ``rows`` into ``work`` and put its gradient into ``work.gradient``.
 
     Returns the batch's loss (see :func:`nbnet.kernels.network.backprop`) and its total
     sample weight. ``dropout`` (or None) and ``batch``, the batch's index in the epoch, as
-    :func:`nbnet.kernels.network.backprop` takes them.
+    :func:`nbnet.kernels.network.backprop` takes them. ``rows`` may be half a batch whose
+    ``total_weight`` is given: the loss and gradient are then that half's terms of the
+    batch's mean.
     """
     m = rows.shape[0]
     A0 = work.inputs[:m]
@@ -124,11 +211,153 @@ def _batch_gradient(model, data, rows, work, dropout, batch):
     if data.sw.shape[0] > 0:
         for r in range(m):
             swb[r] = data.sw[rows[r]]
-    total_weight = _total_weight(swb, m)
+    if total_weight < 0.0:
+        total_weight = _total_weight(swb, m)
     loss = backprop(model.theta, work.gradient, model.layout, A0, data.sparse, rows, Yb, swb,
                     total_weight, work.activations, work.deltas, work.transposed,
                     work.targets.shape[0], dropout, batch)
     return loss, total_weight
+
+
+@subroutine
+def _second_dropout(dropout, masks, step=-1):
+    """The dropout of the second halves: the fit's with masks of their own, from ``step`` on
+    (from the fit's step where ``step`` is negative)."""
+    if dropout is None:
+        return None
+    return Dropout(dropout.rates, dropout.thresholds, dropout.seed,
+                   dropout.step if step < 0 else step, masks)
+
+
+@subroutine
+def _second_half(model, data, rows, total_weight, dropout, batch, halves):
+    """The second half of the batch ``rows``: its loss into ``halves.shared`` and its
+    gradient into ``halves.work.gradient`` (0 and nothing for a one-row batch)."""
+    half = (rows.shape[0] + 1) // 2
+    halves.shared[SECOND_LOSS] = 0.0
+    if rows.shape[0] > half:
+        halves.shared[SECOND_LOSS] = _batch_gradient(model, data, rows[half:], halves.work,
+                                                     dropout, batch, total_weight)[0]
+
+
+@subroutine
+def _halves_gradient(model, data, rows, work, dropout, batch, halves, count):
+    """The gradients of the batch ``rows``'s halves, into ``work.gradient`` and
+    ``halves.work.gradient``.
+
+    The first half is computed here; the second here too (``halves.threads`` 1) or on the
+    helper thread, met at meeting ``count``. Returns the batch's loss, its total weight, and
+    whether to go on: False if a half's loss is not finite or the helper was stopped.
+    """
+    total_weight = _rows_weight(data.sw, rows)
+    half = (rows.shape[0] + 1) // 2
+    halves.shared[FIRST_LOSS] = _batch_gradient(model, data, rows[:half], work, dropout, batch,
+                                                total_weight)[0]
+    if halves.threads == 1:
+        _second_half(model, data, rows, total_weight, _second_dropout(dropout, halves.masks),
+                     batch, halves)
+    elif not meet(halves.sync, count):
+        return np.nan, total_weight, False
+    loss = halves.shared[FIRST_LOSS] + halves.shared[SECOND_LOSS]
+    return loss, total_weight, _halves_finite(halves.shared)
+
+
+@subroutine
+def _halves_finite(shared):
+    """Whether both halves' losses are finite."""
+    return finite(shared[FIRST_LOSS]) and finite(shared[SECOND_LOSS])
+
+
+@subroutine
+def _update_range(optimizer, theta, grad, other, summed, n_coefs, l2, rate, decay, begin, end):
+    """Add ``other`` into ``grad`` (where ``summed``) and update, on the parameters
+    ``begin:end`` (chunk bounds of :func:`nbnet.kernels.updates.update`); returns their
+    ``Σ θ_w²``."""
+    if summed:
+        mine, theirs = grad[begin:end], other[begin:end]
+        for i in range(mine.shape[0]):
+            mine[i] += theirs[i]
+    return update(optimizer.code, theta, grad, optimizer.slots, n_coefs, l2, rate, decay, 1.0,
+                  optimizer.hyper, begin, end)
+
+
+@subroutine
+def _halves_update(clip, optimizer, theta, grad, halves, n_coefs, l2, summed, count, part):
+    """The update of a split batch's step, by thread ``part`` (0 the fit's, 1 the helper).
+
+    Without clipping, the two threads each sum the halves' gradients and update one range of
+    the parameters (:func:`nbnet.kernels.updates.split_point`), then meet at ``count``; on
+    one thread, the fit's thread does both ranges in turn. With clipping (``clip`` must be an
+    argument, for Numba to prune), the norm needs the whole gradient: the fit's thread sums
+    and updates all of it while the helper waits. Returns the fit's thread ``Σ θ_w²`` (0.0
+    for the helper), and False if the other thread was stopped.
+    """
+    other = halves.work.gradient
+    n = theta.shape[0]
+    rate, decay = halves.shared[RATE], halves.shared[DECAY]
+    sq = 0.0
+    if clip is None:
+        split = split_point(n_coefs, n)
+        if part == 1:
+            halves.shared[SECOND_SQ] = _update_range(optimizer, theta, grad, other, summed,
+                                                     n_coefs, l2, rate, decay, split, n)
+        else:
+            sq = _update_range(optimizer, theta, grad, other, summed, n_coefs, l2, rate, decay,
+                               0, split)
+            if halves.threads == 1:
+                halves.shared[SECOND_SQ] = _update_range(optimizer, theta, grad, other, summed,
+                                                         n_coefs, l2, rate, decay, split, n)
+    elif part == 0:
+        if summed:
+            for i in range(n):
+                grad[i] += other[i]
+        scale = _clip_scale(clip, theta, grad, n_coefs, l2)
+        sq = update(optimizer.code, theta, grad, optimizer.slots, n_coefs, l2, rate, decay,
+                    scale, optimizer.hyper)
+    if halves.threads == 2 and not meet(halves.sync, count):
+        return sq, False
+    if clip is None and part == 0:
+        sq += halves.shared[SECOND_SQ]
+    return sq, True
+
+
+@subroutine
+def _serve(model, data, order, batch_size, alpha, optimizer, work, dropout, halves):
+    """The helper thread's role: the second halves and second update ranges of each epoch
+    posted with :func:`post_epoch`, meeting the fit's thread twice a step, until stopped
+    (:data:`STOP`) or idle for :data:`PATIENCE` yields (:data:`SLEEP`)."""
+    sync = halves.sync
+    theta = model.theta
+    n_coefs = model.layout.intercept_offsets[0]
+    while True:
+        taken = sync[TAKEN]
+        if not wait_until(sync, POSTED, taken + 1, PATIENCE):
+            if atomic_load(sync, ABORT) != 0:
+                return STOP
+            atomic_exchange(sync, SLEEPING, 1)
+            if atomic_load(sync, POSTED) == taken:
+                return SLEEP
+            atomic_exchange(sync, SLEEPING, 0)  # posted meanwhile
+            continue
+        sync[TAKEN] = taken + 1
+        epoch_order = order[: sync[ROWS]]
+        second = _second_dropout(dropout, halves.masks, sync[STEP])
+        count = sync[BASE]
+        batch = 0
+        for start in range(0, epoch_order.shape[0], batch_size):
+            rows = epoch_order[start : start + batch_size]
+            total_weight = _rows_weight(data.sw, rows)
+            _second_half(model, data, rows, total_weight, second, batch, halves)
+            if not meet(sync, count + 1):
+                return STOP
+            if not _halves_finite(halves.shared):
+                break  # the fit's thread ends the epoch here too
+            summed = rows.shape[0] > (rows.shape[0] + 1) // 2
+            if not _halves_update(optimizer.clip, optimizer, theta, work.gradient, halves,
+                                  n_coefs, alpha / total_weight, summed, count + 2, 1)[1]:
+                return STOP
+            count += 2
+            batch += 1
 
 
 @subroutine
@@ -143,7 +372,8 @@ def _clip_scale(clip, theta, grad, n_coefs, l2):
 
 
 @jit
-def stochastic_epoch(model, data, order, batch_size, alpha, optimizer, work, dropout):
+def stochastic_epoch(model, data, order, batch_size, alpha, optimizer, work, dropout,
+                     halves=None, serving=False):
     """One epoch of mini-batch training over ``data`` in the row order ``order``.
 
     Parameters
@@ -160,28 +390,57 @@ def stochastic_epoch(model, data, order, batch_size, alpha, optimizer, work, dro
     work : :class:`Workspace` for batches of ``batch_size`` rows.
     dropout : :class:`nbnet.kernels.dropout.Dropout` with masks for batches of ``batch_size``
         rows, or None for no dropout (the dropout branches are then pruned).
+    halves : :class:`Halves` to compute each batch as two halves, or None for whole batches
+        (the halves' branches are then pruned). With ``halves.threads`` 2, the epoch must
+        have been posted to a serving helper (:func:`post_epoch`) over ``order``'s array.
+    serving : run as the helper thread instead (``order`` is then the array the epochs are
+        posted over, and ``work`` and ``optimizer`` are unused): returns ``(SLEEP, 0)`` when
+        idle too long, ``(STOP, 0)`` when stopped through ``halves.sync[ABORT]``.
 
     Returns
     -------
     loss_sum : float
         Σ over batches of (penalised batch loss × batch rows), as scikit-learn accumulates.
         Non-finite if a batch's loss was: the epoch then stops before that batch's update.
+        NaN also if the helper thread was stopped midway.
     steps : int
         Number of updates made.
     """
+    if halves is not None:
+        if serving:
+            return _serve(model, data, order, batch_size, alpha, optimizer, work, dropout,
+                          halves), 0
     theta = model.theta
     n_coefs = model.layout.intercept_offsets[0]
     loss_sum = 0.0
     steps = 0
+    count = 0
+    if halves is not None:
+        count = halves.sync[BASE]
     for start in range(0, order.shape[0], batch_size):
         rows = order[start : start + batch_size]
-        loss, total_weight = _batch_gradient(model, data, rows, work, dropout, steps)
-        if not np.isfinite(loss):
+        if halves is None:
+            loss, total_weight = _batch_gradient(model, data, rows, work, dropout, steps)
+            go_on = finite(loss)
+        else:
+            halves.shared[RATE] = optimizer.rates[steps]
+            halves.shared[DECAY] = optimizer.decays[steps]
+            loss, total_weight, go_on = _halves_gradient(model, data, rows, work, dropout,
+                                                         steps, halves, count + 1)
+        if not go_on:
             return loss, steps
         l2 = alpha / total_weight
-        scale = _clip_scale(optimizer.clip, theta, work.gradient, n_coefs, l2)
-        sq = update(optimizer.code, theta, work.gradient, optimizer.slots, n_coefs, l2,
-                    optimizer.rates[steps], optimizer.decays[steps], scale, optimizer.hyper)
+        if halves is None:
+            scale = _clip_scale(optimizer.clip, theta, work.gradient, n_coefs, l2)
+            sq = update(optimizer.code, theta, work.gradient, optimizer.slots, n_coefs, l2,
+                        optimizer.rates[steps], optimizer.decays[steps], scale, optimizer.hyper)
+        else:
+            summed = rows.shape[0] > (rows.shape[0] + 1) // 2
+            sq, met = _halves_update(optimizer.clip, optimizer, theta, work.gradient, halves,
+                                     n_coefs, l2, summed, count + 2, 0)
+            if not met:  # the helper was stopped
+                return np.nan, steps
+            count += 2
         steps += 1
         loss_sum += (loss + 0.5 * alpha * sq / total_weight) * rows.shape[0]
     return loss_sum, steps

@@ -70,7 +70,15 @@ def moments(beta_1: float, beta_2: float, epsilon: float,
 
 
 @subroutine
-def update(code, theta, grad, slots, n_coefs, l2, learning_rate, shrink, scale, hyper):
+def split_point(n_coefs, n):
+    """The chunk bound at or after the middle of ``n`` parameters (``n_coefs`` of them
+    weights) where an update is split in two ranges (see :func:`update`)."""
+    return min(n_coefs, CHUNK * ((n // 2 + CHUNK - 1) // CHUNK))
+
+
+@subroutine
+def update(code, theta, grad, slots, n_coefs, l2, learning_rate, shrink, scale, hyper,
+           begin=0, end=-1):
     """One step of rule ``code`` on ``theta`` with gradient ``scale · (grad + l2 θ_w)``
     (``grad`` left unchanged).
 
@@ -79,15 +87,18 @@ def update(code, theta, grad, slots, n_coefs, l2, learning_rate, shrink, scale, 
     decoupled decay ``η_t λ`` of the weights (0 for the other rules); ``scale`` is the
     gradient-clipping factor (1 without clipping: multiplying by 1 is exact, so an unclipped
     step is bit for bit what it was). Returns ``Σ θ²`` of the weights before the step.
+    ``begin`` and ``end`` (default: all) limit the step to the parameters ``begin:end``,
+    ``begin`` a chunk bound (0 or :func:`split_point`): each parameter's step is the same
+    whatever the range, so two threads can take one range each.
 
     The rule's loop runs on zero-based views of each chunk of weights, then of the biases (a
     loop from ``start`` kept a negative-index check that blocked vectorisation). The switch
     costs one branch per chunk, so each rule's loop needs no inlined copy.
     """
     first, last = slots[0], slots[slots.shape[0] - 1]  # with one slot (SGD), last is unused
-    n = theta.shape[0]
+    n = theta.shape[0] if end < 0 else end
     sq = 0.0
-    start = 0
+    start = begin
     while start < n:
         weights = start < n_coefs
         stop = min(start + CHUNK, n_coefs) if weights else n

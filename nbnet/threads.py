@@ -1,0 +1,116 @@
+"""The second core: a helper thread that computes the second half of each batch.
+
+Small networks leave a core idle: their products are too small for BLAS's threads to share
+(issue 17: digits' default network, batches of 200 rows, ran its products at one core's
+peak). A fit whose batches are split in two (:func:`nbnet.kernels.epochs.splits_batches`)
+can give each half to a thread of its own: :class:`HalvesHelper` runs the compiled epoch's
+serving role (:func:`nbnet.kernels.epochs.stochastic_epoch`) on a Python thread (the
+compiled code releases the GIL) while the fit's thread computes the first halves; each
+updates one range of the parameters. The two meet on atomic counters, not locks
+(:mod:`nbnet.kernels.atomics`), twice a step.
+
+The helper runs only where a second core is free (:func:`second_core_free`): in the main
+thread (a fit in a worker thread of a parallel search shares the cores already), with two or
+more usable CPUs, and where the BLAS libraries may use two or more threads — so that
+``threadpoolctl.threadpool_limits(1)``, a joblib worker's limits or ``OMP_NUM_THREADS=1``
+turn it off. While it runs, the BLAS libraries are held at one thread (two threads each
+calling a two-thread BLAS would oversubscribe the cores) and restored when the fit ends,
+raises or is interrupted. Only the main thread changes that setting, so two fits never race on
+it. The helper changes who computes, not what: batches of these shapes are computed as halves
+on one thread too, so a fit with the helper gives the same weights bit for bit as one with
+BLAS held at one thread (BLAS's own thread count changes the last bits of its products, for
+scikit-learn's MLP too).
+"""
+
+import functools
+import os
+import threading
+
+from threadpoolctl import ThreadpoolController
+
+from .kernels.atomics import ABORT
+from .kernels.epochs import SLEEP, Halves, post_epoch, stochastic_epoch
+
+
+@functools.cache
+def blas_pools() -> ThreadpoolController:
+    """threadpoolctl's controller of the BLAS libraries loaded: nbnet's (scipy's, see
+    :mod:`nbnet.kernels._blas`) and NumPy's. Listed once per process (about 15 ms); both are
+    loaded by the time nbnet is imported."""
+    return ThreadpoolController().select(user_api="blas")
+
+
+def _usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def second_core_free() -> bool:
+    """Whether a fit may run a helper thread (see the module docstring)."""
+    if threading.current_thread() is not threading.main_thread() or _usable_cpus() < 2:
+        return False
+    pools = blas_pools().lib_controllers
+    return bool(pools) and min(pool.num_threads for pool in pools) >= 2
+
+
+class HalvesHelper:
+    """The helper thread of one fit whose :class:`nbnet.kernels.epochs.Halves` has
+    ``threads == 2``; a context manager that stops the thread and restores BLAS's threads.
+
+    :meth:`post` hands it each epoch before the fit's thread runs its own part; the thread
+    starts with the first epoch, sleeps in Python when the fit pauses for long (validation,
+    callbacks), and ends with :meth:`close`.
+    """
+
+    def __init__(self, halves: Halves):
+        self._halves = halves
+        self._thread = None
+        self._wake = threading.Semaphore(0)
+        self._error = None
+        self._blas_limit = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def post(self, epoch_arguments: tuple, n_rows: int, step: int) -> None:
+        """Hand the helper the epoch that :func:`nbnet.kernels.epochs.stochastic_epoch` is
+        about to run with ``epoch_arguments`` (its arguments before ``halves``): its first
+        ``n_rows`` rows of the order array, its first ``step``. The helper keeps the first
+        epoch's arguments: the model, data and order arrays must stay the same ones."""
+        if self._thread is None:
+            self._blas_limit = blas_pools().limit(limits=1)
+            thread = threading.Thread(target=self._serve, args=(epoch_arguments,),
+                                      name="nbnet-halves", daemon=True)
+            thread.start()
+            self._thread = thread
+        if post_epoch(self._halves.sync, n_rows, step):
+            self._wake.release()
+
+    def _serve(self, epoch_arguments: tuple) -> None:
+        try:
+            while stochastic_epoch(*epoch_arguments, self._halves, True)[0] == SLEEP:
+                self._wake.acquire()
+        except BaseException as error:  # handed to the fit's thread by check()
+            self._error = error
+            self._halves.sync[ABORT] = 1
+
+    def check(self) -> None:
+        """Raise what the helper thread raised, if it did (its epoch then returned NaN)."""
+        if self._error is not None:
+            raise RuntimeError("nbnet's helper thread failed") from self._error
+
+    def close(self) -> None:
+        """Stop the thread, wait for it, and give BLAS its threads back."""
+        if self._thread is not None:
+            self._halves.sync[ABORT] = 1
+            self._wake.release()
+            self._thread.join()
+            self._thread = None
+        if self._blas_limit is not None:
+            self._blas_limit.restore_original_limits()
+            self._blas_limit = None
