@@ -221,8 +221,8 @@ def _batch_gradient(model, data, rows, work, dropout, batch, total_weight=-1.0):
 
 @subroutine
 def _second_dropout(dropout, masks, step=-1):
-    """The dropout of the second halves: the fit's with masks of their own, from ``step`` on
-    (from the fit's step where ``step`` is negative)."""
+    """The fit's dropout with the masks ``masks``, from ``step`` on (from the fit's step
+    where ``step`` is negative)."""
     if dropout is None:
         return None
     return Dropout(dropout.rates, dropout.thresholds, dropout.seed,
@@ -230,36 +230,17 @@ def _second_dropout(dropout, masks, step=-1):
 
 
 @subroutine
-def _second_half(model, data, rows, total_weight, dropout, batch, halves):
-    """The second half of the batch ``rows``: its loss into ``halves.shared`` and its
-    gradient into ``halves.work.gradient`` (0 and nothing for a one-row batch)."""
+def _half_gradient(model, data, rows, which, work, dropout, batch, total_weight, halves):
+    """Half ``which`` (0 or 1) of the batch ``rows``: its loss, and its gradient into
+    ``work.gradient`` (the first half) or ``halves.work.gradient`` (the second; 0 and
+    nothing for a one-row batch)."""
     half = (rows.shape[0] + 1) // 2
-    halves.shared[SECOND_LOSS] = 0.0
-    if rows.shape[0] > half:
-        halves.shared[SECOND_LOSS] = _batch_gradient(model, data, rows[half:], halves.work,
-                                                     dropout, batch, total_weight)[0]
-
-
-@subroutine
-def _halves_gradient(model, data, rows, work, dropout, batch, halves, count):
-    """The gradients of the batch ``rows``'s halves, into ``work.gradient`` and
-    ``halves.work.gradient``.
-
-    The first half is computed here; the second here too (``halves.threads`` 1) or on the
-    helper thread, met at meeting ``count``. Returns the batch's loss, its total weight, and
-    whether to go on: False if a half's loss is not finite or the helper was stopped.
-    """
-    total_weight = _rows_weight(data.sw, rows)
-    half = (rows.shape[0] + 1) // 2
-    halves.shared[FIRST_LOSS] = _batch_gradient(model, data, rows[:half], work, dropout, batch,
-                                                total_weight)[0]
-    if halves.threads == 1:
-        _second_half(model, data, rows, total_weight, _second_dropout(dropout, halves.masks),
-                     batch, halves)
-    elif not meet(halves.sync, count):
-        return np.nan, total_weight, False
-    loss = halves.shared[FIRST_LOSS] + halves.shared[SECOND_LOSS]
-    return loss, total_weight, _halves_finite(halves.shared)
+    mine = rows[:half] if which == 0 else rows[half:]
+    if mine.shape[0] == 0:
+        return 0.0
+    own_work = work if which == 0 else halves.work
+    own_dropout = dropout if which == 0 else _second_dropout(dropout, halves.masks)
+    return _batch_gradient(model, data, mine, own_work, own_dropout, batch, total_weight)[0]
 
 
 @subroutine
@@ -269,28 +250,15 @@ def _halves_finite(shared):
 
 
 @subroutine
-def _update_range(optimizer, theta, grad, other, summed, n_coefs, l2, rate, decay, begin, end):
-    """Add ``other`` into ``grad`` (where ``summed``) and update, on the parameters
-    ``begin:end`` (chunk bounds of :func:`nbnet.kernels.updates.update`); returns their
-    ``Σ θ_w²``."""
-    if summed:
-        mine, theirs = grad[begin:end], other[begin:end]
-        for i in range(mine.shape[0]):
-            mine[i] += theirs[i]
-    return update(optimizer.code, theta, grad, optimizer.slots, n_coefs, l2, rate, decay, 1.0,
-                  optimizer.hyper, begin, end)
+def _halves_update(clip, optimizer, theta, grad, halves, n_coefs, l2, summed, part):
+    """Sum the halves' gradients and update: what thread ``part`` (0 the fit's, 1 the helper)
+    does of a split batch's step. Returns its ``Σ θ_w²`` (the first range's, for the fit's
+    thread on two threads; the helper's range's goes to ``halves.shared``).
 
-
-@subroutine
-def _halves_update(clip, optimizer, theta, grad, halves, n_coefs, l2, summed, count, part):
-    """The update of a split batch's step, by thread ``part`` (0 the fit's, 1 the helper).
-
-    Without clipping, the two threads each sum the halves' gradients and update one range of
-    the parameters (:func:`nbnet.kernels.updates.split_point`), then meet at ``count``; on
-    one thread, the fit's thread does both ranges in turn. With clipping (``clip`` must be an
-    argument, for Numba to prune), the norm needs the whole gradient: the fit's thread sums
-    and updates all of it while the helper waits. Returns the fit's thread ``Σ θ_w²`` (0.0
-    for the helper), and False if the other thread was stopped.
+    Without clipping the parameters are two ranges split at
+    :func:`nbnet.kernels.updates.split_point`, one a thread (both on one thread). With
+    clipping (``clip`` must be an argument, for Numba to prune), the norm needs the whole
+    gradient: the fit's thread sums and updates all of it while the helper waits.
     """
     other = halves.work.gradient
     n = theta.shape[0]
@@ -298,15 +266,19 @@ def _halves_update(clip, optimizer, theta, grad, halves, n_coefs, l2, summed, co
     sq = 0.0
     if clip is None:
         split = split_point(n_coefs, n)
-        if part == 1:
-            halves.shared[SECOND_SQ] = _update_range(optimizer, theta, grad, other, summed,
-                                                     n_coefs, l2, rate, decay, split, n)
-        else:
-            sq = _update_range(optimizer, theta, grad, other, summed, n_coefs, l2, rate, decay,
-                               0, split)
-            if halves.threads == 1:
-                halves.shared[SECOND_SQ] = _update_range(optimizer, theta, grad, other, summed,
-                                                         n_coefs, l2, rate, decay, split, n)
+        last = 1 if part == 1 or halves.threads == 1 else 0
+        for which in range(part, last + 1):
+            begin, end = (0, split) if which == 0 else (split, n)
+            if summed:
+                mine, theirs = grad[begin:end], other[begin:end]
+                for i in range(mine.shape[0]):
+                    mine[i] += theirs[i]
+            range_sq = update(optimizer.code, theta, grad, optimizer.slots, n_coefs, l2, rate,
+                              decay, 1.0, optimizer.hyper, begin, end)
+            if which == 0:
+                sq = range_sq
+            else:
+                halves.shared[SECOND_SQ] = range_sq
     elif part == 0:
         if summed:
             for i in range(n):
@@ -314,50 +286,91 @@ def _halves_update(clip, optimizer, theta, grad, halves, n_coefs, l2, summed, co
         scale = _clip_scale(clip, theta, grad, n_coefs, l2)
         sq = update(optimizer.code, theta, grad, optimizer.slots, n_coefs, l2, rate, decay,
                     scale, optimizer.hyper)
-    if halves.threads == 2 and not meet(halves.sync, count):
-        return sq, False
-    if clip is None and part == 0:
-        sq += halves.shared[SECOND_SQ]
-    return sq, True
+    return sq
 
 
 @subroutine
-def _serve(model, data, order, batch_size, alpha, optimizer, work, dropout, halves):
-    """The helper thread's role: the second halves and second update ranges of each epoch
-    posted with :func:`post_epoch`, meeting the fit's thread twice a step, until stopped
-    (:data:`STOP`) or idle for :data:`PATIENCE` yields (:data:`SLEEP`)."""
-    sync = halves.sync
+def _halves_epoch(model, data, order, batch_size, alpha, optimizer, work, dropout, halves,
+                  part, count):
+    """One epoch of split batches, as thread ``part`` computes it (0 the fit's, 1 the helper;
+    on one thread the fit's does everything). ``count``: the meetings before the epoch.
+
+    Each step: the halves' gradients; meeting; both threads stop if a half's loss is not
+    finite; the update; meeting. Returns the fit's thread's loss sum and steps as
+    :func:`stochastic_epoch` (NaN if the other thread was stopped).
+    """
     theta = model.theta
     n_coefs = model.layout.intercept_offsets[0]
+    two = halves.threads == 2
+    last = 1 if part == 1 or not two else 0
+    loss_sum = 0.0
+    steps = 0
+    for start in range(0, order.shape[0], batch_size):
+        rows = order[start : start + batch_size]
+        total_weight = _rows_weight(data.sw, rows)
+        if part == 0:
+            halves.shared[RATE] = optimizer.rates[steps]
+            halves.shared[DECAY] = optimizer.decays[steps]
+        for which in range(part, last + 1):
+            halves.shared[FIRST_LOSS + which] = _half_gradient(
+                model, data, rows, which, work, dropout, steps, total_weight, halves)
+        if two and not meet(halves.sync, count + 1):
+            return np.nan, steps
+        loss = halves.shared[FIRST_LOSS] + halves.shared[SECOND_LOSS]
+        if not _halves_finite(halves.shared):
+            return loss, steps
+        l2 = alpha / total_weight
+        summed = rows.shape[0] > (rows.shape[0] + 1) // 2
+        sq = _halves_update(optimizer.clip, optimizer, theta, work.gradient, halves, n_coefs,
+                            l2, summed, part)
+        if two:
+            if not meet(halves.sync, count + 2):
+                return np.nan, steps
+            if part == 0 and optimizer.clip is None:
+                sq += halves.shared[SECOND_SQ]
+        elif optimizer.clip is None:
+            sq += halves.shared[SECOND_SQ]
+        count += 2
+        steps += 1
+        loss_sum += (loss + 0.5 * alpha * sq / total_weight) * rows.shape[0]
+    return loss_sum, steps
+
+
+@subroutine
+def _wait_for_epoch(sync):
+    """The helper's wait for the next posted epoch: True to run it, False when stopped
+    (``sync[ABORT]``) or idle for :data:`PATIENCE` yields (``sync[SLEEPING]`` then set)."""
+    taken = sync[TAKEN]
+    while not wait_until(sync, POSTED, taken + 1, PATIENCE):
+        if atomic_load(sync, ABORT) != 0:
+            return False
+        atomic_exchange(sync, SLEEPING, 1)
+        if atomic_load(sync, POSTED) == taken:
+            return False
+        atomic_exchange(sync, SLEEPING, 0)  # posted meanwhile
+    sync[TAKEN] = taken + 1
+    return True
+
+
+@subroutine
+def _halves_epochs(model, data, order, batch_size, alpha, optimizer, work, dropout, halves,
+                   serving):
+    """:func:`stochastic_epoch` with split batches, in either role: the fit's thread runs its
+    epoch; the helper runs the second part of each posted epoch until stopped or idle. One
+    call of :func:`_halves_epoch` serves both, so that it is compiled (and inlined) once."""
+    sync = halves.sync
     while True:
-        taken = sync[TAKEN]
-        if not wait_until(sync, POSTED, taken + 1, PATIENCE):
-            if atomic_load(sync, ABORT) != 0:
-                return STOP
-            atomic_exchange(sync, SLEEPING, 1)
-            if atomic_load(sync, POSTED) == taken:
-                return SLEEP
-            atomic_exchange(sync, SLEEPING, 0)  # posted meanwhile
-            continue
-        sync[TAKEN] = taken + 1
-        epoch_order = order[: sync[ROWS]]
-        second = _second_dropout(dropout, halves.masks, sync[STEP])
-        count = sync[BASE]
-        batch = 0
-        for start in range(0, epoch_order.shape[0], batch_size):
-            rows = epoch_order[start : start + batch_size]
-            total_weight = _rows_weight(data.sw, rows)
-            _second_half(model, data, rows, total_weight, second, batch, halves)
-            if not meet(sync, count + 1):
-                return STOP
-            if not _halves_finite(halves.shared):
-                break  # the fit's thread ends the epoch here too
-            summed = rows.shape[0] > (rows.shape[0] + 1) // 2
-            if not _halves_update(optimizer.clip, optimizer, theta, work.gradient, halves,
-                                  n_coefs, alpha / total_weight, summed, count + 2, 1)[1]:
-                return STOP
-            count += 2
-            batch += 1
+        rows = order.shape[0]
+        epoch_dropout = dropout
+        if serving:
+            if not _wait_for_epoch(sync):
+                return (STOP if atomic_load(sync, ABORT) != 0 else SLEEP), 0
+            rows = sync[ROWS]
+            epoch_dropout = _second_dropout(dropout, halves.masks, sync[STEP])
+        result = _halves_epoch(model, data, order[:rows], batch_size, alpha, optimizer, work,
+                               epoch_dropout, halves, 1 if serving else 0, sync[BASE])
+        if not serving:
+            return result
 
 
 @subroutine
@@ -407,40 +420,21 @@ def stochastic_epoch(model, data, order, batch_size, alpha, optimizer, work, dro
         Number of updates made.
     """
     if halves is not None:
-        if serving:
-            return _serve(model, data, order, batch_size, alpha, optimizer, work, dropout,
-                          halves), 0
+        return _halves_epochs(model, data, order, batch_size, alpha, optimizer, work, dropout,
+                              halves, serving)
     theta = model.theta
     n_coefs = model.layout.intercept_offsets[0]
     loss_sum = 0.0
     steps = 0
-    count = 0
-    if halves is not None:
-        count = halves.sync[BASE]
     for start in range(0, order.shape[0], batch_size):
         rows = order[start : start + batch_size]
-        if halves is None:
-            loss, total_weight = _batch_gradient(model, data, rows, work, dropout, steps)
-            go_on = finite(loss)
-        else:
-            halves.shared[RATE] = optimizer.rates[steps]
-            halves.shared[DECAY] = optimizer.decays[steps]
-            loss, total_weight, go_on = _halves_gradient(model, data, rows, work, dropout,
-                                                         steps, halves, count + 1)
-        if not go_on:
+        loss, total_weight = _batch_gradient(model, data, rows, work, dropout, steps)
+        if not finite(loss):
             return loss, steps
         l2 = alpha / total_weight
-        if halves is None:
-            scale = _clip_scale(optimizer.clip, theta, work.gradient, n_coefs, l2)
-            sq = update(optimizer.code, theta, work.gradient, optimizer.slots, n_coefs, l2,
-                        optimizer.rates[steps], optimizer.decays[steps], scale, optimizer.hyper)
-        else:
-            summed = rows.shape[0] > (rows.shape[0] + 1) // 2
-            sq, met = _halves_update(optimizer.clip, optimizer, theta, work.gradient, halves,
-                                     n_coefs, l2, summed, count + 2, 0)
-            if not met:  # the helper was stopped
-                return np.nan, steps
-            count += 2
+        scale = _clip_scale(optimizer.clip, theta, work.gradient, n_coefs, l2)
+        sq = update(optimizer.code, theta, work.gradient, optimizer.slots, n_coefs, l2,
+                    optimizer.rates[steps], optimizer.decays[steps], scale, optimizer.hyper)
         steps += 1
         loss_sum += (loss + 0.5 * alpha * sq / total_weight) * rows.shape[0]
     return loss_sum, steps
