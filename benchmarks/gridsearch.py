@@ -3,7 +3,7 @@
 The paths (:data:`PATHS`): ``n_jobs=1``; loky with ``n_jobs=2``; threading with ``n_jobs=2``,
 as is and inside ``threadpoolctl.threadpool_limits(1)``; and joblib's Dask backend on a
 ``distributed.LocalCluster`` of two worker processes with one thread each. On each path an
-untimed warm-up search (one candidate, one epoch) comes first: it starts the path's workers,
+untimed warm-up search (two candidates, one epoch) comes first: it starts the path's workers,
 which import the libraries and load nbnet's kernels from the disk cache that they share with
 this process through ``NUMBA_CACHE_DIR`` (inherited from the environment; see the README's
 "Deploying and scaling out"). Then one timed search per library, libraries alternating.
@@ -23,7 +23,9 @@ from joblib import parallel_config
 from .measure import LIBRARY_PAUSE, alternate, timed_fit
 from .workloads import NBNET, SKLEARN, GridSearchWorkload, Library, Scale, grid_search_workload
 
-WARM_UP_GRID = {"mlp__hidden_layer_sizes": [(8,)]}  # one candidate, fitted for one epoch
+# Two candidates, fitted for one epoch: a small network and the grid's largest, whose batches
+# are split in halves (nbnet.kernels.epochs.splits_batches), a kernel specialisation of its own.
+WARM_UP_GRID = {"mlp__hidden_layer_sizes": [(8,), (128,)]}
 N_WORKERS = 2
 
 

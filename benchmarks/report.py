@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .gridsearch import WARM_UP_GRID
 from .measure import LIBRARY_PAUSE
 from .workloads import NBNET, SCALES, SKLEARN, training_workloads
 
@@ -298,11 +299,14 @@ def _grid_search(results) -> list[str]:
                    for n in names}
     gap = max(float(np.max(np.abs(run.scores[NBNET.name] - run.scores[SKLEARN.name])))
               for run in result.runs)
+    warm_up_sizes = ", ".join(map(str, WARM_UP_GRID["mlp__hidden_layer_sizes"]))
     lines = ["## Grid search across cores: P9", "",
              f"GridSearchCV over {result.workload.title}, on each of joblib's parallel paths "
-             "(`benchmarks/gridsearch.py`). Each path first runs an untimed warm-up search (one "
-             "candidate, one epoch) per library, which starts its workers and has them load "
-             "nbnet's kernels from the shared disk cache; then one timed search per library.", "",
+             "(`benchmarks/gridsearch.py`). Each path first runs an untimed warm-up search "
+             f"(hidden_layer_sizes {warm_up_sizes}, one epoch) per library, which starts its "
+             "workers and "
+             "has them load nbnet's kernels from the shared disk cache (both the whole-batch and "
+             "the split-batch epoch); then one timed search per library.", "",
              *_table(header, rows), "",
              f"- best paths: nbnet {best[NBNET.name].path.name}, "
              f"{_num(best[NBNET.name].seconds[NBNET.name])} s; scikit-learn "
