@@ -49,32 +49,29 @@ def _int64_array(array):
     return isinstance(array, types.Array) and array.dtype == types.int64 and array.ndim == 1
 
 
-@intrinsic
-def atomic_add(typingctx, array, index, value):
-    """``array[index] += value`` atomically; returns the value before."""
-    if not _int64_array(array):
-        return None
-    sig = types.int64(array, types.intp, types.int64)
+def _read_modify_write(operation: str, name: str, doc: str):
+    """An intrinsic ``name(array, index, value)`` that applies LLVM's atomic ``operation`` to
+    ``array[index]`` (int64) and returns the value before."""
+    def typer(typingctx, array, index, value):
+        if not _int64_array(array):
+            return None
+        sig = types.int64(array, types.intp, types.int64)
 
-    def codegen(context, builder, sig, args):
-        pointer = _element_pointer(context, builder, sig.args[0], args[0], args[1])
-        return builder.atomic_rmw("add", pointer, args[2], "seq_cst")
+        def codegen(context, builder, sig, args):
+            pointer = _element_pointer(context, builder, sig.args[0], args[0], args[1])
+            return builder.atomic_rmw(operation, pointer, args[2], "seq_cst")
 
-    return sig, codegen
+        return sig, codegen
+
+    typer.__name__ = typer.__qualname__ = name
+    typer.__doc__ = doc
+    return intrinsic(typer)
 
 
-@intrinsic
-def atomic_exchange(typingctx, array, index, value):
-    """``array[index] = value`` atomically; returns the value before."""
-    if not _int64_array(array):
-        return None
-    sig = types.int64(array, types.intp, types.int64)
-
-    def codegen(context, builder, sig, args):
-        pointer = _element_pointer(context, builder, sig.args[0], args[0], args[1])
-        return builder.atomic_rmw("xchg", pointer, args[2], "seq_cst")
-
-    return sig, codegen
+atomic_add = _read_modify_write("add", "atomic_add",
+                                "``array[index] += value`` atomically; returns the value before.")
+atomic_exchange = _read_modify_write("xchg", "atomic_exchange",
+                                     "``array[index] = value`` atomically; returns the value before.")
 
 
 @intrinsic

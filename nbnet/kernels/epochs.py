@@ -100,10 +100,11 @@ def make_workspace(layout: Layout, capacity: int, dtype, sparse_input: bool = Fa
     )
 
 
-# A step's work, 6 · batch rows · parameters flops, from which batches are split in two:
-# below it the two threads' meetings cost more than the second core gains (measured on an
-# AVX-512 EPYC, f64, Adam: 2.9–4.5 MFLOP a step ran 0.5–0.96× as fast split, 9 MFLOP 2.05×,
-# 18 MFLOP 2.06×, 72 MFLOP 1.46×).
+# A step's work, 6 · batch rows · parameters flops, from which batches are split in two
+# (measured on an AVX-512 EPYC, f64 Adam fits, split against whole batches: 1.1 MFLOP a step
+# 1.02×, 2.2–4.5 MFLOP 1.14–1.20× but 0.84× for a (32,) network on digits, 5.8 MFLOP 1.06×,
+# 9 MFLOP 1.42×, 11.5 MFLOP 1.09×, 72 MFLOP 1.17×): below it the gain is small or none, and
+# the meetings' cost on other CPUs is unmeasured.
 SPLIT_FLOPS = 8e6
 # The slots of Halves.sync after nbnet.kernels.atomics' ARRIVALS and ABORT: epochs posted to
 # the helper and taken by it, the posted epoch's rows and first step, the meetings before
