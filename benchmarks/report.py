@@ -380,7 +380,9 @@ def _profiles(results) -> list[str]:
             "Each phase timed alone in a compiled loop over one epoch's batches, calling the "
             "trainer's own compiled pieces (see `benchmarks/phases.py`): ms per epoch, best of "
             f"{results.scale.profile_rounds} interleaved rounds (backward = backprop − forward), "
-            "and % of the best real epoch of the compiled trainer.", "",
+            "and % of the best real epoch of the compiled trainer. Phases and real epoch run "
+            "whole batches on one thread; the fits of P2 and P3 above split their batches "
+            "in halves over two threads (`nbnet/threads.py`), which this profile does not.", "",
             *_table(header, rows), ""]
 
 
