@@ -27,7 +27,7 @@ import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
 from .kernels.epochs import Data, Halves, loss_and_gradient
-from .threads import HalvesHelper
+from .threads import HalvesHelper, note_blas_use
 
 # scikit-learn's message for a fit that produced non-finite weights; nbnet's begins with it.
 NON_FINITE_MESSAGE = (
@@ -330,6 +330,7 @@ def fit_stochastic(estimator, data: Data, batch_size: int, incremental: bool, wo
                 )
     if restores_best or diverged:
         theta[:] = estimator._best_theta
+    note_blas_use()
 
 
 def _stop_diverged(estimator, validated: bool) -> None:
@@ -439,4 +440,5 @@ def fit_lbfgs(estimator, data: Data, work, tasks: Tasks | None = None
     if not (np.isfinite(result.fun) and np.isfinite(result.x).all()):
         raise DivergenceError(divergence_message(estimator, data, epoch=result.nit + 1))
     theta[:] = result.x
+    note_blas_use()
     return result, bool(stop)

@@ -43,7 +43,7 @@ from .kernels.network import (Model, make_layout, n_parameters, predict as netwo
 from .optimizers import OPTIMIZERS, make_optimizer, optimizer_state, restore_optimizer
 from .robust_losses import ROBUST_LOSSES
 from .schedules import SCHEDULES
-from .threads import second_core_free
+from .threads import note_blas_use, second_core_free
 
 try:
     from sklearn.callback import CallbackSupportMixin
@@ -661,6 +661,8 @@ default=None
         workspace = np.empty(workspace_size(layout, chunk), dtype=theta.dtype)
         # a plain tuple: Numba's dispatcher types one in C, a NamedTuple in Python (2 µs)
         network_predict((theta, tuple(layout)), X_in, sparse, out, workspace)
+        if check_input:  # a prediction, not a fit's validation pass between its epochs
+            note_blas_use()
         return out
 
     def _validated_input(self, X):

@@ -134,7 +134,7 @@ class Optimizer:
             dropout = dropout._replace(step=self.t)
         arguments = (model, data, order, batch_size, float(alpha), state, work, dropout)
         if helper is not None:
-            helper.post(arguments, order.shape[0], self.t)
+            halves = helper.post(arguments, order.shape[0], self.t)
         loss_sum, steps = stochastic_epoch(*arguments, halves, False)
         if helper is not None:
             helper.check()

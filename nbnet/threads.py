@@ -25,11 +25,28 @@ scikit-learn's MLP too).
 import functools
 import os
 import threading
+import time
 
 from threadpoolctl import ThreadpoolController
 
 from .kernels.atomics import ABORT
 from .kernels.epochs import SLEEP, Halves, post_epoch, stochastic_epoch
+
+
+# OpenBLAS's threads spin for about 0.1–0.2 s after a product before they sleep; a helper
+# started meanwhile shares the two cores with them: digits' (128,) network took 1.1–3.5 ms an
+# epoch right after a prediction against 0.6–0.9 ms after a pause (and 0.8 on one thread),
+# and a grid search with n_jobs=1, which predicts between fits, took 1.5–1.7 s instead of
+# 0.9 s. So a fit within this long of nbnet's last use of BLAS runs its epochs on one thread
+# until the time has passed (the same arithmetic: the weights do not change).
+BLAS_SPIN_SECONDS = 0.2
+_last_blas_use = 0.0  # time.monotonic() at the end of nbnet's last prediction or fit
+
+
+def note_blas_use() -> None:
+    """Record that nbnet has just used BLAS's threads (a prediction or a fit)."""
+    global _last_blas_use
+    _last_blas_use = time.monotonic()
 
 
 @functools.cache
@@ -60,12 +77,14 @@ class HalvesHelper:
     ``threads == 2``; a context manager that stops the thread and restores BLAS's threads.
 
     :meth:`post` hands it each epoch before the fit's thread runs its own part; the thread
-    starts with the first epoch, sleeps in Python when the fit pauses for long (validation,
-    callbacks), and ends with :meth:`close`.
+    starts with the first epoch that begins :data:`BLAS_SPIN_SECONDS` after nbnet's last use
+    of BLAS (the epochs before run on one thread), sleeps in Python when the fit pauses for
+    long (validation, callbacks), and ends with :meth:`close`.
     """
 
     def __init__(self, halves: Halves):
         self._halves = halves
+        self._one_thread = halves._replace(threads=1)
         self._thread = None
         self._wake = threading.Semaphore(0)
         self._error = None
@@ -77,19 +96,25 @@ class HalvesHelper:
     def __exit__(self, *exc_info):
         self.close()
 
-    def post(self, epoch_arguments: tuple, n_rows: int, step: int) -> None:
+    def post(self, epoch_arguments: tuple, n_rows: int, step: int) -> Halves:
         """Hand the helper the epoch that :func:`nbnet.kernels.epochs.stochastic_epoch` is
         about to run with ``epoch_arguments`` (its arguments before ``halves``): its first
-        ``n_rows`` rows of the order array, its first ``step``. The helper keeps the first
-        epoch's arguments: the model, data and order arrays must stay the same ones."""
-        if self._thread is None:
+        ``n_rows`` rows of the order array, its first ``step``; returns the ``halves`` to run
+        it with (with ``threads == 1`` while the helper waits for BLAS's threads to sleep).
+        The helper keeps the first epoch's arguments: the model, data and order arrays must
+        stay the same ones."""
+        if self._blas_limit is None:  # before the first epoch, so that all run alike
             self._blas_limit = blas_pools().limit(limits=1)
+        if self._thread is None:
+            if time.monotonic() - _last_blas_use < BLAS_SPIN_SECONDS:
+                return self._one_thread
             thread = threading.Thread(target=self._serve, args=(epoch_arguments,),
                                       name="nbnet-halves", daemon=True)
             thread.start()
             self._thread = thread
         if post_epoch(self._halves.sync, n_rows, step):
             self._wake.release()
+        return self._halves
 
     def _serve(self, epoch_arguments: tuple) -> None:
         try:

@@ -8,7 +8,7 @@ import pytest
 
 import naive
 from conftest import HIDDEN, assert_close, f64, no_sparse, problem, sample_weights
-from nbnet import optimizers
+from nbnet import optimizers, threads as nbnet_threads
 from nbnet.kernels import dropout, epochs, network
 from nbnet.threads import HalvesHelper
 
@@ -97,7 +97,7 @@ def test_twin_masks_are_uniform_and_independent():
 
 @pytest.mark.parametrize("threads", [None, 1, 2], ids=["whole", "halves", "helper"])
 @pytest.mark.parametrize("solver", ["sgd", "adam"])
-def test_stochastic_epoch_with_dropout(dtype, solver, threads):
+def test_stochastic_epoch_with_dropout(dtype, solver, threads, monkeypatch):
     """A whole epoch with dropout equals the twin's loop: batch b after t earlier updates draws
     the masks of step t + b, keyed by the data rows of the shuffled batch; also with batches
     split in halves (``threads`` 1 or 2), whose masks are keyed alike."""
@@ -112,10 +112,12 @@ def test_stochastic_epoch_with_dropout(dtype, solver, threads):
     drop = dropout.make_dropout(RATES, SEED, network.workspace_size(layout, 4), dtype)
     halves = None if threads is None else epochs.make_halves(layout, 4, dtype, threads,
                                                              weighted=True, dropout=drop)
+    monkeypatch.setattr(nbnet_threads, "BLAS_SPIN_SECONDS", 0.0)  # the helper starts at once
     with HalvesHelper(halves) if threads == 2 else contextlib.nullcontext() as helper:
         loss_sum = opt.epoch(network.Model(theta, layout),
                              epochs.Data(X, no_sparse(dtype), Y, sw), order, 4, 0.1, work, drop,
                              halves, helper)
+    assert threads != 2 or halves.sync[epochs.POSTED] == 1
     e_theta, _, e_loss_sum, e_t = naive.epoch(
         theta0, units, f64(X), f64(Y), f64(sw), order, 4, "relu", "softmax", 0.1, solver, 0.05,
         [np.zeros_like(theta0)] * (1 if solver == "sgd" else 2), t=3, eps=np.finfo(dtype).eps,

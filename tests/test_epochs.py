@@ -9,7 +9,7 @@ import pytest
 import naive
 from conftest import (HIDDEN, OUTPUT_CASES, OUTPUT_IDS, assert_close, csr_arrays, f64, no_sparse,
                       no_weights, problem, sample_weights)
-from nbnet import optimizers
+from nbnet import optimizers, threads
 from nbnet.kernels import epochs, network
 from nbnet.threads import HalvesHelper
 
@@ -26,6 +26,12 @@ SOLVERS = {
     "adagrad-warm": ("adagrad", 0.0, False, 3, False),
 }
 BETA_1, BETA_2, EPSILON, RHO, WEIGHT_DECAY = 0.9, 0.999, 1e-8, 0.9, 0.5
+
+
+@pytest.fixture(autouse=True)
+def helpers_start_at_once(monkeypatch):
+    """A helper thread takes the first epoch handed to it (not waiting for BLAS's threads)."""
+    monkeypatch.setattr(threads, "BLAS_SPIN_SECONDS", 0.0)
 
 
 def _data(dtype, hidden, out, n_out, weighted, density, seed, hidden_units=(5, 3), n=N):
@@ -79,6 +85,8 @@ def _run_epoch(dtype, hidden, out, n_out, solver_name, weighted, sparse_input, d
     with HalvesHelper(halves) if threads == 2 else contextlib.nullcontext() as helper:
         loss_sum = opt.epoch(network.Model(theta, layout), epochs.Data(X_in, arrays, Y, sw),
                              permutation, BATCH, alpha, work, None, halves, helper)
+    if threads == 2:
+        assert halves.sync[epochs.POSTED] == 1  # the helper ran the second halves
     expected = naive.epoch(theta0, units, X_ref, f64(Y), f64(sw) if weighted else None,
                            naive_rows, BATCH, hidden, out, alpha, solver, LR[solver], state0,
                            step0, momentum, nesterov, BETA_1, BETA_2, EPSILON,

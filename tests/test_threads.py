@@ -42,22 +42,27 @@ def _helpers_alive():
 
 
 @pytest.fixture
-def second_core():
+def second_core(monkeypatch):
+    """BLAS's thread counts, where a helper may run; the helper starts with a fit's first epoch
+    (BLAS's threads taken as asleep at once)."""
     if not threads.second_core_free():
         pytest.skip("needs two usable CPUs and BLAS allowed two threads")
+    monkeypatch.setattr(threads, "BLAS_SPIN_SECONDS", 0.0)
     return _blas_threads()
 
 
 @pytest.fixture
 def posts(monkeypatch):
     """What the fit's thread sees at each epoch it hands the helper: (helpers alive, BLAS's
-    thread counts)."""
+    thread counts); epochs run on one thread are not counted."""
     seen = []
     original = threads.HalvesHelper.post
 
     def post(self, *args):
-        original(self, *args)
-        seen.append((len(_helpers_alive()), _blas_threads()))
+        halves = original(self, *args)
+        if halves.threads == 2:  # handed to the helper, not run on one thread
+            seen.append((len(_helpers_alive()), _blas_threads()))
+        return halves
 
     monkeypatch.setattr(threads.HalvesHelper, "post", post)
     return seen
@@ -167,3 +172,21 @@ def test_an_error_between_epochs_stops_the_helper_and_changes_nothing(digits, se
     assert_state_unchanged(before, model)
     assert _helpers_alive() == []
     assert _blas_threads() == second_core
+
+
+def test_a_fit_right_after_a_prediction_waits_for_blas_threads_to_sleep(digits, second_core,
+                                                                        posts, monkeypatch):
+    """OpenBLAS's threads spin for a while after a product: a fit that starts within
+    ``BLAS_SPIN_SECONDS`` of nbnet's last prediction runs its epochs on one thread until that
+    time has passed, with the same weights (BLAS held at one thread from the first epoch)."""
+    monkeypatch.setattr(threads, "BLAS_SPIN_SECONDS", 0.5)
+    model = _fit(_model(max_iter=2), *digits)
+    model.predict(digits[0])
+    quick = _fit(_model(), *digits)  # six epochs of about a millisecond
+    assert posts == []
+    time.sleep(threads.BLAS_SPIN_SECONDS)
+    later = _fit(_model(), *digits)
+    assert len(posts) == 6
+    assert quick.loss_curve_ == later.loss_curve_
+    for a, b in zip(quick.coefs_ + quick.intercepts_, later.coefs_ + later.intercepts_):
+        np.testing.assert_array_equal(a, b)
