@@ -2,14 +2,14 @@
 
 The compiled trainer is not instrumented. Each phase runs alone, in a compiled loop over
 the batches of one epoch — the same permutation, batch size and workspaces as
-:func:`nbnet.kernels.epochs.stochastic_epoch` — calling the trainer's own compiled pieces:
+:func:`nbnet.kernels.epochs.stochastic_epochs` — calling the trainer's own compiled pieces:
 
 - gather: :func:`nbnet.kernels.network.copy_rows` of the batch's inputs and targets;
 - forward: :func:`nbnet.kernels.network.forward` on the already gathered batches;
 - backward: :func:`nbnet.kernels.network.backprop` (forward, loss and backward) minus forward;
 - update: :func:`nbnet.kernels.updates.update` with Adam's code, once per batch.
 
-Their sum is set beside a real Adam epoch of :func:`nbnet.kernels.epochs.stochastic_epoch` on
+Their sum is set beside a real Adam epoch of :func:`nbnet.kernels.epochs.stochastic_epochs` on
 the same data.
 """
 
@@ -19,7 +19,8 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
-from nbnet.kernels.epochs import Data, OptimizerState, make_workspace, stochastic_epoch
+from nbnet.kernels.epochs import (Data, OptimizerState, make_workspace, one_epoch,
+                                 stochastic_epochs)
 from nbnet.kernels.network import (Layout, Model, backprop, copy_rows, forward, make_layout,
                                    n_coefficients, n_parameters)
 from nbnet.kernels.updates import ADAM, update
@@ -147,10 +148,10 @@ def profile(workload: TrainingWorkload, repeats: int) -> PhaseProfile:
             "update": lambda: _update_epoch(theta.copy(), grad, adam.slots,
                                             n_coefficients(layout), ALPHA / batch_size, rates,
                                             adam.hyper),
-            "epoch": lambda: stochastic_epoch(
+            "epoch": lambda: stochastic_epochs(
                 Model(theta.copy(), layout), Data(X, sparse, Y, no_weights), order, batch_size,
                 ALPHA, OptimizerState(adam.code, adam.slots, adam.hyper, rates, np.zeros_like(rates),
-                                      None), work, None),
+                                      None), work, None, one_epoch()),
         }
 
     for task in tasks(permutation[:batch_size]).values():  # compile or load from the cache

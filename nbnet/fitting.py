@@ -26,7 +26,8 @@ import numpy as np
 import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
-from .kernels.epochs import Data, Halves, loss_and_gradient
+from .kernels.epochs import Data, Halves, Run, epochs_per_call, loss_and_gradient
+from .kernels.shuffling import NO_SHUFFLE, generator_of
 from .threads import HalvesHelper, note_blas_use
 
 # scikit-learn's message for a fit that produced non-finite weights; nbnet's begins with it.
@@ -214,10 +215,6 @@ def divergence_message(estimator, data: Data, order=None, batch_size=None,
             "this call.")
 
 
-def _finite(loss, theta) -> bool:
-    return bool(np.isfinite(loss) and np.isfinite(theta).all())
-
-
 # -------------------------------------------------------------------------------- callbacks
 class Tasks:
     """A fit's epochs (or L-BFGS iterations) as tasks of scikit-learn's callback API.
@@ -246,6 +243,11 @@ class Tasks:
         task, self._task = self._task, None
         arguments = {} if empty else self._hook_arguments
         return bool(task.call_on_fit_task_end(estimator=self._estimator, **arguments))
+
+    @property
+    def active(self) -> bool:
+        """Whether there are callbacks to report to."""
+        return self._context is not None
 
 
 # -------------------------------------------------------------------------------- stochastic
@@ -282,34 +284,53 @@ def fit_stochastic(estimator, data: Data, batch_size: int, incremental: bool, wo
     tasks = tasks or Tasks(estimator, None, None)
     diverged = False
     helper = HalvesHelper(halves) if halves is not None and halves.threads == 2 else None
+    # Many epochs a call, unless Python acts after each one.
+    each_epoch = (incremental or keeps_best or estimator.verbose or tasks.active
+                  or helper is not None or not optimizer.rates_known_ahead)
+    most = 1 if each_epoch else epochs_per_call(estimator._layout, n_samples)
+    random_state = estimator._random_state
+    # The compiled epochs shuffle with the RandomState's own generator; a helper thread reads
+    # the order as soon as an epoch is posted, so its fits shuffle here before posting.
+    shuffles_compiled = estimator.shuffle and helper is None
+    generator = generator_of(random_state) if shuffles_compiled else NO_SHUFFLE
+    lock = random_state._bit_generator.lock if shuffles_compiled else nullcontext()
+    patience = -1 if estimator.early_stopping else estimator.n_iter_no_change
     with interrupt_requests() as interrupt, helper or nullcontext():
         estimator.n_iter_ = 0
-        for _ in range(estimator.max_iter):
+        while estimator.n_iter_ < estimator.max_iter:
             if interrupt.requested:
                 _warn_interrupted()
                 break
             tasks.begin("epoch")
-            if estimator.shuffle:
-                # The draws of scikit-learn's `shuffle(X, y, random_state=...)`, which
-                # permutes by a shuffled arange, applied in place: 0.15 ms less per epoch.
-                estimator._random_state.shuffle(order)
-            loss_sum = optimizer.epoch(model, data, order, batch_size, alpha, work, dropout,
-                                       halves, helper)
-            diverged = not _finite(loss_sum, theta)
+            if estimator.shuffle and not shuffles_compiled:
+                random_state.shuffle(order)
+            best_loss = np.inf if patience < 0 else estimator.best_loss_
+            run = Run(min(most, estimator.max_iter - estimator.n_iter_), generator,
+                      float(estimator.tol), patience,
+                      np.array([best_loss, estimator._no_improvement_count], dtype=np.float64),
+                      np.empty(most))
+            with lock:
+                losses, diverged = optimizer.epochs(model, data, order, batch_size, alpha, work,
+                                                    run, dropout, halves, helper)
             if diverged and not keeps_best:
                 raise DivergenceError(divergence_message(estimator, data, order, batch_size,
-                                                         estimator.n_iter_ + 1))
-            estimator.n_iter_ += 1
-            estimator.loss_ = loss_sum / n_samples
-            estimator.t_ += n_samples
-            estimator.loss_curve_.append(estimator.loss_)
-            if estimator.verbose:
-                print("Iteration %d, loss = %.8f" % (estimator.n_iter_, estimator.loss_))
+                                                         estimator.n_iter_ + len(losses)))
+            for loss_sum in losses.tolist():
+                estimator.n_iter_ += 1
+                estimator.loss_ = loss_sum / n_samples
+                estimator.t_ += n_samples
+                estimator.loss_curve_.append(estimator.loss_)
+                if estimator.verbose:
+                    print("Iteration %d, loss = %.8f" % (estimator.n_iter_, estimator.loss_))
             if diverged:
                 _stop_diverged(estimator, validate is not None)
                 tasks.end()
                 break
-            _update_no_improvement_count(estimator, validate, keeps_best)
+            if patience >= 0:
+                estimator.best_loss_ = float(run.progress[0])
+                estimator._no_improvement_count = int(run.progress[1])
+            _update_validation_and_best(estimator, validate, keeps_best,
+                                        patience >= 0 and run.progress[0] < best_loss)
             optimizer.iteration_ends(estimator.t_)
             if tasks.end():
                 break  # a callback asked to stop: a convergence stop
@@ -353,14 +374,17 @@ def _stop_diverged(estimator, validated: bool) -> None:
     )
 
 
-def _update_no_improvement_count(estimator, validate, keeps_best: bool) -> None:
-    """scikit-learn's stopping counter, the curves and the best epoch's figures and weights.
+def _update_validation_and_best(estimator, validate, keeps_best: bool,
+                                loss_improved: bool) -> None:
+    """After an epoch: the validation curves, early stopping's counter, and the best epoch's
+    weights (``loss_improved``: the epoch lowered the best training loss).
 
-    The counter watches the validation score with early stopping and the training loss
-    otherwise, as in scikit-learn; the best epoch is the best validation score where there
-    is a validation set.
+    scikit-learn's counter (``_update_no_improvement_count``) watches the validation score
+    with early stopping, kept here, and the training loss otherwise, kept by the compiled
+    epochs (:class:`nbnet.kernels.epochs.Run`). The best epoch is the best validation score
+    where there is a validation set, else the lowest training loss.
     """
-    improved = False
+    improved = loss_improved and validate is None
     if validate is not None:
         score, loss = validate()
         estimator.validation_scores_.append(score)
@@ -375,14 +399,6 @@ def _update_no_improvement_count(estimator, validate, keeps_best: bool) -> None:
         improved = score > estimator.best_validation_score_
         if improved:
             estimator.best_validation_score_ = score
-    if not estimator.early_stopping:
-        if estimator.loss_curve_[-1] > estimator.best_loss_ - estimator.tol:
-            estimator._no_improvement_count += 1
-        else:
-            estimator._no_improvement_count = 0
-        if estimator.loss_curve_[-1] < estimator.best_loss_:
-            estimator.best_loss_ = estimator.loss_curve_[-1]
-            improved = improved or validate is None
     if improved and keeps_best:
         estimator._best_theta = estimator._theta.copy()
 

@@ -2,8 +2,8 @@
 
 A class holds what outlives one epoch — its state slots, its step count, its learning rate —
 and turns its schedule (:mod:`nbnet.schedules`) into the learning rate of each step of the
-next epoch, which the one compiled epoch (:func:`nbnet.kernels.epochs.stochastic_epoch`)
-applies with the rule's fused loop (:mod:`nbnet.kernels.updates`). SGD and Adam mirror
+next epochs, which the compiled epochs (:func:`nbnet.kernels.epochs.stochastic_epochs`)
+apply with the rule's fused loop (:mod:`nbnet.kernels.updates`). SGD and Adam mirror
 scikit-learn 1.9's ``SGDOptimizer``/``AdamOptimizer``: the ``invscaling`` rate
 (``iteration_ends``, SGD only, as in scikit-learn) and the ``adaptive`` schedule's reaction to
 a stall (``trigger_stopping``, every rule, where scikit-learn's Adam ignores it) are applied
@@ -27,8 +27,8 @@ import numpy as np
 
 from . import schedules
 from .kernels.dropout import Dropout
-from .kernels.epochs import (Data, Halves, OptimizerState, Workspace, n_batches,
-                             stochastic_epoch)
+from .kernels.epochs import (Data, Halves, OptimizerState, Run, Workspace, n_batches,
+                             one_epoch, stochastic_epochs)
 from .kernels.network import Model
 from .kernels.updates import UPDATES, moments
 from .threads import HalvesHelper
@@ -113,33 +113,44 @@ class Optimizer:
         steps (default ``n_steps``)."""
         return self.step_sizes(self.scheduled_rates(n_steps, steps_per_epoch or n_steps))
 
-    def epoch(self, model: Model, data: Data, order: np.ndarray, batch_size: int, alpha: float,
-              work: Workspace, dropout: Dropout | None = None, halves: Halves | None = None,
-              helper: HalvesHelper | None = None) -> float:
-        """Train one epoch over ``data`` in the row order ``order`` (see
-        :func:`nbnet.kernels.epochs.stochastic_epoch`), updating the parameters in place.
+    def epochs(self, model: Model, data: Data, order: np.ndarray, batch_size: int,
+               alpha: float, work: Workspace, run: Run | None = None,
+               dropout: Dropout | None = None, halves: Halves | None = None,
+               helper: HalvesHelper | None = None) -> tuple[np.ndarray, bool]:
+        """Train up to ``run.epochs`` epochs over ``data`` (see
+        :func:`nbnet.kernels.epochs.stochastic_epochs`), updating the parameters in place.
 
-        ``dropout`` (or None) draws the masks of the steps ``t + 1`` on (:attr:`t` keys them).
-        ``halves`` (or None) splits each batch in two; with ``helper``, its thread computes
-        the second halves (``order`` must then be the same array in every epoch of the fit).
-        Returns Σ over batches of (penalised batch loss × batch rows); non-finite if a batch's
-        loss was, the epoch then stopping before that batch's update.
+        ``run`` (default: one epoch in the order ``order``, no stopping rule) must be one
+        epoch unless :attr:`rates_known_ahead`. ``dropout`` (or None) draws the masks of the
+        steps ``t + 1`` on (:attr:`t` keys them). ``halves`` (or None) splits each batch in
+        two; with ``helper``, its thread computes the second halves (``order`` must then be
+        the same array in every epoch of the fit). Returns the loss sum of each epoch run
+        (Σ over batches of penalised batch loss × batch rows; non-finite if a batch's loss
+        was, the epoch then stopping before that batch's update) and whether the last one
+        diverged (its loss sum or the weights after it not finite).
         """
+        run = run or one_epoch()
         n_steps = n_batches(order.shape[0], batch_size)
-        scheduled = self.scheduled_rates(n_steps, n_steps)
+        scheduled = self.scheduled_rates(run.epochs * n_steps, n_steps)
         state = OptimizerState(self.code, self.slots, self.hyper, self.step_sizes(scheduled),
                                self.decays(scheduled),
                                self.clip or None)  # 0.0: an older pickle's "no clipping"
         if dropout is not None:
             dropout = dropout._replace(step=self.t)
-        arguments = (model, data, order, batch_size, float(alpha), state, work, dropout)
+        arguments = (model, data, order, batch_size, float(alpha), state, work, dropout, run)
         if helper is not None:
             halves = helper.post(arguments, order.shape[0], self.t)
-        loss_sum, steps = stochastic_epoch(*arguments, halves, False)
+        epochs, steps, diverged = stochastic_epochs(*arguments, halves, False)
         if helper is not None:
             helper.check()
         self.t += steps
-        return loss_sum
+        return run.losses[:epochs], diverged
+
+    @property
+    def rates_known_ahead(self) -> bool:
+        """Whether the step sizes of several epochs are known before they run: all but
+        SGD's 'invscaling', which sets the rate after each epoch (:meth:`iteration_ends`)."""
+        return True
 
     def iteration_ends(self, time_step: int) -> None:
         """Update the schedule after an epoch (``time_step`` samples seen so far)."""
@@ -179,6 +190,10 @@ class SGD(Optimizer):
         super().__init__(n_params, dtype, **schedule)
         self.power_t = float(power_t)
         self.hyper = np.array([momentum, 1.0 if nesterovs_momentum else 0.0], dtype=np.float64)
+
+    @property
+    def rates_known_ahead(self) -> bool:
+        return self.schedule != "invscaling"
 
     def iteration_ends(self, time_step: int) -> None:
         """Apply the ``invscaling`` schedule after an epoch (``time_step`` samples seen so far)."""

@@ -4,7 +4,7 @@ Small networks leave a core idle: their products are too small for BLAS's thread
 (issue 17: digits' default network, batches of 200 rows, ran its products at one core's
 peak). A fit whose batches are split in two (:func:`nbnet.kernels.epochs.splits_batches`)
 can give each half to a thread of its own: :class:`HalvesHelper` runs the compiled epoch's
-serving role (:func:`nbnet.kernels.epochs.stochastic_epoch`) on a Python thread (the
+serving role (:func:`nbnet.kernels.epochs.stochastic_epochs`) on a Python thread (the
 compiled code releases the GIL) while the fit's thread computes the first halves; each
 updates one range of the parameters. The two meet on atomic counters, not locks
 (:mod:`nbnet.kernels.atomics`), twice a step.
@@ -30,7 +30,7 @@ import time
 from threadpoolctl import ThreadpoolController
 
 from .kernels.atomics import ABORT
-from .kernels.epochs import SLEEP, Halves, post_epoch, stochastic_epoch
+from .kernels.epochs import SLEEP, Halves, post_epoch, stochastic_epochs
 
 
 # OpenBLAS's threads spin for about 0.1–0.2 s after a product before they sleep; a helper
@@ -97,7 +97,7 @@ class HalvesHelper:
         self.close()
 
     def post(self, epoch_arguments: tuple, n_rows: int, step: int) -> Halves:
-        """Hand the helper the epoch that :func:`nbnet.kernels.epochs.stochastic_epoch` is
+        """Hand the helper the epoch that :func:`nbnet.kernels.epochs.stochastic_epochs` is
         about to run with ``epoch_arguments`` (its arguments before ``halves``): its first
         ``n_rows`` rows of the order array, its first ``step``; returns the ``halves`` to run
         it with (with ``threads == 1`` while the helper waits for BLAS's threads to sleep).
@@ -118,7 +118,7 @@ class HalvesHelper:
 
     def _serve(self, epoch_arguments: tuple) -> None:
         try:
-            while stochastic_epoch(*epoch_arguments, self._halves, True)[0] == SLEEP:
+            while stochastic_epochs(*epoch_arguments, self._halves, True)[0] == SLEEP:
                 self._wake.acquire()
         except BaseException as error:  # handed to the fit's thread by check()
             self._error = error

@@ -114,9 +114,9 @@ def test_stochastic_epoch_with_dropout(dtype, solver, threads, monkeypatch):
                                                              weighted=True, dropout=drop)
     monkeypatch.setattr(nbnet_threads, "BLAS_SPIN_SECONDS", 0.0)  # the helper starts at once
     with HalvesHelper(halves) if threads == 2 else contextlib.nullcontext() as helper:
-        loss_sum = opt.epoch(network.Model(theta, layout),
-                             epochs.Data(X, no_sparse(dtype), Y, sw), order, 4, 0.1, work, drop,
-                             halves, helper)
+        loss_sum = opt.epochs(network.Model(theta, layout),
+                              epochs.Data(X, no_sparse(dtype), Y, sw), order, 4, 0.1, work,
+                              None, drop, halves, helper)[0][0]
     assert threads != 2 or halves.sync[epochs.POSTED] == 1
     e_theta, _, e_loss_sum, e_t = naive.epoch(
         theta0, units, f64(X), f64(Y), f64(sw), order, 4, "relu", "softmax", 0.1, solver, 0.05,

@@ -83,8 +83,8 @@ def _run_epoch(dtype, hidden, out, n_out, solver_name, weighted, sparse_input, d
     halves = None if threads is None else epochs.make_halves(
         layout, BATCH, dtype, threads, sparse_input=sparse_input, weighted=weighted)
     with HalvesHelper(halves) if threads == 2 else contextlib.nullcontext() as helper:
-        loss_sum = opt.epoch(network.Model(theta, layout), epochs.Data(X_in, arrays, Y, sw),
-                             permutation, BATCH, alpha, work, None, halves, helper)
+        loss_sum = opt.epochs(network.Model(theta, layout), epochs.Data(X_in, arrays, Y, sw),
+                              permutation, BATCH, alpha, work, None, None, halves, helper)[0][0]
     if threads == 2:
         assert halves.sync[epochs.POSTED] == 1  # the helper ran the second halves
     expected = naive.epoch(theta0, units, X_ref, f64(Y), f64(sw) if weighted else None,
@@ -108,7 +108,7 @@ def _check_epoch(result, expected, dtype):
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 @pytest.mark.parametrize("solver", list(SOLVERS))
 @pytest.mark.parametrize("out,n_out", OUTPUT_CASES, ids=OUTPUT_IDS)
-def test_stochastic_epoch(dtype, out, n_out, solver, weighted):
+def test_stochastic_epochs(dtype, out, n_out, solver, weighted):
     """One epoch over a shuffled permutation (last batch partial, L2 on) equals the naive loop:
     same parameters, optimizer state, Adam step count and Σ penalised batch loss × batch rows."""
     result, expected, _ = _run_epoch(dtype, "tanh", out, n_out, solver, weighted, False)
@@ -187,7 +187,7 @@ def test_entry_points_compile_once_per_dtype_and_family():
     by Adam and then predicted, share one compiled epoch and one compiled predict per dtype
     within each family: the Layout's Numba type depends on neither depth nor activations, nor
     the rule on its code, only on whether the network uses nbnet's own activations."""
-    entry_points = (epochs.stochastic_epoch, network.predict)
+    entry_points = (epochs.stochastic_epochs, network.predict)
     layout_types = set()
     for extended, networks in NETWORKS.items():
         layouts = [network.make_layout([4, *h, 2], mix, "identity") for h, mix in networks]
@@ -244,8 +244,8 @@ def test_clipped_sgd_steps_are_at_most_the_rate_times_the_bound(dtype):
     steps = []
     for start in range(0, N, BATCH):  # one batch per epoch: every step seen
         before = f64(theta)
-        opt.epoch(network.Model(theta, layout), data, np.arange(start, min(start + BATCH, N)),
-                  BATCH, 0.3, work)
+        opt.epochs(network.Model(theta, layout), data, np.arange(start, min(start + BATCH, N)),
+                   BATCH, 0.3, work)
         steps.append(np.linalg.norm(f64(theta) - before))
     assert max(steps) <= lr * bound * (1 + 1e-5)
     theta = f64(theta)

@@ -117,21 +117,21 @@ def test_partial_fit_runs_no_helper(digits, second_core, posts):
 def test_the_helper_sleeps_while_the_fit_pauses_and_wakes_for_the_next_epoch(
         digits, second_core, monkeypatch):
     served = []
-    original_epoch = threads.stochastic_epoch
+    original_epoch = threads.stochastic_epochs
 
     def epoch(*args):
         result = original_epoch(*args)
         served.append(result[0])
         return result
 
-    pause = fitting._update_no_improvement_count
+    pause = fitting._update_validation_and_best
 
     def slow(*args):
         time.sleep(0.2)  # far beyond the helper's patience (tens of milliseconds)
         pause(*args)
 
-    monkeypatch.setattr(threads, "stochastic_epoch", epoch)
-    monkeypatch.setattr(fitting, "_update_no_improvement_count", slow)
+    monkeypatch.setattr(threads, "stochastic_epochs", epoch)
+    monkeypatch.setattr(fitting, "_update_validation_and_best", slow)
     paused = _fit(_model(max_iter=3), *digits)
     assert served.count(epochs.SLEEP) >= 2 and served[-1] == epochs.STOP
     with threadpool_limits(limits=1):
@@ -142,14 +142,14 @@ def test_the_helper_sleeps_while_the_fit_pauses_and_wakes_for_the_next_epoch(
 def test_a_failing_helper_raises_and_changes_nothing(digits, second_core, monkeypatch):
     model = _fit(_model(), *digits)
     before = estimator_state(model)
-    original_epoch = threads.stochastic_epoch
+    original_epoch = threads.stochastic_epochs
 
     def failing(*args):
         if args[-1]:  # the serving role
             raise MemoryError("no room for the helper")
         return original_epoch(*args)
 
-    monkeypatch.setattr(threads, "stochastic_epoch", failing)
+    monkeypatch.setattr(threads, "stochastic_epochs", failing)
     with pytest.raises(RuntimeError, match="helper thread failed") as raised:
         _fit(model, *digits)
     assert isinstance(raised.value.__cause__, MemoryError)
@@ -166,7 +166,7 @@ def test_an_error_between_epochs_stops_the_helper_and_changes_nothing(digits, se
     def failing(*args):
         raise ValueError("stop here")
 
-    monkeypatch.setattr(fitting, "_update_no_improvement_count", failing)
+    monkeypatch.setattr(fitting, "_update_validation_and_best", failing)
     with pytest.raises(ValueError, match="stop here"):
         _fit(model, *digits)
     assert_state_unchanged(before, model)

@@ -1,11 +1,14 @@
-"""Compiled entry points: one call trains a whole epoch, one call gives L-BFGS its loss and gradient.
+"""Compiled entry points: one call trains one or more epochs, one call gives L-BFGS its loss and gradient.
 
-Python enters once per epoch (stochastic solvers) or once per function evaluation (L-BFGS);
-everything inside — gathering each mini-batch by the caller's permutation, forward,
-backward, update — runs compiled, in workspaces allocated once per fit. One compiled epoch
+Python enters once per run of epochs (stochastic solvers) or once per function evaluation
+(L-BFGS); everything inside — shuffling the rows with the fit's RandomState, gathering each
+mini-batch by that order, forward, backward, update, scikit-learn's stopping rule on the
+training loss — runs compiled, in workspaces allocated once per fit. A run is as many
+epochs as make about :data:`CALL_FLOPS` (:func:`epochs_per_call`), or one where Python must
+see each epoch (validation, callbacks, ``verbose``, a helper thread). One compiled epoch
 serves every update rule (:mod:`nbnet.kernels.updates`), network depth and activation; the
 arguments come bundled in NamedTuples: :class:`nbnet.kernels.network.Model`, :class:`Data`,
-:class:`OptimizerState`, :class:`Workspace` and :class:`Halves`.
+:class:`OptimizerState`, :class:`Workspace`, :class:`Run` and :class:`Halves`.
 
 Batches big enough to keep two cores busy (:func:`splits_batches`) are computed as two
 halves whose gradients are summed: on one thread, or on two, the second half on a helper
@@ -23,6 +26,7 @@ from .atomics import ABORT, ARRIVALS, atomic_add, atomic_exchange, atomic_load, 
 from .dropout import Dropout
 from .elementary import finite
 from .network import Layout, backprop, copy_rows, n_parameters, transposed_size, workspace_size
+from .shuffling import NO_SHUFFLE, shuffle
 from .updates import gradient_norm, split_point, update
 
 
@@ -50,7 +54,7 @@ class OptimizerState(NamedTuple):
     code : the rule's code (:data:`nbnet.kernels.updates.UPDATES`).
     slots : (n_slots, P) state in the parameters' dtype, updated in place.
     hyper : float64 hyper-parameters of the rule.
-    rates : float64 learning rate of each step of the epoch, one per batch.
+    rates : float64 learning rate of each step of the run's epochs, one per batch.
     decays : float64 decoupled weight decay ``η_t λ`` of each step (AdamW; zeros otherwise).
     clip : the bound on each batch's gradient norm, or None for no clipping (Numba then
         prunes the norm's pass at typing: an unclipped fit does not compile it).
@@ -100,6 +104,45 @@ def make_workspace(layout: Layout, capacity: int, dtype, sparse_input: bool = Fa
     )
 
 
+class Run(NamedTuple):
+    """What one call of :func:`stochastic_epochs` runs, besides an epoch's arguments.
+
+    epochs : at most this many epochs.
+    generator : :func:`nbnet.kernels.shuffling.generator_of` the fit's RandomState, which
+        shuffles the row order before each epoch; empty
+        (:data:`nbnet.kernels.shuffling.NO_SHUFFLE`) to keep the order.
+    tol, patience : scikit-learn's stopping rule on the training loss (its ``tol`` and
+        ``n_iter_no_change``): the call returns after the epoch whose count of epochs
+        without an improvement of ``tol`` exceeds ``patience``; a negative ``patience``
+        turns the rule off (early stopping watches the validation score instead).
+    progress : float64 ``[best training loss, epochs without improvement]``, updated in place.
+    losses : (epochs,) float64, each epoch's loss sum (see :func:`stochastic_epochs`).
+    """
+
+    epochs: int
+    generator: np.ndarray
+    tol: float
+    patience: int
+    progress: np.ndarray
+    losses: np.ndarray
+
+
+def one_epoch() -> Run:
+    """A :class:`Run` of one epoch in the order given, without the stopping rule."""
+    return Run(1, NO_SHUFFLE, 0.0, -1, np.zeros(2), np.empty(1))
+
+
+# The work of one call of several epochs, 6 · rows · parameters flops an epoch (about 10–20
+# ms): enough for Python's ~40 µs a call (shuffle, schedule, dispatch, bookkeeping) to vanish
+# where an epoch takes tens of microseconds, and short enough to answer an interrupt at once.
+CALL_FLOPS = 1e9
+
+
+def epochs_per_call(layout: Layout, n_rows: int) -> int:
+    """Epochs a call of :func:`stochastic_epochs` may run on ``n_rows`` rows (at least one)."""
+    return max(1, int(CALL_FLOPS // (6.0 * n_rows * n_parameters(layout))))
+
+
 # A step's work, 6 · batch rows · parameters flops, from which batches are split in two
 # (measured on an AVX-512 EPYC, f64 Adam fits, split against whole batches: 1.1 MFLOP a step
 # 1.02×, 2.2–4.5 MFLOP 1.14–1.20× but 0.84× for a (32,) network on digits, 5.8 MFLOP 1.06×,
@@ -114,14 +157,14 @@ SYNC_SLOTS = 8
 FIRST_LOSS, SECOND_LOSS, SECOND_SQ, RATE, DECAY = 0, 1, 2, 3, 4  # the slots of Halves.shared
 SHARED_SLOTS = 5
 PATIENCE = 20_000  # core yields (about 10–40 ms) a helper waits for an epoch before it sleeps
-SLEEP, STOP = 1.0, 0.0  # what a serving call returns
+SLEEP, STOP = 1, 0  # what a serving call returns
 
 
 class Halves(NamedTuple):
     """The second halves of split batches (see :func:`splits_batches`).
 
     threads : 1, the caller's thread computes both halves; 2, a helper thread running
-        :func:`stochastic_epoch` in its serving role computes the second halves.
+        :func:`stochastic_epochs` in its serving role computes the second halves.
     work : :class:`Workspace` for the second halves.
     masks : dropout masks for the second halves (the first use the fit's
         :class:`nbnet.kernels.dropout.Dropout`); empty without dropout.
@@ -221,13 +264,16 @@ def _batch_gradient(model, data, rows, work, dropout, batch, total_weight=-1.0):
 
 
 @subroutine
-def _second_dropout(dropout, masks, step=-1):
-    """The fit's dropout with the masks ``masks``, from ``step`` on (from the fit's step
-    where ``step`` is negative)."""
+def _dropout_at(dropout, step, masks=None, later=0):
+    """The fit's dropout ``later`` steps after step ``step`` (after its own step where
+    ``step`` is negative), with the masks ``masks`` (its own where None)."""
     if dropout is None:
         return None
-    return Dropout(dropout.rates, dropout.thresholds, dropout.seed,
-                   dropout.step if step < 0 else step, masks)
+    first = dropout.step if step < 0 else step
+    if masks is None:
+        return Dropout(dropout.rates, dropout.thresholds, dropout.seed, first + later,
+                       dropout.masks)
+    return Dropout(dropout.rates, dropout.thresholds, dropout.seed, first + later, masks)
 
 
 @subroutine
@@ -240,7 +286,7 @@ def _half_gradient(model, data, rows, which, work, dropout, batch, total_weight,
     if mine.shape[0] == 0:
         return 0.0
     own_work = work if which == 0 else halves.work
-    own_dropout = dropout if which == 0 else _second_dropout(dropout, halves.masks)
+    own_dropout = dropout if which == 0 else _dropout_at(dropout, -1, halves.masks)
     return _batch_gradient(model, data, mine, own_work, own_dropout, batch, total_weight)[0]
 
 
@@ -298,7 +344,7 @@ def _halves_epoch(model, data, order, batch_size, alpha, optimizer, work, dropou
 
     Each step: the halves' gradients; meeting; both threads stop if a half's loss is not
     finite; the update; meeting. Returns the fit's thread's loss sum and steps as
-    :func:`stochastic_epoch` (NaN if the other thread was stopped).
+    :func:`stochastic_epochs` (NaN if the other thread was stopped).
     """
     theta = model.theta
     n_coefs = model.layout.intercept_offsets[0]
@@ -356,7 +402,7 @@ def _wait_for_epoch(sync):
 @subroutine
 def _halves_epochs(model, data, order, batch_size, alpha, optimizer, work, dropout, halves,
                    serving):
-    """:func:`stochastic_epoch` with split batches, in either role: the fit's thread runs its
+    """:func:`stochastic_epochs` with split batches, in either role: the fit's thread runs its
     epoch; the helper runs the second part of each posted epoch until stopped or idle. One
     call of :func:`_halves_epoch` serves both, so that it is compiled (and inlined) once."""
     sync = halves.sync
@@ -367,7 +413,7 @@ def _halves_epochs(model, data, order, batch_size, alpha, optimizer, work, dropo
             if not _wait_for_epoch(sync):
                 return (STOP if atomic_load(sync, ABORT) != 0 else SLEEP), 0
             rows = sync[ROWS]
-            epoch_dropout = _second_dropout(dropout, halves.masks, sync[STEP])
+            epoch_dropout = _dropout_at(dropout, sync[STEP], halves.masks)
         result = _halves_epoch(model, data, order[:rows], batch_size, alpha, optimizer, work,
                                epoch_dropout, halves, 1 if serving else 0, sync[BASE])
         if not serving:
@@ -385,44 +431,9 @@ def _clip_scale(clip, theta, grad, n_coefs, l2):
     return clip / norm if norm > clip else 1.0
 
 
-@jit
-def stochastic_epoch(model, data, order, batch_size, alpha, optimizer, work, dropout,
-                     halves=None, serving=False):
-    """One epoch of mini-batch training over ``data`` in the row order ``order``.
-
-    Parameters
-    ----------
-    model : :class:`nbnet.kernels.network.Model`; its ``theta`` is updated in place.
-    data : :class:`Data`.
-    order : int64 row order; consecutive slices of ``batch_size`` rows form the batches.
-    batch_size : rows per batch (the last batch may have fewer).
-    alpha : L2 strength.
-    optimizer : :class:`OptimizerState`; its ``slots`` are updated in place, and its
-        ``rates`` and ``decays`` hold at least :func:`n_batches` entries. With a ``clip``,
-        a batch's gradient (L2 term included) is scaled to that norm where it is longer:
-        one more pass over the gradient, only then.
-    work : :class:`Workspace` for batches of ``batch_size`` rows.
-    dropout : :class:`nbnet.kernels.dropout.Dropout` with masks for batches of ``batch_size``
-        rows, or None for no dropout (the dropout branches are then pruned).
-    halves : :class:`Halves` to compute each batch as two halves, or None for whole batches
-        (the halves' branches are then pruned). With ``halves.threads`` 2, the epoch must
-        have been posted to a serving helper (:func:`post_epoch`) over ``order``'s array.
-    serving : run as the helper thread instead (``order`` is then the array the epochs are
-        posted over, and ``work`` and ``optimizer`` are unused): returns ``(SLEEP, 0)`` when
-        idle too long, ``(STOP, 0)`` when stopped through ``halves.sync[ABORT]``.
-
-    Returns
-    -------
-    loss_sum : float
-        Σ over batches of (penalised batch loss × batch rows), as scikit-learn accumulates.
-        Non-finite if a batch's loss was: the epoch then stops before that batch's update.
-        NaN also if the helper thread was stopped midway.
-    steps : int
-        Number of updates made.
-    """
-    if halves is not None:
-        return _halves_epochs(model, data, order, batch_size, alpha, optimizer, work, dropout,
-                              halves, serving)
+@subroutine
+def _whole_epoch(model, data, order, batch_size, alpha, optimizer, work, dropout):
+    """One epoch of whole batches; returns its loss sum and steps as :func:`stochastic_epochs`."""
     theta = model.theta
     n_coefs = model.layout.intercept_offsets[0]
     loss_sum = 0.0
@@ -439,6 +450,105 @@ def stochastic_epoch(model, data, order, batch_size, alpha, optimizer, work, dro
         steps += 1
         loss_sum += (loss + 0.5 * alpha * sq / total_weight) * rows.shape[0]
     return loss_sum, steps
+
+
+@subroutine
+def _all_finite(theta):
+    for i in range(theta.shape[0]):
+        if not finite(theta[i]):
+            return False
+    return True
+
+
+# Without fast-math: the comparisons must be scikit-learn's, to the last bit.
+@subroutine(fastmath=frozenset())
+def _stalls(run, loss_sum, rows):
+    """scikit-learn's stopping rule on the training loss after an epoch over ``rows`` rows
+    (``_update_no_improvement_count``): count the epochs not ``tol`` below the best loss,
+    keep the best; True when the count exceeds ``patience`` (never if it is negative)."""
+    if run.patience < 0:
+        return False
+    loss = loss_sum / rows
+    progress = run.progress
+    if loss > progress[0] - run.tol:
+        progress[1] += 1
+    else:
+        progress[1] = 0
+    if loss < progress[0]:
+        progress[0] = loss
+    return progress[1] > run.patience
+
+
+@jit
+def stochastic_epochs(model, data, order, batch_size, alpha, optimizer, work, dropout, run,
+                      halves=None, serving=False):
+    """Up to ``run.epochs`` epochs of mini-batch training over ``data``, each in the row
+    order ``order`` after shuffling it with ``run.generator``.
+
+    Parameters
+    ----------
+    model : :class:`nbnet.kernels.network.Model`; its ``theta`` is updated in place.
+    data : :class:`Data`.
+    order : int64 row order, shuffled in place before each epoch (see :class:`Run`);
+        consecutive slices of ``batch_size`` rows form an epoch's batches.
+    batch_size : rows per batch (the last batch may have fewer).
+    alpha : L2 strength.
+    optimizer : :class:`OptimizerState`; its ``slots`` are updated in place, and its
+        ``rates`` and ``decays`` hold an entry for every step of the run's epochs
+        (:func:`n_batches` an epoch). With a ``clip``, a batch's gradient (L2 term
+        included) is scaled to that norm where it is longer: one more pass over the
+        gradient, only then.
+    work : :class:`Workspace` for batches of ``batch_size`` rows.
+    dropout : :class:`nbnet.kernels.dropout.Dropout` with masks for batches of ``batch_size``
+        rows, or None for no dropout (the dropout branches are then pruned).
+    run : :class:`Run`: how many epochs, the shuffle, the stopping rule, the losses.
+    halves : :class:`Halves` to compute each batch as two halves, or None for whole batches
+        (the halves' branches are then pruned). With ``halves.threads`` 2, the run must be
+        one epoch, posted to a serving helper (:func:`post_epoch`) over ``order``'s array
+        after the caller shuffled it (the helper reads the order as soon as it is posted).
+    serving : run as the helper thread instead (``order`` is then the array the epochs are
+        posted over, and ``work``, ``optimizer`` and ``run`` are unused): returns
+        ``(SLEEP, 0, False)`` when idle too long, ``(STOP, 0, False)`` when stopped through
+        ``halves.sync[ABORT]``.
+
+    Returns
+    -------
+    epochs : int
+        Epochs run: fewer than ``run.epochs`` when one diverged or stalled. Their loss sums
+        are ``run.losses[:epochs]``: Σ over batches of (penalised batch loss × batch rows),
+        as scikit-learn accumulates; non-finite if a batch's loss was (the epoch then stops
+        before that batch's update), NaN also if the helper thread was stopped midway.
+    steps : int
+        Number of updates made.
+    diverged : bool
+        Whether the last epoch's loss sum or the weights after it are not finite.
+    """
+    if halves is not None and serving:
+        status, _ = _halves_epochs(model, data, order, batch_size, alpha, optimizer, work,
+                                   dropout, halves, serving)
+        return int(status), 0, False
+    theta = model.theta
+    steps = 0
+    for epoch in range(run.epochs):
+        shuffle(order, run.generator)
+        epoch_optimizer = OptimizerState(optimizer.code, optimizer.slots, optimizer.hyper,
+                                         optimizer.rates[steps:], optimizer.decays[steps:],
+                                         optimizer.clip)
+        epoch_dropout = _dropout_at(dropout, -1, None, steps)
+        if halves is None:
+            loss_sum, done = _whole_epoch(model, data, order, batch_size, alpha,
+                                          epoch_optimizer, work, epoch_dropout)
+        else:
+            loss_sum, done = _halves_epochs(model, data, order, batch_size, alpha,
+                                            epoch_optimizer, work, epoch_dropout, halves,
+                                            serving)
+        steps += done
+        run.losses[epoch] = loss_sum
+        if not (finite(loss_sum) and _all_finite(theta)):
+            return epoch + 1, steps, True
+        if _stalls(run, loss_sum, order.shape[0]):
+            return epoch + 1, steps, False
+    return run.epochs, steps, False
 
 
 @jit
