@@ -304,11 +304,7 @@ def fit_stochastic(estimator, data: Data, batch_size: int, incremental: bool, wo
             tasks.begin("epoch")
             if estimator.shuffle and not shuffles_compiled:
                 random_state.shuffle(order)
-            best_loss = np.inf if patience < 0 else estimator.best_loss_
-            run = Run(min(most, estimator.max_iter - estimator.n_iter_), generator,
-                      float(estimator.tol), patience,
-                      np.array([best_loss, estimator._no_improvement_count], dtype=np.float64),
-                      np.empty(most))
+            run = _next_run(estimator, most, generator, patience)
             with lock:
                 losses, diverged = optimizer.epochs(model, data, order, batch_size, alpha, work,
                                                     run, dropout, halves, helper)
@@ -326,11 +322,11 @@ def fit_stochastic(estimator, data: Data, batch_size: int, incremental: bool, wo
                 _stop_diverged(estimator, validate is not None)
                 tasks.end()
                 break
+            loss_improved = patience >= 0 and run.progress[0] < _best_loss(estimator)
             if patience >= 0:
                 estimator.best_loss_ = float(run.progress[0])
                 estimator._no_improvement_count = int(run.progress[1])
-            _update_validation_and_best(estimator, validate, keeps_best,
-                                        patience >= 0 and run.progress[0] < best_loss)
+            _update_validation_and_best(estimator, validate, keeps_best, loss_improved)
             optimizer.iteration_ends(estimator.t_)
             if tasks.end():
                 break  # a callback asked to stop: a convergence stop
@@ -352,6 +348,22 @@ def fit_stochastic(estimator, data: Data, batch_size: int, incremental: bool, wo
     if restores_best or diverged:
         theta[:] = estimator._best_theta
     note_blas_use()
+
+
+def _best_loss(estimator) -> float:
+    """``best_loss_``, or inf where there is none (None after a warm-started fit with early
+    stopping: the training-loss rule then starts afresh)."""
+    return np.inf if estimator.best_loss_ is None else estimator.best_loss_
+
+
+def _next_run(estimator, most: int, generator: np.ndarray, patience: int) -> Run:
+    """The :class:`nbnet.kernels.epochs.Run` of the next call: at most ``most`` epochs and
+    the fit's remaining ones; scikit-learn's training-loss rule where ``patience`` ≥ 0, from
+    the estimator's best loss and counter."""
+    return Run(min(most, estimator.max_iter - estimator.n_iter_), generator,
+               float(estimator.tol), patience,
+               np.array([_best_loss(estimator), estimator._no_improvement_count], dtype=float),
+               np.empty(most))
 
 
 def _stop_diverged(estimator, validated: bool) -> None:

@@ -109,3 +109,15 @@ def test_the_compiled_stopping_rule_is_scikit_learns(seed):
             break
     assert (epoch, run.progress[0], run.progress[1]) == _sklearn_rule(
         [loss_sum / rows for loss_sum in sums.tolist()], tol, patience)
+
+
+def test_a_warm_start_after_early_stopping_starts_the_training_loss_rule_afresh():
+    """Early stopping leaves no best training loss (None, as scikit-learn); a warm-started
+    fit without it counts from the first epoch's loss (scikit-learn raises a TypeError)."""
+    X, y = _data(np.random.default_rng(3))
+    est = _fit(MLPRegressor(hidden_layer_sizes=(5,), early_stopping=True, warm_start=True,
+                            max_iter=5, random_state=0), X, y)
+    assert est.best_loss_ is None
+    est.set_params(early_stopping=False)
+    _fit(est, X, y)
+    assert est.best_loss_ == min(est.loss_curve_[-5:])

@@ -264,16 +264,13 @@ def _batch_gradient(model, data, rows, work, dropout, batch, total_weight=-1.0):
 
 
 @subroutine
-def _dropout_at(dropout, step, masks=None, later=0):
-    """The fit's dropout ``later`` steps after step ``step`` (after its own step where
-    ``step`` is negative), with the masks ``masks`` (its own where None)."""
+def _second_dropout(dropout, masks, step=-1):
+    """The fit's dropout with the masks ``masks``, from ``step`` on (from the fit's step
+    where ``step`` is negative)."""
     if dropout is None:
         return None
-    first = dropout.step if step < 0 else step
-    if masks is None:
-        return Dropout(dropout.rates, dropout.thresholds, dropout.seed, first + later,
-                       dropout.masks)
-    return Dropout(dropout.rates, dropout.thresholds, dropout.seed, first + later, masks)
+    return Dropout(dropout.rates, dropout.thresholds, dropout.seed,
+                   dropout.step if step < 0 else step, masks)
 
 
 @subroutine
@@ -286,7 +283,7 @@ def _half_gradient(model, data, rows, which, work, dropout, batch, total_weight,
     if mine.shape[0] == 0:
         return 0.0
     own_work = work if which == 0 else halves.work
-    own_dropout = dropout if which == 0 else _dropout_at(dropout, -1, halves.masks)
+    own_dropout = dropout if which == 0 else _second_dropout(dropout, halves.masks)
     return _batch_gradient(model, data, mine, own_work, own_dropout, batch, total_weight)[0]
 
 
@@ -338,20 +335,21 @@ def _halves_update(clip, optimizer, theta, grad, halves, n_coefs, l2, summed, pa
 
 @subroutine
 def _halves_epoch(model, data, order, batch_size, alpha, optimizer, work, dropout, halves,
-                  part, count):
+                  part, count, first):
     """One epoch of split batches, as thread ``part`` computes it (0 the fit's, 1 the helper;
-    on one thread the fit's does everything). ``count``: the meetings before the epoch.
+    on one thread the fit's does everything). ``count``: the meetings before the epoch;
+    ``first``: the epoch's first step in the run (:func:`_whole_epoch`).
 
     Each step: the halves' gradients; meeting; both threads stop if a half's loss is not
-    finite; the update; meeting. Returns the fit's thread's loss sum and steps as
-    :func:`stochastic_epochs` (NaN if the other thread was stopped).
+    finite; the update; meeting. Returns the fit's thread's loss sum and the run's steps
+    after it as :func:`_whole_epoch` (NaN if the other thread was stopped).
     """
     theta = model.theta
     n_coefs = model.layout.intercept_offsets[0]
     two = halves.threads == 2
     last = 1 if part == 1 or not two else 0
     loss_sum = 0.0
-    steps = 0
+    steps = first
     for start in range(0, order.shape[0], batch_size):
         rows = order[start : start + batch_size]
         total_weight = _rows_weight(data.sw, rows)
@@ -401,10 +399,11 @@ def _wait_for_epoch(sync):
 
 @subroutine
 def _halves_epochs(model, data, order, batch_size, alpha, optimizer, work, dropout, halves,
-                   serving):
-    """:func:`stochastic_epochs` with split batches, in either role: the fit's thread runs its
-    epoch; the helper runs the second part of each posted epoch until stopped or idle. One
-    call of :func:`_halves_epoch` serves both, so that it is compiled (and inlined) once."""
+                   serving, first):
+    """An epoch of :func:`stochastic_epochs` with split batches, in either role: the fit's
+    thread runs its epoch (its first step ``first`` in the run); the helper runs the second
+    part of each posted epoch until stopped or idle. One call of :func:`_halves_epoch` serves
+    both, so that it is compiled (and inlined) once."""
     sync = halves.sync
     while True:
         rows = order.shape[0]
@@ -413,9 +412,9 @@ def _halves_epochs(model, data, order, batch_size, alpha, optimizer, work, dropo
             if not _wait_for_epoch(sync):
                 return (STOP if atomic_load(sync, ABORT) != 0 else SLEEP), 0
             rows = sync[ROWS]
-            epoch_dropout = _dropout_at(dropout, sync[STEP], halves.masks)
+            epoch_dropout = _second_dropout(dropout, halves.masks, sync[STEP])
         result = _halves_epoch(model, data, order[:rows], batch_size, alpha, optimizer, work,
-                               epoch_dropout, halves, 1 if serving else 0, sync[BASE])
+                               epoch_dropout, halves, 1 if serving else 0, sync[BASE], first)
         if not serving:
             return result
 
@@ -431,13 +430,15 @@ def _clip_scale(clip, theta, grad, n_coefs, l2):
     return clip / norm if norm > clip else 1.0
 
 
-@subroutine
-def _whole_epoch(model, data, order, batch_size, alpha, optimizer, work, dropout):
-    """One epoch of whole batches; returns its loss sum and steps as :func:`stochastic_epochs`."""
+@subroutine(inline=True)  # called once, in the loop over a run's epochs
+def _whole_epoch(model, data, order, batch_size, alpha, optimizer, work, dropout, first):
+    """One epoch of whole batches whose first step is step ``first`` of the run (the index of
+    its rate, decay and dropout masks); returns its loss sum (as :func:`stochastic_epochs`)
+    and the run's steps after it, fewer than a whole epoch's if a batch's loss was not finite."""
     theta = model.theta
     n_coefs = model.layout.intercept_offsets[0]
     loss_sum = 0.0
-    steps = 0
+    steps = first
     for start in range(0, order.shape[0], batch_size):
         rows = order[start : start + batch_size]
         loss, total_weight = _batch_gradient(model, data, rows, work, dropout, steps)
@@ -507,9 +508,9 @@ def stochastic_epochs(model, data, order, batch_size, alpha, optimizer, work, dr
         one epoch, posted to a serving helper (:func:`post_epoch`) over ``order``'s array
         after the caller shuffled it (the helper reads the order as soon as it is posted).
     serving : run as the helper thread instead (``order`` is then the array the epochs are
-        posted over, and ``work``, ``optimizer`` and ``run`` are unused): returns
-        ``(SLEEP, 0, False)`` when idle too long, ``(STOP, 0, False)`` when stopped through
-        ``halves.sync[ABORT]``.
+        posted over, ``run`` the fit's first, of one epoch without shuffling, and ``work`` and
+        ``optimizer`` are unused): returns ``(SLEEP, 0, False)`` when idle too long,
+        ``(STOP, 0, False)`` when stopped through ``halves.sync[ABORT]``.
 
     Returns
     -------
@@ -523,32 +524,23 @@ def stochastic_epochs(model, data, order, batch_size, alpha, optimizer, work, dr
     diverged : bool
         Whether the last epoch's loss sum or the weights after it are not finite.
     """
-    if halves is not None and serving:
-        status, _ = _halves_epochs(model, data, order, batch_size, alpha, optimizer, work,
-                                   dropout, halves, serving)
-        return int(status), 0, False
-    theta = model.theta
-    steps = 0
+    epochs, steps, diverged = run.epochs, 0, False
     for epoch in range(run.epochs):
         shuffle(order, run.generator)
-        epoch_optimizer = OptimizerState(optimizer.code, optimizer.slots, optimizer.hyper,
-                                         optimizer.rates[steps:], optimizer.decays[steps:],
-                                         optimizer.clip)
-        epoch_dropout = _dropout_at(dropout, -1, None, steps)
         if halves is None:
-            loss_sum, done = _whole_epoch(model, data, order, batch_size, alpha,
-                                          epoch_optimizer, work, epoch_dropout)
+            loss_sum, steps = _whole_epoch(model, data, order, batch_size, alpha, optimizer,
+                                           work, dropout, steps)
         else:
-            loss_sum, done = _halves_epochs(model, data, order, batch_size, alpha,
-                                            epoch_optimizer, work, epoch_dropout, halves,
-                                            serving)
-        steps += done
+            loss_sum, steps = _halves_epochs(model, data, order, batch_size, alpha, optimizer,
+                                             work, dropout, halves, serving, steps)
+            if serving:  # the helper stopped or fell asleep: loss_sum is SLEEP or STOP
+                return int(loss_sum), 0, False
         run.losses[epoch] = loss_sum
-        if not (finite(loss_sum) and _all_finite(theta)):
-            return epoch + 1, steps, True
-        if _stalls(run, loss_sum, order.shape[0]):
-            return epoch + 1, steps, False
-    return run.epochs, steps, False
+        diverged = not (finite(loss_sum) and _all_finite(model.theta))
+        if diverged or _stalls(run, loss_sum, order.shape[0]):
+            epochs = epoch + 1
+            break
+    return epochs, steps, diverged
 
 
 @jit
