@@ -455,6 +455,7 @@ def _whole_epoch(model, data, order, batch_size, alpha, optimizer, work, dropout
 
 @subroutine
 def _all_finite(theta):
+    """Whether every weight is finite (a step can overflow them with a finite loss)."""
     for i in range(theta.shape[0]):
         if not finite(theta[i]):
             return False

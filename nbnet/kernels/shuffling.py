@@ -1,7 +1,8 @@
 """``numpy.random.RandomState.shuffle`` of a fit's row order, in compiled code.
 
 A fit shuffles its rows before every epoch with its ``RandomState``, as scikit-learn's MLP
-does; doing it inside the compiled epochs lets one call run many epochs (the Python call
+does (``sklearn.utils.shuffle(X, y, random_state=...)`` permutes by a shuffled arange: the
+same draws, here applied to one order array in place); doing it inside the compiled epochs lets one call run many epochs (the Python call
 cost ~15 µs an epoch, as much as a small data set's whole epoch). The draws must stay
 RandomState's own: :func:`shuffle` is NumPy's Fisher–Yates loop (``_shuffle_raw`` with
 ``random_interval``, numpy/random/mtrand.pyx and distributions.c) drawing from the
