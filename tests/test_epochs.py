@@ -44,7 +44,7 @@ def _data(dtype, hidden, out, n_out, weighted, density, seed, hidden_units=(5, 3
 def _run_epoch(dtype, hidden, out, n_out, solver_name, weighted, sparse_input, density=None,
                alpha=0.3, seed=0, hidden_units=(5, 3), poison_batch=None, clip=None,
                threads=None, n=N):
-    """One epoch through ``Optimizer.epoch`` and through the naive loop; returns both results.
+    """One epoch through ``Optimizer.epochs`` and through the naive loop; returns both results.
 
     With ``poison_batch``, an inf goes into the first row of that batch and the naive loop
     runs only the batches before it. ``threads`` 1 or 2 splits each batch in two halves

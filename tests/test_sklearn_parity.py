@@ -135,7 +135,7 @@ SOLVERS = {
 @pytest.mark.parametrize("solver", list(SOLVERS))
 @pytest.mark.parametrize("task", list(TASKS))
 def test_train_epoch_matches_sklearn_fit(task, solver, weighted):
-    """One epoch of ``Optimizer.epoch`` (batches of 3 over 8 rows, identity permutation, fresh
+    """One epoch of ``Optimizer.epochs`` (batches of 3 over 8 rows, identity permutation, fresh
     optimizer) ends at scikit-learn's weights after ``fit(max_iter=1, shuffle=False)`` from the
     same start (``warm_start``), with the same ``loss_`` (= loss_sum / n)."""
     rng, X, y, Y = _task_data(task, seed=2)
