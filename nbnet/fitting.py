@@ -292,8 +292,8 @@ def fit_stochastic(estimator, data: Data, batch_size: int, incremental: bool, wo
     # The compiled epochs shuffle with the RandomState's own generator; a helper thread reads
     # the order as soon as an epoch is posted, so its fits shuffle here before posting.
     shuffles_compiled = estimator.shuffle and helper is None
-    generator = generator_of(random_state) if shuffles_compiled else NO_SHUFFLE
-    lock = random_state._bit_generator.lock if shuffles_compiled else nullcontext()
+    generator, lock = (generator_of(random_state) if shuffles_compiled
+                       else (NO_SHUFFLE, nullcontext()))
     patience = -1 if estimator.early_stopping else estimator.n_iter_no_change
     with interrupt_requests() as interrupt, helper or nullcontext():
         estimator.n_iter_ = 0

@@ -13,7 +13,8 @@ def test_shuffle_is_randomstates_own(n, seed):
     leave it (the next draws agree); a RandomState passed in by the user works alike."""
     numpy_state, ours = np.random.RandomState(seed), np.random.RandomState(seed)
     expected, order = np.arange(n, dtype=np.int64), np.arange(n, dtype=np.int64)
-    generator = generator_of(ours)
+    generator, lock = generator_of(ours)
+    assert lock is ours._bit_generator.lock  # the lock NumPy's own draws take
     for _ in range(5):
         numpy_state.shuffle(expected)
         shuffle(order, generator)
@@ -33,5 +34,5 @@ def test_a_gaussian_cached_by_the_random_state_is_kept():
     as NumPy's own shuffle does."""
     numpy_state, ours = np.random.RandomState(3), np.random.RandomState(3)
     numpy_state.randn(), ours.randn()
-    numpy_state.shuffle(np.arange(50)), shuffle(np.arange(50), generator_of(ours))
+    numpy_state.shuffle(np.arange(50)), shuffle(np.arange(50), generator_of(ours)[0])
     assert ours.randn() == numpy_state.randn()

@@ -1,4 +1,4 @@
-"""Compiled entry points: one call trains one or more epochs, one call gives L-BFGS its loss and gradient.
+"""Compiled entry points: one call trains epochs, one call gives L-BFGS its loss and gradient.
 
 Python enters once per run of epochs (stochastic solvers) or once per function evaluation
 (L-BFGS); everything inside — shuffling the rows with the fit's RandomState, gathering each
@@ -108,8 +108,9 @@ class Run(NamedTuple):
     """What one call of :func:`stochastic_epochs` runs, besides an epoch's arguments.
 
     epochs : at most this many epochs.
-    generator : :func:`nbnet.kernels.shuffling.generator_of` the fit's RandomState, which
-        shuffles the row order before each epoch; empty
+    generator : the addresses of the fit's RandomState's generator
+        (:func:`nbnet.kernels.shuffling.generator_of`), which shuffles the row order before
+        each epoch; empty
         (:data:`nbnet.kernels.shuffling.NO_SHUFFLE`) to keep the order.
     tol, patience : scikit-learn's stopping rule on the training loss (its ``tol`` and
         ``n_iter_no_change``): the call returns after the epoch whose count of epochs

@@ -2,13 +2,14 @@
 
 A fit shuffles its rows before every epoch with its ``RandomState``, as scikit-learn's MLP
 does (``sklearn.utils.shuffle(X, y, random_state=...)`` permutes by a shuffled arange: the
-same draws, here applied to one order array in place); doing it inside the compiled epochs lets one call run many epochs (the Python call
-cost ~15 µs an epoch, as much as a small data set's whole epoch). The draws must stay
-RandomState's own: :func:`shuffle` is NumPy's Fisher–Yates loop (``_shuffle_raw`` with
-``random_interval``, numpy/random/mtrand.pyx and distributions.c) drawing from the
-RandomState's own bit generator through its C interface (``next_uint32`` and the state's
-address, from ``BitGenerator.ctypes``), so the generator's state advances as if NumPy had
-shuffled. The addresses are passed at run time, which keeps the kernels cacheable.
+same draws, here applied to one order array in place); doing it inside the compiled epochs
+lets one call run many epochs (the Python call cost ~15 µs an epoch, as much as a small data
+set's whole epoch). The draws must stay RandomState's own: :func:`shuffle` is NumPy's
+Fisher–Yates loop (``_shuffle_raw`` with ``random_interval``, numpy/random/mtrand.pyx and
+distributions.c) drawing from the RandomState's own bit generator through its C interface
+(``next_uint32`` and the state's address, from ``BitGenerator.ctypes``), so the generator's
+state advances as if NumPy had shuffled. The addresses are passed at run time, which keeps
+the kernels cacheable. This module is the one place that reaches into the RandomState.
 """
 
 import ctypes
@@ -23,14 +24,13 @@ from ._jit import subroutine
 NO_SHUFFLE = np.empty(0, dtype=np.int64)  # a generator's place for rows kept in order
 
 
-def generator_of(random_state: np.random.RandomState) -> np.ndarray:
-    """The int64 ``[next_uint32 address, state address]`` of ``random_state``'s bit generator.
-
-    The caller holds ``random_state``'s lock while compiled code draws from it, as NumPy does.
-    """
-    interface = random_state._bit_generator.ctypes  # RandomState keeps its generator there
+def generator_of(random_state: np.random.RandomState) -> tuple[np.ndarray, object]:
+    """The int64 ``[next_uint32 address, state address]`` of ``random_state``'s bit generator,
+    and the lock that the caller holds while compiled code draws from it, as NumPy does."""
+    bit_generator = random_state._bit_generator  # RandomState keeps its generator there
+    interface = bit_generator.ctypes
     draw = ctypes.cast(interface.next_uint32, ctypes.c_void_p).value
-    return np.array([draw, interface.state_address], dtype=np.int64)
+    return np.array([draw, interface.state_address], dtype=np.int64), bit_generator.lock
 
 
 @intrinsic
