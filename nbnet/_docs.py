@@ -47,8 +47,9 @@ hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         from scikit-learn, whose Adam ignores 'adaptive' (a stall stops its fit). nbnet adds schedules applied at every
         step ``t`` (updates made before it), for every stochastic solver: 'cosine'
         ``η_min + (η₀ − η_min)(1 + cos(π t/T))/2`` with ``T = max_iter`` × steps per epoch;
-        'step' ``η₀ · lr_gamma^⌊epoch / lr_step_size⌋``; 'exponential'
-        ``η₀ · lr_gamma^(t / steps per epoch)``. Adam's bias correction multiplies the
+        'step' ``η₀ · γ^⌊epoch / lr_step_size⌋``; 'exponential'
+        ``η₀ · γ^(t / steps per epoch)``, with ``γ = lr_gamma`` or, by default, derived
+        from ``max_iter`` (see ``lr_gamma``). Adam's bias correction multiplies the
         scheduled rate.
 
     learning_rate_init : float, default=0.001
@@ -129,14 +130,26 @@ hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         [0, 1). (nbnet only.)
 
     min_learning_rate : float, default=0.0
-        The rate the 'cosine' schedule ends at. (nbnet only.)
+        The rate the 'cosine' schedule ends at, and 'step' and 'exponential' with
+        ``lr_gamma=None`` (where it is 0, those two end at ``learning_rate_init / 10``).
+        (nbnet only.)
 
     lr_step_size : int, default=10
         Epochs between the 'step' schedule's decays. (nbnet only.)
 
-    lr_gamma : float, default=0.1
+    lr_gamma : float or None, default=None
         Factor of the 'step' schedule per ``lr_step_size`` epochs, and of the
-        'exponential' schedule per epoch. (nbnet only.)
+        'exponential' schedule per epoch. None derives it when the fit starts, so that the
+        rate falls from ``learning_rate_init`` to ``min_learning_rate`` (or, where that is
+        0, to a tenth of ``learning_rate_init``) over ``max_iter`` epochs: 'exponential'
+        ``γ = (η_end / η₀)^(1 / max_iter)``, reaching ``η_end`` at the end of the last
+        epoch; 'step' ``γ = (η_end / η₀)^(1 / n)`` with ``n = ⌊(max_iter − 1) /
+        lr_step_size⌋`` decays, the last epochs running at ``η_end`` (no decay where
+        ``n = 0``). With the defaults (``max_iter=200``, ``lr_step_size=10``) that is
+        ``γ ≈ 0.9886`` per epoch and ``γ ≈ 0.886`` per 10 epochs. ``partial_fit`` past
+        ``max_iter`` epochs decays on with the same factor. PyTorch's ``StepLR`` and
+        ``ExponentialLR`` take ``gamma`` explicitly; a fixed default suits only one length
+        of fit (0.1 per epoch stops training after a few epochs). (nbnet only.)
 
     warmup_epochs : int, default=0
         Epochs of linear warm-up before any schedule: over the first ``warmup_epochs`` ×

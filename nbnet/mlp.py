@@ -171,7 +171,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         "rho": [Interval(Real, 0, 1, closed="left")],
         "min_learning_rate": [Interval(Real, 0, None, closed="left")],
         "lr_step_size": [Interval(Integral, 1, None, closed="left")],
-        "lr_gamma": [Interval(Real, 0, None, closed="neither")],
+        "lr_gamma": [Interval(Real, 0, None, closed="neither"), None],
         "warmup_epochs": [Interval(Integral, 0, None, closed="left")],
         "clip_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
         "init": [StrOptions(set(INITIALIZERS))],
@@ -830,7 +830,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
                  nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
                  beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
                  restore_best_weights=False, weight_decay=0.01, rho=0.99, min_learning_rate=0.0,
-                 lr_step_size=10, lr_gamma=0.1, warmup_epochs=0, clip_grad_norm=None,
+                 lr_step_size=10, lr_gamma=None, warmup_epochs=0, clip_grad_norm=None,
                  init="glorot", dropout=0.0, class_weight=None):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver,
@@ -1126,7 +1126,7 @@ default='squared_error'
                  nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
                  beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
                  restore_best_weights=False, weight_decay=0.01, rho=0.99, min_learning_rate=0.0,
-                 lr_step_size=10, lr_gamma=0.1, warmup_epochs=0, clip_grad_norm=None,
+                 lr_step_size=10, lr_gamma=None, warmup_epochs=0, clip_grad_norm=None,
                  init="glorot", dropout=0.0, huber_delta=1.0, quantile=0.5):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver,

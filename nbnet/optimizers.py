@@ -74,7 +74,8 @@ class Optimizer:
 
     def __init__(self, n_params: int, dtype, learning_rate_init: float = 0.001,
                  learning_rate: str = "constant", max_iter: int = 200,
-                 min_learning_rate: float = 0.0, lr_step_size: int = 10, lr_gamma: float = 0.1,
+                 min_learning_rate: float = 0.0, lr_step_size: int = 10,
+                 lr_gamma: float | None = None,
                  warmup_epochs: int = 0, clip_grad_norm: float | None = None):
         rule = UPDATES[self.name]
         self.code = rule.code
@@ -86,7 +87,7 @@ class Optimizer:
         self.max_iter = int(max_iter)
         self.min_learning_rate = float(min_learning_rate)
         self.lr_step_size = int(lr_step_size)
-        self.lr_gamma = float(lr_gamma)
+        self.lr_gamma = None if lr_gamma is None else float(lr_gamma)  # None: derived
         self.warmup_epochs = int(warmup_epochs)
         # None, not 0.0, without clipping: the compiled epoch then drops the norm's pass at
         # typing (a default fit compiles less; a clipped fit compiles its own epoch)

@@ -319,9 +319,14 @@ def clip_norm(g, max_norm):
 
 
 def scheduled_rate(schedule, lr, t, steps_per_epoch, max_iter=200, min_lr=0.0, step_size=10,
-                   gamma=0.1, warmup_epochs=0):
-    """The rate of the step after ``t`` updates, written from the formulas one step at a time."""
+                   gamma=None, warmup_epochs=0):
+    """The rate of the step after ``t`` updates, written from the formulas one step at a time.
+    ``gamma`` None: the factor that ends the fit at ``min_lr`` (a tenth of ``lr`` if 0)."""
     epoch = t // steps_per_epoch
+    if gamma is None:
+        end = min_lr or lr / 10
+        decays = max_iter if schedule == "exponential" else (max_iter - 1) // step_size
+        gamma = (end / lr) ** (1 / decays) if decays else 1.0
     if schedule == "cosine":
         T = max_iter * steps_per_epoch
         rate = min_lr + (lr - min_lr) * (1 + np.cos(np.pi * min(t, T) / T)) / 2

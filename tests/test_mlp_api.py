@@ -82,7 +82,7 @@ CHECK_PARAMS = {
 # nbnet's parameters beyond scikit-learn's, with their defaults: those of both estimators,
 # then each estimator's own.
 NBNET_PARAMETERS = {"restore_best_weights": False, "weight_decay": 0.01, "rho": 0.99,
-                    "min_learning_rate": 0.0, "lr_step_size": 10, "lr_gamma": 0.1,
+                    "min_learning_rate": 0.0, "lr_step_size": 10, "lr_gamma": None,
                     "warmup_epochs": 0, "clip_grad_norm": None, "init": "glorot",
                     "dropout": 0.0}
 OWN_PARAMETERS = {MLPClassifier: {"class_weight": None},
