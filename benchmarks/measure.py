@@ -37,8 +37,8 @@ def stats(values) -> Stats:
 # OpenBLAS threads spin for about 0.1 s after a product before they sleep. scikit-learn's
 # GEMMs use numpy's OpenBLAS pool, nbnet's scipy's (nbnet/kernels/_blas.py) and PyTorch its OpenMP
 # threads; a fit that starts while another library's threads still spin shares the two cores
-# with them. Measured on P4 (L-BFGS on digits, ms per iteration, median of 15): nbnet 6.8-7.1
-# without a pause and 2.5 with 0.3 s; scikit-learn 12-15 and 8.3.
+# with them (P4's iterations took up to 2.8 times as long without this pause; 2-core AVX-512
+# AMD EPYC, 2026-11; series in docs/dev/performance_kernels.rst).
 LIBRARY_PAUSE = 0.3
 
 

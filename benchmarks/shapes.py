@@ -29,8 +29,9 @@ from .measure import gemm_peak, timed
 from .workloads import SCALES, find_workload
 
 _jit = numba.njit(cache=True, nogil=True)
-# The full suite's GEMM size, so that the % of peak compare with its table (1024² once gave
-# 94 GFLOP/s in float64 right after 170 in the same run, and P3's products read as 134% of it).
+# The full suite's GEMM size, so that the % of peak compare with its table: a 1024² peak
+# varied nearly twofold within one run (2-core AVX-512 AMD EPYC, 2026-12; see
+# docs/dev/performance_kernels.rst).
 PEAK_SIZE = SCALES["full"].gemm_size
 
 

@@ -1,8 +1,8 @@
 """The second core: a helper thread that computes the second half of each batch.
 
 Small networks leave a core idle: their products are too small for BLAS's threads to share
-(issue 17: digits' default network, batches of 200 rows, ran its products at one core's
-peak). A fit whose batches are split in two (:func:`nbnet.kernels.epochs.splits_batches`)
+(digits' default network, batches of 200 rows, runs its products at one core's peak).
+A fit whose batches are split in two (:func:`nbnet.kernels.epochs.splits_batches`)
 can give each half to a thread of its own: :class:`HalvesHelper` runs the compiled epoch's
 serving role (:func:`nbnet.kernels.epochs.stochastic_epochs`) on a Python thread (the
 compiled code releases the GIL) while the fit's thread computes the first halves; each
@@ -33,12 +33,12 @@ from .kernels.atomics import ABORT
 from .kernels.epochs import SLEEP, Halves, post_epoch, stochastic_epochs
 
 
-# OpenBLAS's threads spin for about 0.1–0.2 s after a product before they sleep; a helper
-# started meanwhile shares the two cores with them: digits' (128,) network took 1.1–3.5 ms an
-# epoch right after a prediction against 0.6–0.9 ms after a pause (and 0.8 on one thread),
-# and a grid search with n_jobs=1, which predicts between fits, took 1.5–1.7 s instead of
-# 0.9 s. So a fit within this long of nbnet's last use of BLAS runs its epochs on one thread
-# until the time has passed (the same arithmetic: the weights do not change).
+# OpenBLAS's threads spin for about 0.1–0.2 s after a product before they sleep (2-core
+# AVX-512 AMD EPYC, 2026-12), and a helper started meanwhile shares the cores with them: a
+# split epoch right after a prediction can take several times as long as on one thread
+# (series in docs/dev/performance_kernels.rst). So a fit within this long of nbnet's last use
+# of BLAS runs its epochs on one thread until the time has passed (the same arithmetic: the
+# weights do not change).
 BLAS_SPIN_SECONDS = 0.2
 _last_blas_use = 0.0  # time.monotonic() at the end of nbnet's last prediction or fit
 

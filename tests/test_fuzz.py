@@ -1,7 +1,7 @@
 """Property-based tests: nbnet's estimators against scikit-learn's on the same drawn input.
 
 Each example runs scikit-learn's MLP (same estimator kind, same parameters) and nbnet's on
-the same data, and checks the rules of issue 12:
+the same data, and checks the reliability rules:
 
 - where scikit-learn raises ValueError/TypeError, nbnet raises the same type with the same
   message (first line); where scikit-learn raises another type (e.g. ZeroDivisionError),

@@ -98,9 +98,9 @@ def test_dropout_is_reproducible_across_processes_and_threads():
 def test_dropout_lowers_the_train_test_gap():
     """An over-fitting problem: 100 training rows of make_classification(n_features=40,
     n_informative=5, flip_y=0.1, random_state=0), tested on 1,000 more, a (128, 128) relu
-    network, 100 epochs of Adam. Without dropout the train log-loss goes to 0.002 and the test
-    log-loss is 0.659 / 0.668 (random_state 0 / 1): gaps 0.656 / 0.666; with dropout=0.5,
-    train 0.018 / 0.024, test 0.549 / 0.523: gaps 0.532 / 0.499 (measured on the 2-core EPYC)."""
+    network, 100 epochs of Adam, random_state 0 and 1. Without dropout the network learns
+    the training rows by heart; dropout=0.5 makes the mean gap between test and train
+    log-loss 22% smaller (2-core AVX-512 AMD EPYC, 2026-12), so the test asks for 10%."""
     X, y = make_classification(n_samples=1100, n_features=40, n_informative=5, flip_y=0.1,
                                random_state=0)
     gaps = {}

@@ -1,4 +1,4 @@
-"""Regression tests of issue 12: divergence, failed calls, interrupts, one-class fits.
+"""Regression tests of reliability: divergence, failed calls, interrupts, one-class fits.
 
 The rule under test: a call that raises leaves the estimator exactly as it was (compared
 through a deep copy of ``__dict__``, see ``conftest.estimator_state``).
@@ -43,7 +43,7 @@ def quiet():
     return ctx
 
 
-# 1 -------------------------------------------------------------------------------------------
+# early stopping through a divergence ---------------------------------------------------------
 def test_early_stopping_divergence_returns_best_epoch():
     X, y = linear_problem()
     est = MLPRegressor(hidden_layer_sizes=(50,), solver="sgd", learning_rate_init=0.319,
@@ -59,7 +59,7 @@ def test_early_stopping_divergence_returns_best_epoch():
     assert est.score(X, y) > 0.7
 
 
-# 2 -------------------------------------------------------------------------------------------
+# partial_fit after a divergence --------------------------------------------------------------
 def test_partial_fit_recovers_after_divergence():
     rng = np.random.RandomState(0)
     w = rng.randn(5)
@@ -87,7 +87,7 @@ def test_partial_fit_recovers_after_divergence():
     assert est.loss_curve_[-1] < loss_before
 
 
-# 3 -------------------------------------------------------------------------------------------
+# a diverging refit ---------------------------------------------------------------------------
 @pytest.mark.parametrize("solver", ["lbfgs", "sgd", "adam"])
 def test_diverging_refit_keeps_the_fitted_model(solver):
     X, y = linear_problem()
@@ -125,7 +125,7 @@ def test_diverging_first_fit_leaves_an_unfitted_model(solver):
     assert_state_unchanged(before, est)
 
 
-# 4 -------------------------------------------------------------------------------------------
+# what a divergence message names -------------------------------------------------------------
 SUM_TO_ZERO = re.compile(r"sum\w* to zero", re.IGNORECASE)
 
 
@@ -170,7 +170,7 @@ def test_all_zero_sample_weights_raise_sklearns_error(solver):
         est.fit(X, y, sample_weight=np.zeros(100))
 
 
-# 5 -------------------------------------------------------------------------------------------
+# float32 models and float64 rows -------------------------------------------------------------
 @pytest.mark.parametrize("method", [
     "predict",
     "score",
@@ -194,7 +194,7 @@ def test_float32_model_rejects_float64_rows_out_of_float32_range(method):
     assert_state_unchanged(before, est)
 
 
-# 6 -------------------------------------------------------------------------------------------
+# hidden_layer_sizes of other types -----------------------------------------------------------
 @pytest.mark.parametrize("Estimator", [MLPClassifier, MLPRegressor])
 @pytest.mark.parametrize("sizes", [(5.5,), (True,)], ids=["float", "bool"])
 def test_non_integer_hidden_layer_sizes_raise_type_error(Estimator, sizes):
@@ -208,7 +208,7 @@ def test_non_integer_hidden_layer_sizes_raise_type_error(Estimator, sizes):
     assert_state_unchanged(before, est)
 
 
-# 8 -------------------------------------------------------------------------------------------
+# interrupts ----------------------------------------------------------------------------------
 # Seconds a fit has to stop after an interrupt: an epoch takes ~10 ms, scoring less.
 ANSWER_WITHIN = 60
 
@@ -369,7 +369,7 @@ def test_interrupted_lbfgs_fit_keeps_the_last_accepted_iterate():
     np.testing.assert_allclose(est.loss_, (residual ** 2).mean() / 2 + penalty, rtol=1e-6)
 
 
-# 9 -------------------------------------------------------------------------------------------
+# one-class fits ------------------------------------------------------------------------------
 @pytest.mark.parametrize("solver", ["lbfgs", "adam"])
 def test_one_class_fits_with_a_warning(solver):
     X, _ = linear_problem(n=30)

@@ -65,11 +65,8 @@ def test_preserve_feature_names(Estimator):
 
 # Source: sklearn/neural_network/tests/test_mlp.py::test_mlp_diverging_loss
 def test_mlp_diverging_loss():
-    """Test that a diverging model does not raise errors when early stopping is enabled.
-
-    Non-regression test for:
-    https://github.com/scikit-learn/scikit-learn/issues/29504
-    """
+    """Test that a diverging model does not raise errors when early stopping is enabled
+    (a non-regression test of scikit-learn's own)."""
     mlp = MLPRegressor(
         hidden_layer_sizes=100,
         activation="identity",

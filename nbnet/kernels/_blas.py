@@ -7,18 +7,20 @@ function call, where Numba's ``np.dot`` generates layout checks and copies per c
 (several seconds of compile time for a network), and it gives ``beta`` accumulation. A
 product with one row or one column of output goes to ``?gemv`` instead, as NumPy does:
 ``?gemm`` packs the whole matrix operand even for a single row (a one-row prediction of a
-784-256-128-10 network: 175 µs through ``?gemm``, 21 µs through ``?gemv``).
+784-256-128-10 network took 8 times as long through ``?gemm``; 2-core AVX-512 AMD EPYC,
+2026-11).
 
 Which BLAS: scipy's bundled OpenBLAS (the one Numba's ``np.dot`` uses), through the Fortran
 routines that ``scipy.linalg.cython_blas`` exports. That pool of BLAS threads is not NumPy's,
-so one library's threads, spinning for about 0.2 s after its last product, take cores from
-the other's next product: nbnet's digits fit right after scikit-learn's (NumPy's pool) took
-0.12–0.18 s, against 0.07–0.08 s after a pause or with ``NBNET_BLAS=numpy`` in the
-environment, which has nbnet call NumPy's own OpenBLAS (the ``scipy-openblas64`` of NumPy's
-wheels, 64-bit integers) through small adapters compiled by LLVM when this module is
-imported. That is not the default because L-BFGS fits go the other way: scipy's optimizer
-works in scipy's pool between nbnet's gradients, and P4 (L-BFGS on digits) took 12–15 ms
-per iteration against 0.9 ms (1.8 ms with scipy's pool held at one thread). The compiled
+so one library's threads, spinning for a while after its last product, take cores from
+the other's next product: nbnet's digits fit right after scikit-learn's (NumPy's pool) runs
+slower than after a pause or with ``NBNET_BLAS=numpy`` in the environment, which has nbnet
+call NumPy's own OpenBLAS (the ``scipy-openblas64`` of NumPy's wheels, 64-bit integers)
+through small adapters compiled by LLVM when this module is imported. That is not the
+default because L-BFGS fits lose far more the other way: scipy's optimizer works in scipy's
+pool between nbnet's gradients (P4, L-BFGS on digits, took over 10 times as long per
+iteration through NumPy's pool; 2-core AVX-512 AMD EPYC, 2026-12; series in
+docs/dev/performance_kernels.rst). The compiled
 kernels are the same either way (32-bit integer arguments), so that the disk cache holds for
 both. :data:`LIBRARY` says which is in use.
 

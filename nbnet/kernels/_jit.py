@@ -15,8 +15,8 @@ function of its own, with Python and C wrappers, LLVM's module optimisation and 
 code, and then links its IR into each caller and optimises and compiles it again there; a
 subroutine is typed and lowered once per signature and then only linked, so that each
 entry point is optimised and turned into machine code once. That halves the cold compile
-(fit and score, float64 then float32 in one process: 28–30 s as ``@njit`` callees,
-14.3 s as subroutines).
+(of a fit and score, float64 then float32 in one process: 14.3 s as subroutines on a 2-core
+AVX-512 AMD EPYC, 2026-11; series in docs/dev/performance_kernels.rst).
 """
 
 import functools

@@ -12,8 +12,9 @@ those: see :func:`nbnet.kernels.network.preactivation_offset`).
 The kernels take an ``extended`` argument: None leaves the branches of the activations
 scikit-learn lacks (codes from :data:`LEAKY_RELU` on) out of the compiled code, so that a
 network with scikit-learn's activations only compiles as before nbnet had its own (their
-inlined loops and the robust losses' made a cold first fit and predict 10–17% slower, 5.2 →
-5.75 s in float64); True compiles every branch (see :class:`nbnet.kernels.network.Layout`).
+inlined loops and the robust losses' made a cold first fit and predict up to 17% slower on a
+2-core AVX-512 AMD EPYC, 2026-12); True compiles every branch (see
+:class:`nbnet.kernels.network.Layout`).
 """
 
 from typing import NamedTuple
@@ -94,8 +95,9 @@ def derivative_and_bias_grad(A, delta, code, bias_grad, pre, offset, extended=Tr
 @subroutine(inline=True)
 def _by_code(A, X, vector, code, pre, offset, backward, extended):
     """:func:`_rows` inlined at one call per activation, with the code a constant there:
-    with the code a runtime value, LLVM vectorised none of the branches (32 × 64 relu
-    derivative, float64: 0.78 µs; 0.17 µs resolved). With ``extended`` None, Numba prunes
+    with the code a runtime value, LLVM vectorised none of the branches (a 32 × 64 float64
+    relu derivative took 4.6 times as long; 2-core AVX-512 AMD EPYC, 2026-12). With
+    ``extended`` None, Numba prunes
     the branches from :data:`LEAKY_RELU` on at typing (the test must be ``is None`` on an
     argument for that), and their codes raise."""
     if code == RELU:
@@ -124,7 +126,8 @@ def _by_code(A, X, vector, code, pre, offset, backward, extended):
 
 # Each activation is written once, as a scalar function of one value, and the row loops
 # call it: the branches are typed and lowered once (a loop per activation and direction
-# cost 0.5 s more of a cold compile), and LLVM inlines each copy with its code constant.
+# cost 0.5 s more of a cold compile on a 2-core AVX-512 AMD EPYC, 2026-12), and LLVM inlines
+# each copy with its code constant.
 
 
 def _formula_constants(t):
@@ -170,9 +173,9 @@ def _times_derivative(d, a, z, code):
     ``½(1 + t) + ½ z (1 - t²) √(2/π) (1 + 3·0.044715 z²)`` with
     ``t = tanh(√(2/π)(z + 0.044715 z³)) = 2a/z - 1``; silu ``σ(z) (1 + z (1 - σ(z)))``
     with ``σ(z) = a/z`` (``t = 0`` and ``σ = ½`` at ``z = 0``). Taking ``t`` and ``σ`` from
-    the output saves a tanh or an exp per value (P1's set-up, CPU time per epoch on one
-    thread: gelu 27.7 → 24.0 ms, silu 23.8 → 22.0 ms, relu 20.3 ms), and is as accurate as
-    the output: ``2a/z`` carries its few roundings, an error in ``t`` of a few ulp of ``1 + t``.
+    the output saves a tanh or an exp per value (gelu's epoch in P1's set-up 13% shorter on
+    a 2-core AVX-512 AMD EPYC, 2026-12), and is as accurate as the output: ``2a/z`` carries
+    its few roundings, an error in ``t`` of a few ulp of ``1 + t``.
     """
     zero, one, half, slope, alpha, scale, cubic, cubic3 = _constants(d)
     if code == RELU:
@@ -203,8 +206,8 @@ def _rows(A, X, vector, code, pre, offset, backward):
     Forward (``A`` is ``X``): ``X = f(X + vector)``, ``Z = X + vector`` kept in ``pre`` for
     the activations that need it. Backward: ``X *= f'`` from ``A`` (or ``Z`` in ``pre``),
     ``vector += `` the column sums of the new ``X``; each value is stored and summed in one
-    loop: a second loop over the row for the sums kept LLVM from vectorising (32 × 64
-    float64 relu: 0.84 µs in two loops, 0.26 µs in one).
+    loop: a second loop over the row for the sums kept LLVM from vectorising (a 32 × 64
+    float64 relu took 3.2 times as long in two loops; 2-core AVX-512 AMD EPYC, 2026-12).
     """
     keep = needs_preactivation(code)
     m, n = X.shape

@@ -1,15 +1,16 @@
 """Two threads of compiled code meeting without locks: atomic counters, and waiting on them.
 
 A fit whose batches are split across two threads (:mod:`nbnet.kernels.epochs`,
-:mod:`nbnet.threads`) meets twice per step, every 50–500 µs; a lock or a Python event costs
-tens of microseconds a meeting, an atomic counter well under one. The counters live in an
-int64 array shared by the threads; every access here is sequentially consistent, so what a
-thread wrote before it arrives at a meeting is visible to the other after it.
+:mod:`nbnet.threads`) meets twice per step, every few hundred microseconds; a lock or a
+Python event costs tens of microseconds a meeting, an atomic counter well under one. The
+counters live in an int64 array shared by the threads; every access here is sequentially
+consistent, so what a thread wrote before it arrives at a meeting is visible to the other
+after it.
 
 A waiting thread spins with the CPU's pause hint, then yields its core to the scheduler
 (``sched_yield``): two threads that the kernel has put on one core would otherwise spin away
-each other's time slices (measured: 11 ms an epoch instead of 0.5 ms after a pause, when
-both threads woke on one core).
+each other's time slices (an epoch took 20 times as long when both threads woke on one
+core; 2-core AVX-512 AMD EPYC, 2026-12; see docs/dev/performance_kernels.rst).
 """
 
 import ctypes

@@ -133,9 +133,10 @@ def one_epoch() -> Run:
     return Run(1, NO_SHUFFLE, 0.0, -1, np.zeros(2), np.empty(1))
 
 
-# The work of one call of several epochs, 6 · rows · parameters flops an epoch (about 10–20
-# ms): enough for Python's ~40 µs a call (shuffle, schedule, dispatch, bookkeeping) to vanish
-# where an epoch takes tens of microseconds, and short enough to answer an interrupt at once.
+# The work of one call of several epochs, 6 · rows · parameters flops an epoch: enough for
+# Python's cost a call (shuffle, schedule, dispatch, bookkeeping; about 40 µs on a 2-core
+# AVX-512 AMD EPYC, 2026-12) to vanish where an epoch takes tens of microseconds, and short
+# enough to answer an interrupt at once.
 CALL_FLOPS = 1e9
 
 
@@ -144,11 +145,10 @@ def epochs_per_call(layout: Layout, n_rows: int) -> int:
     return max(1, int(CALL_FLOPS // (6.0 * n_rows * n_parameters(layout))))
 
 
-# A step's work, 6 · batch rows · parameters flops, from which batches are split in two
-# (measured on an AVX-512 EPYC, f64 Adam fits, split against whole batches: 1.1 MFLOP a step
-# 1.02×, 2.2–4.5 MFLOP 1.14–1.20× but 0.84× for a (32,) network on digits, 5.8 MFLOP 1.06×,
-# 9 MFLOP 1.42×, 11.5 MFLOP 1.09×, 72 MFLOP 1.17×): below it the gain is small or none, and
-# the meetings' cost on other CPUs is unmeasured.
+# A step's work, 6 · batch rows · parameters flops, from which batches are split in two:
+# below it the gain is small or none, and the meetings' cost on other CPUs is unmeasured
+# (above it, float64 Adam fits gained up to 1.42× on a 2-core AVX-512 AMD EPYC, 2026-12;
+# series in docs/dev/performance_kernels.rst).
 SPLIT_FLOPS = 8e6
 # The slots of Halves.sync after nbnet.kernels.atomics' ARRIVALS and ABORT: epochs posted to
 # the helper and taken by it, the posted epoch's rows and first step, the meetings before

@@ -31,10 +31,11 @@ from .losses import OUTPUTS, output_activation, output_loss_and_delta
 
 
 # δ·Wᵀ with W transposed by a flag is the one slow form of OpenBLAS's AVX-512 ("SkylakeX")
-# kernels on small products: 32×64·(64×64)ᵀ takes 3.9 µs, the same product on a copy of Wᵀ
-# 1.95 µs plus 0.64 µs for the copy. The copy pays for batches of at least this many rows
-# and products of fewer than this many multiply-adds (float32 and float64 alike); with the
-# AVX2 kernels both forms run at one speed and the copy costs 5–13% of the product.
+# kernels on small products (32×64·(64×64)ᵀ took 1.5 times as long as on a copy of Wᵀ, the
+# copy included; 2-core AVX-512 AMD EPYC, 2026-12). The copy pays for batches of at least
+# this many rows and products of fewer than this many multiply-adds (float32 and float64
+# alike); with the AVX2 kernels both forms run at one speed and the copy is a loss. Series
+# in docs/dev/performance_kernels.rst.
 TRANSPOSE_MIN_ROWS = 16
 TRANSPOSE_MAX_PRODUCT = 1 << 19
 
@@ -265,7 +266,8 @@ def input_transpose_product(A0, sparse, rows, delta, out):
 @subroutine
 def _transpose(W, out):
     """``out = Wᵀ``, eight rows of ``W`` at a time, so that the writes fill whole cache lines
-    (a plain column-by-column loop took 4–6.5 times as long from 128 × 128 on)."""
+    (a plain column-by-column loop took 4–6.5 times as long from 128 × 128 on; 2-core
+    AVX-512 AMD EPYC, 2026-12)."""
     n_in, n_out = W.shape
     full = n_in - n_in % 8
     for first in range(0, full, 8):
