@@ -14,7 +14,6 @@ hand. The weights become sample weights, exactly as scikit-learn's
 # Imbalanced data: 5% positives
 # -----------------------------
 import matplotlib.pyplot as plt
-import numpy as np
 from sklearn.datasets import make_classification
 from sklearn.metrics import ConfusionMatrixDisplay, balanced_accuracy_score, recall_score
 
