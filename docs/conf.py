@@ -47,14 +47,12 @@ sphinx_gallery_conf = {
     "download_all_examples": False,
     "remove_config_comments": True,
     "within_subsection_order": "FileNameSortKey",
-    "reference_url": {"nbnet": None},
     "matplotlib_animations": False,
     "abort_on_example_error": True,
 }
 
 html_theme = "pydata_sphinx_theme"
 html_title = f"nbnet {version}"
-html_static_path = ["_static"]
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
