@@ -1,11 +1,14 @@
 # The two commands of the README: `make demo` and `make test`. Both create .venv when it is
-# missing, install nbnet into it and compile its kernels once; `make bench` runs the benchmarks.
+# missing, install nbnet into it and compile its kernels once; `make bench` runs the benchmarks,
+# `make docs` builds the documentation.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 # The benchmarks need the `bench` extra too; its stamp is removed whenever the one above is remade.
 BENCH_INSTALLED := $(VENV)/.installed-bench-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+# The documentation needs the `docs` extra (Sphinx and its extensions), with the same rule.
+DOCS_INSTALLED := $(VENV)/.installed-docs-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 # Compiled kernels are cached inside the checkout (`make clean` removes them); nbnet itself
 # keys them on a hash of its sources (nbnet/kernels/_cache.py), so an edit never loads stale code.
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba_cache
@@ -17,7 +20,7 @@ export NBNET_DATA_DIR ?= $(CURDIR)/datasets/cache
 COMPILED := $(VENV)/.compiled
 NBNET_SOURCES := $(shell find nbnet -name '*.py')
 
-.PHONY: demo test bench bench-quick clean
+.PHONY: demo test bench bench-quick clean docs
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +34,10 @@ $(BENCH_INSTALLED): $(INSTALLED)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[test,bench]"
 	touch $@
 
+$(DOCS_INSTALLED): $(INSTALLED)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[test,docs]"
+	touch $@
+
 $(COMPILED): $(INSTALLED) $(NBNET_SOURCES)
 	$(PY) -m nbnet compile --prune
 	touch $@
@@ -41,18 +48,25 @@ demo: $(COMPILED)
 test: $(COMPILED)
 	$(PY) -m pytest -q
 
-# The suite, or a short version of it (a few minutes); both print the table, write it and the
-# plot to benchmarks/results/ and put it into README.md. Some machines set OPENBLAS_CORETYPE
+# The suite, or a short version of it (a few minutes); both print the report, write it and the
+# plot to benchmarks/results/ and docs/dev/ (the benchmarks page) and put a short table of
+# speed-ups into README.md. Some machines set OPENBLAS_CORETYPE
 # (with OPENBLAS_L2_SIZE) to pin OpenBLAS to older kernels for the sake of old OpenBLAS builds;
 # the benchmarks run without them, so that both libraries' BLAS use the kernels of this CPU
 # (the report names them). Tests and the demo keep the environment as it is.
 BENCH_ENV := env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE
 
 bench: $(BENCH_INSTALLED) $(COMPILED)
-	$(BENCH_ENV) $(PY) -m benchmarks --readme README.md
+	$(BENCH_ENV) $(PY) -m benchmarks --readme README.md --docs docs/dev
 
 bench-quick: $(BENCH_INSTALLED) $(COMPILED)
-	$(BENCH_ENV) $(PY) -m benchmarks --quick --readme README.md
+	$(BENCH_ENV) $(PY) -m benchmarks --quick --readme README.md --docs docs/dev
+
+# The documentation, into docs/_build/html: the API pages generated from the docstrings and
+# the examples gallery executed (its fits load the compiled kernels); any warning fails it.
+docs: $(DOCS_INSTALLED) $(COMPILED)
+	$(VENV)/bin/sphinx-build -W --keep-going -b html docs docs/_build/html
 
 clean:
 	rm -rf $(VENV) .numba_cache datasets/cache .pytest_cache build *.egg-info
+	rm -rf docs/_build docs/auto_examples docs/api/generated

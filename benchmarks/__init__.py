@@ -1,7 +1,8 @@
 """nbnet's benchmark suite: nbnet against scikit-learn's MLP (and PyTorch where installed).
 
 ``python -m benchmarks [--quick | --tiny] [--only P1,P3] [--out benchmarks/results]``;
-``make bench`` and ``make bench-quick`` run it and put the latest table in the README.
+``make bench`` and ``make bench-quick`` run it, write the report into the documentation
+(``docs/dev/``) and put a short table of speed-ups into the README.
 
 Modules: :mod:`~benchmarks.workloads` (what is run, sized by a scale),
 :mod:`~benchmarks.measure` (timers, GEMM peak, subprocess probes),

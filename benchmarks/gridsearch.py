@@ -5,8 +5,9 @@ as is and inside ``threadpoolctl.threadpool_limits(1)``; and joblib's Dask backe
 ``distributed.LocalCluster`` of two worker processes with one thread each. On each path an
 untimed warm-up search (two candidates, one epoch) comes first: it starts the path's workers,
 which import the libraries and load nbnet's kernels from the disk cache that they share with
-this process through ``NUMBA_CACHE_DIR`` (inherited from the environment; see the README's
-"Deploying and scaling out"). Then one timed search per library, libraries alternating.
+this process through ``NUMBA_CACHE_DIR`` (inherited from the environment; see the user
+guide's "Scaling out", docs/user_guide/scaling.rst). Then one timed search per library,
+libraries alternating.
 
 :func:`worker_first_search` measures apart what a cold cache costs a Dask worker: the first
 search on fresh workers whose ``NUMBA_CACHE_DIR`` is empty, against workers sharing the

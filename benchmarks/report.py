@@ -1,12 +1,15 @@
 """The report: a Markdown page of tables and a scaling plot, stamped with the machine.
 
-:func:`write` puts ``{scale}.md`` and ``{scale}-scaling.png`` into the results directory
-and, when asked, the same page into the README between :data:`BEGIN` and :data:`END`.
+:func:`write` puts ``{scale}.md`` and ``{scale}-scaling.png`` into the results directory;
+when asked, the same page and plot into the documentation (:data:`DOCS_PAGE`,
+:data:`DOCS_PLOT`) and a short table of speed-ups (:func:`headline`) into the README
+between :data:`BEGIN` and :data:`END`.
 """
 
 import math
 import os
 import platform
+import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -18,6 +21,10 @@ from .workloads import NBNET, SCALES, SKLEARN, training_workloads
 
 BEGIN, END = "<!-- benchmarks:begin -->", "<!-- benchmarks:end -->"
 PLOT = "{scale}-scaling.png"
+# In the documentation's folder of benchmark results (docs/dev/, included by benchmarks.md)
+DOCS_PAGE, DOCS_PLOT = "benchmark_results.md", "benchmark_scaling.png"
+# The README's headline rows: training workloads by key, as many as the run has
+HEADLINE_KEYS = ("P1", "P2-f32", "P3", "P4", "P5", "P6")
 
 
 # ----------------------------------------------------------------------------- numbers
@@ -386,6 +393,44 @@ def _profiles(results) -> list[str]:
             *_table(header, rows), ""]
 
 
+def headline(results) -> str:
+    """A short Markdown table of nbnet's speed-ups over scikit-learn, naming the CPU.
+
+    One row per training workload of :data:`HEADLINE_KEYS` that the run has, one-row
+    prediction (P7) and the grid search's best path against best path (P9).
+    """
+    import sklearn
+
+    rows = []
+    for result in results.training:
+        if result.workload.key in HEADLINE_KEYS:
+            nbnet, sk = result.runs[NBNET.name], result.runs[SKLEARN.name]
+            rows.append([result.workload.key, result.workload.title,
+                         f"{_num(nbnet.epoch.median * 1e3)} ms/epoch",
+                         f"{_num(sk.epoch.median * 1e3)} ms/epoch",
+                         f"**{sk.fit.median / nbnet.fit.median:.1f}×**"])
+    if results.latency is not None:
+        one = results.latency.one_row
+        rows.append(["P7", "`predict` of one row, P2's float32 model",
+                     f"{_num(one[NBNET.name].median * 1e6)} µs",
+                     f"{_num(one[SKLEARN.name].median * 1e6)} µs",
+                     f"**{one[SKLEARN.name].median / one[NBNET.name].median:.1f}×**"])
+    search = results.grid_search
+    if search is not None and search.runs:
+        best = {n: min(run.seconds[n] for run in search.runs) for n in (NBNET.name, SKLEARN.name)}
+        rows.append(["P9", "GridSearchCV over digits, 60 fits, each library's fastest "
+                     "parallel path", f"{_num(best[NBNET.name])} s",
+                     f"{_num(best[SKLEARN.name])} s",
+                     f"**{best[SKLEARN.name] / best[NBNET.name]:.1f}×**"])
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    return "\n".join([
+        f"Measured by `make bench` ({results.scale.name} scale) on {now}: {_cpu()}, "
+        f"against scikit-learn {sklearn.__version__}; the same fits in both libraries "
+        "(same hyperparameters and random_state), speed-up = scikit-learn's time / nbnet's.",
+        "",
+        *_table(["ID", "workload", "nbnet", "scikit-learn", "speed-up"], rows)])
+
+
 def markdown(results, image: str | None) -> str:
     """The whole report as Markdown.
 
@@ -458,11 +503,9 @@ def _write_text(path: Path, text: str) -> None:
 def update_readme(readme: Path, text: str) -> None:
     """Put ``text`` into the README between :data:`BEGIN` and :data:`END`.
 
-    Its headings go two levels down, under the README's ``## Benchmarks``; a README without
-    the markers gets that section appended.
+    A README without the markers gets a ``## Benchmarks`` section with them appended.
     """
-    body = "\n".join("##" + line if line.startswith("#") else line for line in text.splitlines())
-    block = f"{BEGIN}\n{body}\n{END}"
+    block = f"{BEGIN}\n{text}\n{END}"
     old = readme.read_text(encoding="utf-8")
     if BEGIN in old and END in old:
         new = old[: old.index(BEGIN)] + block + old[old.index(END) + len(END):]
@@ -471,8 +514,12 @@ def update_readme(readme: Path, text: str) -> None:
     _write_text(readme, new)
 
 
-def write(results, out_dir, readme=None) -> str:
-    """Write the report and plot to ``out_dir`` (and the README); returns the Markdown."""
+def write(results, out_dir, readme=None, docs=None) -> str:
+    """Write the report and plot to ``out_dir``; returns the Markdown.
+
+    With ``docs`` (a folder), also the report as :data:`DOCS_PAGE` and the plot as
+    :data:`DOCS_PLOT` there; with ``readme``, the :func:`headline` table into the README.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     plot = out / PLOT.format(scale=results.scale.name)
@@ -481,8 +528,12 @@ def write(results, out_dir, readme=None) -> str:
         results.notes.append("Scaling plot skipped: matplotlib is not installed.")
     text = markdown(results, plot.name if plotted else None)
     _write_text(out / f"{results.scale.name}.md", text)
+    if docs is not None:
+        docs = Path(docs)
+        docs.mkdir(parents=True, exist_ok=True)
+        if plotted:
+            shutil.copyfile(plot, docs / DOCS_PLOT)
+        _write_text(docs / DOCS_PAGE, markdown(results, DOCS_PLOT if plotted else None))
     if readme is not None:
-        readme = Path(readme)
-        image = os.path.relpath(plot, readme.resolve().parent) if plotted else None
-        update_readme(readme, markdown(results, image))
+        update_readme(Path(readme), headline(results))
     return text

@@ -3,7 +3,8 @@
 ``--only`` takes workload ids (``P2``: all its rows) and training rows' keys (``P2-f32``).
 
 Runs the selected workloads, writes the Markdown report and the plot to ``--out``, prints
-the report, and with ``--readme`` puts it into the README between its benchmark markers.
+the report; with ``--docs`` also writes it and the plot into the documentation's folder, and
+with ``--readme`` puts a short table of speed-ups into the README between its benchmark markers.
 """
 
 import argparse
@@ -253,7 +254,11 @@ def parse_args(argv=None) -> argparse.Namespace:
                              "or training rows' keys (P2-f32)")
     parser.add_argument("--out", default=str(RESULTS), help="directory of the results")
     parser.add_argument("--readme", default=None,
-                        help="also put the report into this README, between its benchmark markers")
+                        help="also put the table of speed-ups into this README, between its "
+                             "benchmark markers")
+    parser.add_argument("--docs", default=None,
+                        help="also write the report and its plot into this folder of the "
+                             "documentation (docs/dev)")
     args = parser.parse_args(argv)
     args.only = [part.strip().upper() for part in args.only.split(",") if part.strip()]
     unknown = set(args.only) - set(IDS) - set(KEYS)
@@ -311,7 +316,8 @@ def main(argv=None) -> Results:
                 log(f"PROF: {workload.key} by phase")
                 results.profiles.append(phases.profile(workload, scale.profile_rounds))
     results.seconds = perf_counter() - start
-    text = report.write(results, args.out, args.readme)
-    log(f"report written to {args.out}" + (f" and {args.readme}" if args.readme else ""))
+    text = report.write(results, args.out, args.readme, args.docs)
+    log(f"report written to {args.out}" + "".join(f" and {path}" for path in (args.docs, args.readme)
+                                                  if path))
     print(text)
     return results

@@ -213,14 +213,14 @@ loss_ : float
         The lowest epoch loss reached; None with early stopping (see
         ``best_validation_score_``). Only for the stochastic solvers.
 
-    loss_curve_ : list of shape (n_iter_,)
+    loss_curve_ : list of shape (``n_iter_``,)
         The loss of each epoch. Only for the stochastic solvers.
 
-    validation_scores_ : list of shape (n_iter_,) or None
+    validation_scores_ : list of shape (``n_iter_``,) or None
         {score} on the validation set (held out by early stopping, or ``validation_data``)
         after each epoch; None without a validation set. NaN for an epoch that diverged.
 
-    validation_loss_curve_ : list of shape (n_iter_,) or None
+    validation_loss_curve_ : list of shape (``n_iter_``,) or None
         The loss on the validation set after each epoch (without the L2 penalty); None
         without a validation set. (nbnet only.)
 
@@ -240,7 +240,7 @@ loss_ : float
     n_features_in_ : int
         Number of features seen during fit.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Names of the features seen during fit, when they are all strings.
 
     n_iter_ : int

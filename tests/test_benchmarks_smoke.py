@@ -19,7 +19,9 @@ from benchmarks import report, run  # noqa: E402
 def test_every_workload_runs_at_tiny_scale_and_reaches_the_report(tmp_path, capsys):
     readme = tmp_path / "README.md"
     readme.write_text("# project\n")
-    results = run.main(["--tiny", "--out", str(tmp_path / "results"), "--readme", str(readme)])
+    docs = tmp_path / "docs"
+    results = run.main(["--tiny", "--out", str(tmp_path / "results"), "--readme", str(readme),
+                        "--docs", str(docs)])
 
     text = (tmp_path / "results" / "tiny.md").read_text()
     assert capsys.readouterr().out.strip() == text.strip()
@@ -40,22 +42,32 @@ def test_every_workload_runs_at_tiny_scale_and_reaches_the_report(tmp_path, caps
     assert results.training[0].runs["nbnet"].compile["cached"] is not None
     paths = {run_.path.backend for run_ in results.grid_search.runs}
     assert paths >= {"loky", "threading"} and ("dask" in paths or "P9 on Dask skipped" in skipped)
+    page = (docs / report.DOCS_PAGE).read_text()
+    assert page.startswith("# nbnet benchmarks (tiny scale)") and "| P1 |" in page
     if "matplotlib" in sys.modules:
         assert (tmp_path / "results" / "tiny-scaling.png").stat().st_size > 0
+        assert (docs / report.DOCS_PLOT).stat().st_size > 0
+        assert f"]({report.DOCS_PLOT})" in page
 
     readme_text = readme.read_text()
     assert readme_text.startswith("# project\n")
     assert report.BEGIN in readme_text and report.END in readme_text
-    assert "### nbnet benchmarks (tiny scale)" in readme_text
+    headline = readme_text[readme_text.index(report.BEGIN):]
+    assert report._cpu() in headline
+    assert "| ID | workload | nbnet | scikit-learn | speed-up |" in headline
+    for key in ("P1", "P3", "P7", "P9"):
+        assert f"| {key} |" in headline, key
+    assert "## Training" not in readme_text  # the full report goes to the docs only
 
 
 def test_readme_block_is_replaced_not_appended_twice(tmp_path):
     readme = tmp_path / "README.md"
     readme.write_text("# project\n\ntext after\n")
-    report.update_readme(readme, "# first\nbody")
-    report.update_readme(readme, "# second\nbody")
+    report.update_readme(readme, "first table")
+    report.update_readme(readme, "second table")
     text = readme.read_text()
-    assert text.count(report.BEGIN) == 1 and "### second" in text and "first" not in text
+    assert text.count(report.BEGIN) == 1 and "second table" in text and "first" not in text
+    assert text.startswith("# project\n\ntext after\n")
 
 
 def test_only_rejects_unknown_workload_ids():
