@@ -3,16 +3,16 @@
 The estimators (:mod:`nbnet.mlp`) validate their input and hand a prepared problem, their
 :class:`nbnet.training_state.TrainingState` and the :class:`Settings` of the loop to
 :func:`fit_stochastic` or :func:`fit_lbfgs`, which run the compiled core and keep the
-state's curves, counters and best weights; they read and write nothing of the estimator.
+state's curves, counters and best weights; they never touch the estimator's attributes.
 Around every call that trains, a :class:`Rollback` keeps what the call may change of the
 state, so that a call that raises leaves it exactly as it was: weights, optimizer state,
-curves and counters (the estimator restores its other attributes itself).
+curves and counters (the estimator puts back its other attributes itself).
 
 Training that diverges (a non-finite loss or weights) ends one of two ways. With a
 validation set or ``restore_best_weights`` the fit stops as a convergence stop does, keeps
 the best epoch's weights, records a NaN score (with a validation set) and warns. Without
 either it raises :class:`DivergenceError`, whose message diagnoses the likely cause, and the
-rollback restores the model. Each epoch (or L-BFGS iteration) is also a task of
+rollback restores the training state. Each epoch (or L-BFGS iteration) is also a task of
 scikit-learn's callback API (:class:`Tasks`), and Ctrl-C stops a fit between epochs
 (:func:`interrupt_requests`).
 
@@ -305,7 +305,7 @@ def fit_stochastic(state: TrainingState, model: Model, settings: Settings, data:
     a fit with early stopping or ``restore_best_weights`` (not of a ``partial_fit``), and on
     a divergence. Without either, a divergence raises :class:`DivergenceError`.
     """
-    theta = model.theta
+    theta, layout = model
     optimizer = state.optimizer
     n_samples = data.Y.shape[0]
     alpha = float(settings.alpha)
@@ -319,7 +319,7 @@ def fit_stochastic(state: TrainingState, model: Model, settings: Settings, data:
     # Many epochs a call, unless Python acts after each one.
     each_epoch = (incremental or keeps_best or settings.verbose or tasks.active
                   or helper is not None or not optimizer.rates_known_ahead)
-    most = 1 if each_epoch else epochs_per_call(model.layout, n_samples)
+    most = 1 if each_epoch else epochs_per_call(layout, n_samples)
     # The compiled epochs shuffle with the RandomState's own generator; a helper thread reads
     # the order as soon as an epoch is posted, so its fits shuffle here before posting.
     shuffles_compiled = settings.shuffle and helper is None
@@ -459,7 +459,7 @@ def fit_lbfgs(model: Model, settings: Settings, data: Data, work, tasks: Tasks |
     accepted iterate and the result's ``nit`` and ``fun`` are that iterate's. Raises
     :class:`DivergenceError` if the loss or the weights end non-finite.
     """
-    theta = model.theta
+    theta, _ = model
     alpha = float(settings.alpha)
     tasks = tasks or Tasks(None, None, None)
     def loss_grad(x):

@@ -337,7 +337,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
             warnings.warn(InconsistentVersionWarning(
                 estimator_name=type(self).__name__, current_version=__version__,
                 original_version=version))
-        if "_state" not in state:  # else the attributes as vars() gives them
+        if "_state" not in state:  # a pickle's fields (a copy of vars() holds the state)
             training = TrainingState.from_attributes(state)
             if vars(training):
                 state["_state"] = training
@@ -790,6 +790,12 @@ default=None
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+# scikit-learn's fitted attributes of training (n_iter_, loss_curve_, ...) are the training
+# state's fields.
+for _field, _name in ATTRIBUTE_NAMES.items():
+    setattr(BaseMultilayerPerceptron, _name, _OnState(_field, _name))
 
 
 def _weight_table(class_weight: dict, classes: np.ndarray, name: str) -> np.ndarray:
@@ -1247,8 +1253,3 @@ default='squared_error'
         """
         return self._fit_or_roll_back(X, y, sample_weight, incremental=True)
 
-
-# scikit-learn's fitted attributes of training (n_iter_, loss_curve_, ...): the training
-# state's fields.
-for _field, _name in ATTRIBUTE_NAMES.items():
-    setattr(BaseMultilayerPerceptron, _name, _OnState(_field, _name))

@@ -53,13 +53,13 @@ class TrainingState:
     n_iter : int
         Epochs (or L-BFGS iterations) of the last call.
     t : int
-        Training samples seen by the stochastic solvers, over all calls.
+        Training samples seen by a stochastic solver since the fit from scratch.
     loss : float
         The last epoch's (or the L-BFGS minimum's) penalised loss.
     optimizer : nbnet.optimizers.Optimizer
         The stochastic solver's rule, with its state slots and step count.
     loss_curve : list of float
-        The training loss of each epoch, over all calls.
+        The training loss of each epoch since the fit from scratch.
     best_loss : float or None
         The lowest training loss (None with early stopping, which watches the validation
         score instead).
