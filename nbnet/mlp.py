@@ -541,10 +541,10 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
 
     def _fit_lbfgs(self, X, y, sample_weight, tasks):
         data = self._data(X, y, sample_weight)
-        work = make_workspace(self._compiled_model().layout, X.shape[0], data.Y.dtype,
+        model = self._compiled_model()
+        work = make_workspace(model.layout, X.shape[0], data.Y.dtype,
                               sparse_input=sp.issparse(X), weighted=sample_weight is not None)
-        result, stopped = fit_lbfgs(self._compiled_model(), self._settings(), data, work,
-                                    tasks)
+        result, stopped = fit_lbfgs(model, self._settings(), data, work, tasks)
         self.n_iter_ = result.nit if stopped else _check_optimize_result(
             "lbfgs", result, self.max_iter)
         self.loss_ = float(result.fun)
@@ -591,7 +591,8 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
             batch_size = int(np.clip(self.batch_size, 1, n_samples))
         data = self._data(X, y, sample_weight)
         # sized for the current activations (gelu and silu layers need more room)
-        layout = self._compiled_model().layout
+        model = self._compiled_model()
+        layout = model.layout
         shapes = dict(sparse_input=sp.issparse(X), weighted=sample_weight is not None)
         work = make_workspace(layout, batch_size, theta.dtype, **shapes)
         dropout = self._dropout(batch_size, theta.dtype)
@@ -601,8 +602,8 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
             threads = 2 if not incremental and second_core_free() else 1
             halves = make_halves(layout, batch_size, theta.dtype, threads, dropout=dropout,
                                  **shapes)
-        fit_stochastic(self._state, self._compiled_model(), self._settings(), data, batch_size,
-                       incremental, work, self._random_state, validate, tasks, dropout, halves)
+        fit_stochastic(self._state, model, self._settings(), data, batch_size, incremental, work,
+                       self._random_state, validate, tasks, dropout, halves)
 
     def _validation_set(self, validation_data):
         """``(X_val, Y_val, y_val, sample_weight_val)`` from ``validation_data``, checked.

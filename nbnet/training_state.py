@@ -42,7 +42,10 @@ class TrainingState:
     A field that a model has not got is absent, as scikit-learn's estimators lack the
     attribute: ``loss`` until a call ends, the stochastic solvers' fields after an L-BFGS fit
     from scratch. A state made bare (``TrainingState()``) gets its fields one by one, as
-    ``from_sklearn`` sets the attributes of scikit-learn's model.
+    ``from_sklearn`` sets the attributes of scikit-learn's model. Training replaces fields
+    rather than changing them in place, but for ``theta`` and the optimizer's arrays (trained
+    in place) and the curves (appended to), which :class:`nbnet.fitting.Rollback` copies: a
+    new field changed in place needs a copy there too.
 
     Attributes
     ----------
