@@ -76,8 +76,8 @@ class Rollback:
     """What a training call may change of a :class:`~nbnet.training_state.TrainingState`,
     kept so that :meth:`restore` can undo the call.
 
-    :meth:`save` keeps a shallow copy of the state's fields (a call that starts afresh
-    replaces its arrays, which the copy still holds), copies of its lists (curves are
+    :meth:`save` keeps a shallow copy of the state's fields (training replaces the best
+    weights and the scalars, which the copy still holds), copies of its lists (curves are
     appended to), and, for a call that trains the existing weights in place (warm start,
     ``partial_fit``), the parameter vector and the optimizer's state, copied into buffers that
     are kept from call to call instead of allocated each time.
