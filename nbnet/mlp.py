@@ -3,8 +3,9 @@
 This is the only module that knows scikit-learn's conventions (input validation, label
 encoding, parameter constraints, warnings); it imports scikit-learn's private helpers so
 that no other module does. It validates the input, prepares the arrays in the model's dtype
-and hands them to :mod:`nbnet.fitting`, which runs the epochs (or L-BFGS) around the
-compiled core; every training call is rolled back if it raises.
+and hands them, with its :class:`nbnet.training_state.TrainingState`, to
+:mod:`nbnet.fitting`, which runs the epochs (or L-BFGS) around the compiled core; every
+training call is rolled back if it raises.
 """
 
 import warnings
@@ -33,17 +34,18 @@ from sklearn.utils.validation import (_check_sample_weight, check_array,
 from . import bridge
 from ._docs import (CLASSIFIER_PARAMETERS, DIFFERENCES, REGRESSOR_PARAMETERS, SHARED_ATTRIBUTES,
                     SHARED_PARAMETERS)
-from .fitting import Rollback, Tasks, fit_lbfgs, fit_stochastic
+from .fitting import Rollback, Settings, Tasks, fit_lbfgs, fit_stochastic
 from .initializers import INITIALIZERS, draw
 from .kernels.activations import ACTIVATIONS
 from .kernels.dropout import make_dropout
 from .kernels.epochs import Data, make_halves, make_workspace, splits_batches
 from .kernels.network import (Model, make_layout, n_parameters, predict as network_predict, unpack,
                               with_activations, workspace_size)
-from .optimizers import OPTIMIZERS, make_optimizer, optimizer_state, restore_optimizer
+from .optimizers import OPTIMIZERS, make_optimizer
 from .robust_losses import ROBUST_LOSSES
 from .schedules import SCHEDULES
 from .threads import note_blas_use, second_core_free
+from .training_state import ATTRIBUTE_NAMES, TrainingState
 
 try:
     from sklearn.callback import CallbackSupportMixin
@@ -135,6 +137,28 @@ def _compiled_input(X, dtype):
     if sp.issparse(X):
         return np.empty((0, X.shape[1]), dtype), _csr_arrays(X, dtype)
     return np.ascontiguousarray(X, dtype=dtype), _csr_arrays(X, dtype)
+
+
+class _OnState:
+    """A fitted attribute that is a field of the estimator's training state
+    (:data:`nbnet.training_state.ATTRIBUTE_NAMES`): read and written there, absent where the
+    field is. Setting one on an estimator without a state (as ``from_sklearn`` does) gives it
+    a bare one."""
+
+    def __init__(self, field: str, name: str):
+        self.field, self.name = field, name
+
+    def __get__(self, estimator, owner=None):
+        if estimator is None:
+            return self
+        try:
+            return getattr(estimator.__dict__["_state"], self.field)
+        except (KeyError, AttributeError):
+            raise AttributeError(f"{type(estimator).__name__!r} object has no attribute "
+                                 f"{self.name!r}") from None
+
+    def __set__(self, estimator, value):
+        setattr(estimator._training_state(), self.field, value)
 
 
 class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
@@ -257,13 +281,21 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         return factors + [factors[-1] if factors else ACTIVATIONS["relu"].init_factor]
 
     # ------------------------------------------------------------------ parameters
+    def _training_state(self) -> TrainingState:
+        """The training state; a bare one if the estimator has none yet."""
+        state = self.__dict__.get("_state")
+        if state is None:
+            state = self._state = TrainingState()
+        return state
+
     def _parameters(self) -> np.ndarray:
-        """The flat parameter vector behind ``coefs_`` and ``intercepts_``.
+        """The flat parameter vector behind ``coefs_`` and ``intercepts_`` (the training
+        state's).
 
         It is re-packed from ``coefs_``/``intercepts_`` when those are no longer views of
         it: after unpickling, or when a user assigned new arrays.
         """
-        theta = self.__dict__.get("_theta")
+        theta = getattr(self.__dict__.get("_state"), "theta", None)
         arrays = [*self.coefs_, *self.intercepts_]
         if theta is None or any(a.base is not theta for a in arrays):
             units = [self.coefs_[0].shape[0], *(c.shape[1] for c in self.coefs_)]
@@ -274,23 +306,25 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
 
     def _adopt(self, theta: np.ndarray, layout) -> None:
         """Make ``theta`` the parameters: ``coefs_`` and ``intercepts_`` become its views."""
-        self._theta, self._layout = theta, layout
+        self._training_state().theta, self._layout = theta, layout
         self.coefs_, self.intercepts_ = unpack(theta, layout)
 
     # A pickle holds only arrays, builtins and scikit-learn's objects besides the estimator,
     # so that skops trusts it with the estimator's class alone: the layout is rebuilt from
-    # coefs_, the optimizer kept as plain data.
+    # coefs_, the training state's fields are kept under the estimator's attribute names (as
+    # before the state had one home, so that every version's pickles are alike), the
+    # optimizer as plain data.
     def __getstate__(self):
         from . import __version__
 
         state = dict(super().__getstate__())
-        state.pop("_theta", None)  # coefs_/intercepts_ carry the weights; re-packed on use
+        training = state.pop("_state", None)  # coefs_/intercepts_ carry its weights
+        if training is not None:
+            state.update(training.as_attributes())
         state.pop("_layout", None)
         state.pop("_activated_layout", None)
         state.pop("_rollback", None)  # buffers of the last call, not part of the model
         state.pop("_validated_params", None)
-        if "_optimizer" in state:
-            state["_optimizer"] = optimizer_state(state["_optimizer"])
         state["_nbnet_version"] = __version__
         return state
 
@@ -303,8 +337,10 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
             warnings.warn(InconsistentVersionWarning(
                 estimator_name=type(self).__name__, current_version=__version__,
                 original_version=version))
-        if isinstance(state.get("_optimizer"), dict):
-            state["_optimizer"] = restore_optimizer(state["_optimizer"])
+        if "_state" not in state:  # a pickle's fields (a copy of vars() holds the state)
+            training = TrainingState.from_attributes(state)
+            if vars(training):
+                state["_state"] = training
         super().__setstate__(state)
         if "coefs_" in state:
             self._parameters()  # the flat vector and its layout
@@ -312,8 +348,6 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
     def _initialize(self, y, layer_units, dtype):
         """Draw the initial weights as scikit-learn does (same calls, same order), with the
         bound of ``init`` (scikit-learn's own for 'glorot')."""
-        self.n_iter_ = 0
-        self.t_ = 0
         self.n_outputs_ = y.shape[1]
         self.n_layers_ = len(layer_units)
         if not is_classifier(self):
@@ -326,44 +360,38 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         theta = np.empty(n_parameters(layout), dtype=dtype)
         coefs, intercepts = unpack(theta, layout)  # views: filling them fills theta
         draw(coefs, intercepts, self.init, self._init_factors(len(coefs)), self._random_state)
+        self._state = TrainingState.initial(theta, self.solver in _STOCHASTIC_SOLVERS,
+                                            self.early_stopping)
         self._adopt(theta, layout)
-        if self.solver in _STOCHASTIC_SOLVERS:
-            self.loss_curve_ = []
-            self._no_improvement_count = 0
-            self.best_loss_ = None if self.early_stopping else np.inf
-            self.validation_scores_ = self.validation_loss_curve_ = None
-            self.best_validation_score_ = None
-        self._best_theta = theta.copy()
-
-    def _start_validation_curves(self):
-        """Validation curves from the first fit with a validation set on (warm starts keep them)."""
-        if self.validation_scores_ is None:
-            self.validation_scores_, self.validation_loss_curve_ = [], []
-            self.best_validation_score_ = -np.inf
 
     # ------------------------------------------------------------------ fitting
     def _fit_or_roll_back(self, X, y, sample_weight, incremental, before_fit=None,
                           validation_data=None):
         """Fit; if anything raises, leave the estimator exactly as it was before the call.
 
-        ``before_fit`` (optional) runs first, under the same protection. The state a call may
-        change is kept by a :class:`nbnet.fitting.Rollback` whose buffers outlive the call, so
-        that ``partial_fit`` copies the parameters and optimizer state instead of allocating.
-        The callbacks' context is set up first, outside the rollback, so that scikit-learn
-        tears the callbacks down whether the call succeeds or not.
+        ``before_fit`` (optional) runs first, under the same protection. What a call may
+        change of the training state is kept by a :class:`nbnet.fitting.Rollback` whose
+        buffers outlive the call, so that ``partial_fit`` copies the parameters and optimizer
+        state instead of allocating; the estimator's other attributes (a new training state,
+        classes, layout) by a shallow copy of them. The callbacks' context is set up first,
+        outside the rollback, so that scikit-learn tears the callbacks down whether the call
+        succeeds or not.
         """
         if incremental:
             self._validate_changed_params()
         context = self._callback_context(incremental)
         rollback = self.__dict__.get("_rollback") or Rollback()
         in_place = hasattr(self, "coefs_") and (incremental or self.warm_start)
-        rollback.save(self, in_place)
+        attributes = dict(self.__dict__)
+        rollback.save(self.__dict__.get("_state"), in_place)
         try:
             if before_fit is not None:
                 before_fit()
             self._fit(X, y, sample_weight, incremental, validation_data, context)
         except BaseException:
-            rollback.restore(self)
+            rollback.restore()
+            self.__dict__.clear()
+            self.__dict__.update(attributes)
             raise
         rollback.release()
         self._rollback = rollback
@@ -447,6 +475,10 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
                                          reconstruction_attributes=self._fitted_attributes)
         return self
 
+    def _settings(self) -> Settings:
+        """The parameters that steer the training loop."""
+        return Settings(*(getattr(self, name) for name in Settings._fields))
+
     def _compiled_model(self):
         """Parameters and layout (with the current activations), as the compiled core takes them.
 
@@ -509,9 +541,10 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
 
     def _fit_lbfgs(self, X, y, sample_weight, tasks):
         data = self._data(X, y, sample_weight)
-        work = make_workspace(self._compiled_model().layout, X.shape[0], data.Y.dtype,
+        model = self._compiled_model()
+        work = make_workspace(model.layout, X.shape[0], data.Y.dtype,
                               sparse_input=sp.issparse(X), weighted=sample_weight is not None)
-        result, stopped = fit_lbfgs(self, data, work, tasks)
+        result, stopped = fit_lbfgs(model, self._settings(), data, work, tasks)
         self.n_iter_ = result.nit if stopped else _check_optimize_result(
             "lbfgs", result, self.max_iter)
         self.loss_ = float(result.fun)
@@ -544,7 +577,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
             validation = (X_val, Y_val, y_val, sample_weight_val)
         validate = None
         if validation is not None:
-            self._start_validation_curves()
+            self._state.start_validation_curves()
             validate = partial(self._validate, *validation)
         n_samples = X.shape[0]
         if self.batch_size == "auto":
@@ -558,7 +591,8 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
             batch_size = int(np.clip(self.batch_size, 1, n_samples))
         data = self._data(X, y, sample_weight)
         # sized for the current activations (gelu and silu layers need more room)
-        layout = self._compiled_model().layout
+        model = self._compiled_model()
+        layout = model.layout
         shapes = dict(sparse_input=sp.issparse(X), weighted=sample_weight is not None)
         work = make_workspace(layout, batch_size, theta.dtype, **shapes)
         dropout = self._dropout(batch_size, theta.dtype)
@@ -568,8 +602,8 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
             threads = 2 if not incremental and second_core_free() else 1
             halves = make_halves(layout, batch_size, theta.dtype, threads, dropout=dropout,
                                  **shapes)
-        fit_stochastic(self, data, batch_size, incremental, work, validate, tasks, dropout,
-                       halves)
+        fit_stochastic(self._state, model, self._settings(), data, batch_size, incremental, work,
+                       self._random_state, validate, tasks, dropout, halves)
 
     def _validation_set(self, validation_data):
         """``(X_val, Y_val, y_val, sample_weight_val)`` from ``validation_data``, checked.
@@ -757,6 +791,12 @@ default=None
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+# scikit-learn's fitted attributes of training (n_iter_, loss_curve_, ...) are the training
+# state's fields.
+for _field, _name in ATTRIBUTE_NAMES.items():
+    setattr(BaseMultilayerPerceptron, _name, _OnState(_field, _name))
 
 
 def _weight_table(class_weight: dict, classes: np.ndarray, name: str) -> np.ndarray:
@@ -1213,3 +1253,4 @@ default='squared_error'
             The trained model.
         """
         return self._fit_or_roll_back(X, y, sample_weight, incremental=True)
+

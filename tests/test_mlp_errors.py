@@ -45,8 +45,14 @@ class Snapshot:
         X, _ = make_data("regressor", n=25, seed=7)
         self.X = X
         self.outputs = self._outputs(est)
-        self.attributes = {k: self._copy(v) for k, v in vars(est).items()
-                           if k.endswith("_") and not k.startswith("_")}
+        self.attributes = {k: self._copy(v) for k, v in self._fitted(est).items()}
+
+    @staticmethod
+    def _fitted(est):
+        """The public fitted attributes: the instance's, and those the class keeps elsewhere
+        (the training state's fields, as ``n_iter_``)."""
+        names = [k for k in dir(est) if k.endswith("_") and not k.startswith("_")]
+        return {k: getattr(est, k) for k in names if hasattr(est, k)}
 
     @staticmethod
     def _copy(value):
@@ -62,7 +68,7 @@ class Snapshot:
 
     def assert_unchanged(self, est):
         """Same attribute names and values, and bit-identical outputs."""
-        now = {k: v for k, v in vars(est).items() if k.endswith("_") and not k.startswith("_")}
+        now = self._fitted(est)
         assert set(now) == set(self.attributes)
         for name, before in self.attributes.items():
             after = now[name]

@@ -8,6 +8,7 @@ import pickle
 import subprocess
 import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -109,6 +110,39 @@ def test_a_pickle_of_an_earlier_nbnet_loads():
     np.testing.assert_array_equal(loaded.partial_fit(X, y).coefs_[0],
                                   est.partial_fit(X, y).coefs_[0])
 
+
+
+_DATA = Path(__file__).parent / "data"
+
+
+@pytest.mark.parametrize("path", sorted(_DATA.glob("*.pkl")), ids=lambda path: path.stem)
+def test_pickles_of_nbnet_0_1_0_load_predict_and_train_on(path):
+    """Pickles made by nbnet 0.1.0 (``tests/data/make_pickles.py``), from before the training
+    state had one home, load with their fitted attributes, predict as they did, and go on
+    training exactly as that version's estimator did."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InconsistentVersionWarning)  # a later version's tests
+        record = pickle.loads(path.read_bytes())
+    est, X, y = record["estimator"], record["X"], record["y"]
+    tolerance = dict(rtol=1e-5 if X.dtype == np.float32 else 1e-12, atol=0)
+    for name, expected in record["attributes"].items():
+        value = getattr(est, name)
+        if isinstance(expected, list) and expected and isinstance(expected[0], np.ndarray):
+            for a, b in zip(value, expected, strict=True):
+                assert a.dtype == b.dtype
+                np.testing.assert_array_equal(a, b, err_msg=name)
+        else:
+            np.testing.assert_array_equal(value, expected, err_msg=name)
+    for name in ("loss_curve_", "best_loss_", "validation_scores_"):  # not after L-BFGS
+        assert hasattr(est, name) == (name in record["attributes"]), name
+    outputs = est.predict_proba(X) if hasattr(est, "predict_proba") else est.predict(X)
+    np.testing.assert_allclose(outputs, record["outputs"], **tolerance)
+    if est.solver == "lbfgs" or est.early_stopping:
+        est.set_params(warm_start=True, max_iter=3).fit(X, y)
+    else:
+        est.partial_fit(X, y)
+    outputs = est.predict_proba(X) if hasattr(est, "predict_proba") else est.predict(X)
+    np.testing.assert_allclose(outputs, record["resume"], **tolerance)
 
 _LOAD_AND_PREDICT = """
 import json, pickle, sys
