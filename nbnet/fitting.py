@@ -270,7 +270,8 @@ def fit_stochastic(estimator, data: Data, batch_size: int, incremental: bool, wo
     The best epoch (best validation score, else lowest training loss) is tracked where there
     is a validation set or ``restore_best_weights``; its weights are restored at the end of
     a fit with early stopping or ``restore_best_weights`` (not of a ``partial_fit``), and on
-    a divergence. Without either, a divergence raises :class:`DivergenceError`.
+    a divergence; where no validation score was finite there is none, and the last weights
+    stay, with a warning. Without either, a divergence raises :class:`DivergenceError`.
     """
     model = estimator._compiled_model()
     theta = model.theta
@@ -345,7 +346,9 @@ def fit_stochastic(estimator, data: Data, batch_size: int, incremental: bool, wo
                     "optimization hasn't converged yet." % estimator.max_iter,
                     ConvergenceWarning,
                 )
-    if restores_best or diverged:
+    if restores_best and not diverged and estimator.best_validation_score_ == -np.inf:
+        _warn_no_finite_score(estimator)  # no best epoch: the last weights stay
+    elif restores_best or diverged:
         theta[:] = estimator._best_theta
     note_blas_use()
 
@@ -382,6 +385,16 @@ def _stop_diverged(estimator, validated: bool) -> None:
         f"{NON_FINITE_MESSAGE} The training loss became non-finite in epoch "
         f"{estimator.n_iter_} of solver '{estimator.solver}'; training stopped and "
         f"{kept} were kept.",
+        ConvergenceWarning,
+    )
+
+
+def _warn_no_finite_score(estimator) -> None:
+    """Warn that no epoch had a finite validation score, so there was no best epoch to restore."""
+    warnings.warn(
+        "No epoch had a finite validation score (R² is undefined on one validation sample, "
+        "non-finite predictions score NaN), so there is no best epoch to restore: the last "
+        f"epoch's weights (epoch {estimator.n_iter_}) were kept.",
         ConvergenceWarning,
     )
 

@@ -12,6 +12,8 @@ scikit-learn's schedules are constant within an epoch: 'constant' keeps the rate
 ``steps_per_epoch`` steps; a linear warm-up may go in front of any of them.
 """
 
+import inspect
+
 import numpy as np
 
 
@@ -43,6 +45,10 @@ def exponential(rate: float, steps: np.ndarray, steps_per_epoch: int, *, lr_gamm
 
 SCHEDULES = {"constant": constant, "invscaling": constant, "adaptive": constant,
              "cosine": cosine, "step": step, "exponential": exponential}
+# The schedules that decay the rate to ``min_learning_rate``, which must then not exceed
+# ``learning_rate_init``: those that take it.
+DECAYING_TO_MIN = frozenset(name for name, schedule in SCHEDULES.items()
+                            if "min_learning_rate" in inspect.signature(schedule).parameters)
 
 
 def warmup(steps: np.ndarray, steps_per_epoch: int, warmup_epochs: int) -> np.ndarray:
