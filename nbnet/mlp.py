@@ -113,11 +113,12 @@ def _warn_non_finite(out: np.ndarray, out_activation: str) -> None:
                  f"{np.log(largest):.1f})")
     else:
         cause = f"a value of the network overflowed {dtype} (largest {largest:.3g})"
+    wider = " or a float64 model (fitted on float64 X)" if dtype == np.float32 else ""
     n_bad = int(np.count_nonzero(~np.isfinite(out)))
     warnings.warn(
         f"{n_bad} of the {out.size} predicted values are not finite (inf or NaN): {cause}. "
-        "The input may lie far outside the training data's range, or the model need "
-        "float64 (fit it on float64 X).",
+        f"The input may lie far outside the training data's range; scaled input{wider} "
+        "may help.",
         NonFinitePredictionWarning,
     )
 

@@ -221,6 +221,21 @@ def test_fuzzed_poisson_fit_that_predicts_inf_warns():
     assert np.isposinf(predicted).sum() == 1
 
 
+def test_float64_poisson_overflow_at_predict_warns():
+    """exp overflows float64 beyond z = 709.8: input 10^4 times the training range."""
+    X, y = linear_problem(n=100)
+    est = MLPRegressor(hidden_layer_sizes=(5,), loss="poisson", max_iter=3, random_state=0)
+    ctx = quiet()
+    try:
+        est.fit(X, np.exp(y / y.std()))
+    finally:
+        ctx.__exit__(None, None, None)
+    with pytest.warns(NonFinitePredictionWarning, match=r"the Poisson output exp\(z\) "
+                                                        r"overflowed float64 \(z above 709.8\)"):
+        predicted = est.predict(X[:20] * 1e4)
+    assert np.isposinf(predicted).any()
+
+
 def test_float32_model_overflow_at_predict_warns():
     """Input within float32's range can still overflow a float32 network's values."""
     X, y = linear_problem(n=100)
