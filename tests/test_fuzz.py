@@ -35,7 +35,8 @@ from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.class_weight import compute_sample_weight
 
 from conftest import assert_state_unchanged, estimator_state
-from nbnet import DivergenceError, MLPClassifier, MLPRegressor, schedules
+from nbnet import (DivergenceError, MLPClassifier, MLPRegressor, NonFinitePredictionWarning,
+                   schedules)
 from nbnet.schedules import DECAYING_TO_MIN, SCHEDULES
 
 ESTIMATORS = {
@@ -89,6 +90,18 @@ def first_line(exc):
 
 def weights_finite(est):
     return all(np.isfinite(w).all() for w in [*est.coefs_, *est.intercepts_])
+
+
+def assert_finite_or_warned(est, X):
+    """A fitted model's outputs on its training input are finite, or come with a
+    NonFinitePredictionWarning: never inf or NaN silently."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with np.errstate(all="ignore"):
+            out = est.predict_proba(X) if hasattr(est, "predict_proba") else est.predict(X)
+    if not np.isfinite(out).all():
+        event("outcome: non-finite predictions, with the warning")
+        assert any(issubclass(w.category, NonFinitePredictionWarning) for w in caught), caught
 
 
 def sk_diverged(sk_exc, sk_est):
@@ -454,6 +467,7 @@ def check_fit_outcome(case, sk_exc, sk_est, nb_exc, nb_est, before):
         assert nb_exc is None or isinstance(nb_exc, DivergenceError), f"{nb_exc!r} {desc}"
         if nb_exc is None:
             assert weights_finite(nb_est)
+            assert_finite_or_warned(nb_est, case["X"])
         return
     float32_model = case["prefit"] == "float32" or case["desc"].get("x_dtype") == "float32"
     if (sk_exc is None and isinstance(nb_exc, DivergenceError) and float32_model
@@ -466,6 +480,7 @@ def check_fit_outcome(case, sk_exc, sk_est, nb_exc, nb_est, before):
         event("outcome: both fit")
         assert nb_exc is None, f"scikit-learn fitted, nbnet raised {nb_exc!r} {desc}"
         assert weights_finite(nb_est), desc
+        assert_finite_or_warned(nb_est, case["X"])
         return
     if isinstance(sk_exc, (ValueError, TypeError, AttributeError)):
         event(f"outcome: both raise {type(sk_exc).__name__}")
