@@ -5,8 +5,9 @@ Importing nbnet compiles nothing and changes no global state (threads, warnings)
 
 from .kernels._cache import kernel_cache_stats
 from .fitting import DivergenceError
-from .mlp import InconsistentVersionWarning, MLPClassifier, MLPRegressor, SingleClassWarning
+from .mlp import (InconsistentVersionWarning, MLPClassifier, MLPRegressor,
+                  NonFinitePredictionWarning, SingleClassWarning)
 
 __all__ = ["DivergenceError", "InconsistentVersionWarning", "MLPClassifier", "MLPRegressor",
-           "SingleClassWarning", "kernel_cache_stats"]
+           "NonFinitePredictionWarning", "SingleClassWarning", "kernel_cache_stats"]
 __version__ = "0.1.0"

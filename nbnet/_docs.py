@@ -116,7 +116,9 @@ hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         At the end of ``fit``, keep the weights of the best epoch instead of the last: the
         best validation score where there is a validation set (``early_stopping`` or
         ``validation_data``), else the lowest training loss. ``early_stopping`` always
-        restores the best epoch, as in scikit-learn. Not used by 'lbfgs' and
+        restores the best epoch, as in scikit-learn. Where no validation score is finite
+        (R² of a single validation sample is undefined) there is no best epoch: the last
+        weights are kept, with a ``ConvergenceWarning``. Not used by 'lbfgs' and
         ``partial_fit``. (nbnet only.)
 
     weight_decay : float, default=0.01
@@ -131,8 +133,9 @@ hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
 
     min_learning_rate : float, default=0.0
         The rate the 'cosine' schedule ends at, and 'step' and 'exponential' with
-        ``lr_gamma=None`` (where it is 0, those two end at ``learning_rate_init / 10``).
-        (nbnet only.)
+        ``lr_gamma=None`` (where it is 0, those two end at ``learning_rate_init / 10``); at
+        most ``learning_rate_init`` for these schedules (else ``InvalidParameterError``, as
+        the rate would rise). (nbnet only.)
 
     lr_step_size : int, default=10
         Epochs between the 'step' schedule's decays. (nbnet only.)
@@ -192,8 +195,10 @@ CLASSIFIER_PARAMETERS = """
         ``sample_weight``: a fit equals the fit given those sample weights, early stopping's
         held-out part included. ``validation_data`` is used as given (pass its weights as its
         third element). ``partial_fit`` refuses 'balanced', as SGDClassifier's does (a batch's
-        class frequencies are not the data's); a dict applies to every batch. A key that is
-        not a class raises ``ValueError``. (nbnet only.)"""
+        class frequencies are not the data's); a dict applies to every batch. A weight that
+        is not a finite number >= 0 raises ``InvalidParameterError``; a key that is not a
+        class, or weights that leave every sample of ``y`` weight 0, ``ValueError``. (nbnet
+        only.)"""
 
 REGRESSOR_PARAMETERS = """
 

@@ -303,7 +303,8 @@ def fit_stochastic(state: TrainingState, model: Model, settings: Settings, data:
     The best epoch (best validation score, else lowest training loss) is tracked where there
     is a validation set or ``restore_best_weights``; its weights are restored at the end of
     a fit with early stopping or ``restore_best_weights`` (not of a ``partial_fit``), and on
-    a divergence. Without either, a divergence raises :class:`DivergenceError`.
+    a divergence; where no validation score was finite there is none, and the last weights
+    stay, with a warning. Without either, a divergence raises :class:`DivergenceError`.
     """
     theta, layout = model
     optimizer = state.optimizer
@@ -376,7 +377,9 @@ def fit_stochastic(state: TrainingState, model: Model, settings: Settings, data:
                     "optimization hasn't converged yet." % settings.max_iter,
                     ConvergenceWarning,
                 )
-    if restores_best or diverged:
+    if restores_best and not diverged and state.best_validation_score == -np.inf:
+        _warn_no_finite_score(state)  # no best epoch: the last weights stay
+    elif restores_best or diverged:
         theta[:] = state.best_theta
     note_blas_use()
 
@@ -414,6 +417,16 @@ def _stop_diverged(state: TrainingState, settings: Settings, validated: bool) ->
         f"{NON_FINITE_MESSAGE} The training loss became non-finite in epoch "
         f"{state.n_iter} of solver '{settings.solver}'; training stopped and "
         f"{kept} were kept.",
+        ConvergenceWarning,
+    )
+
+
+def _warn_no_finite_score(state: TrainingState) -> None:
+    """Warn that no epoch had a finite validation score, so there was no best epoch to restore."""
+    warnings.warn(
+        "No epoch had a finite validation score (R² is undefined on one validation sample, "
+        "non-finite predictions score NaN), so there is no best epoch to restore: the last "
+        f"epoch's weights (epoch {state.n_iter}) were kept.",
         ConvergenceWarning,
     )
 

@@ -43,7 +43,7 @@ from .kernels.network import (Model, make_layout, n_parameters, predict as netwo
                               with_activations, workspace_size)
 from .optimizers import OPTIMIZERS, make_optimizer
 from .robust_losses import ROBUST_LOSSES
-from .schedules import SCHEDULES
+from .schedules import SCHEDULES, decays_to_min
 from .threads import note_blas_use, second_core_free
 from .training_state import ATTRIBUTE_NAMES, TrainingState
 
@@ -97,6 +97,32 @@ class SingleClassWarning(RuntimeWarning):
     A RuntimeWarning rather than a UserWarning: scikit-learn's MLP fits one class silently,
     and its tests turn UserWarnings into errors on that path.
     """
+
+
+class NonFinitePredictionWarning(RuntimeWarning):
+    """Warns that predictions are not finite (inf or NaN) although the weights and the input
+    are: a value overflowed the model's dtype (the Poisson output's exp, a float32 model's
+    range), typically for input far outside the training data's range.
+    """
+
+
+def _warn_non_finite(out: np.ndarray, out_activation: str) -> None:
+    """Warn that the network outputs ``out`` hold inf or NaN, with the likely cause."""
+    dtype = out.dtype
+    largest = np.finfo(dtype).max
+    if out_activation == "exp" and np.isposinf(out).any():
+        cause = (f"the Poisson output exp(z) overflowed {dtype} (z above "
+                 f"{np.log(largest):.1f})")
+    else:
+        cause = f"a value of the network overflowed {dtype} (largest {largest:.3g})"
+    wider = " or a float64 model (fitted on float64 X)" if dtype == np.float32 else ""
+    n_bad = int(np.count_nonzero(~np.isfinite(out)))
+    warnings.warn(
+        f"{n_bad} of the {out.size} predicted values are not finite (inf or NaN): {cause}. "
+        f"The input may lie far outside the training data's range; scaled input{wider} "
+        "may help.",
+        NonFinitePredictionWarning,
+    )
 
 
 def _in_dtype(a, dtype, name):
@@ -245,9 +271,17 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         self.dropout = dropout
 
     def _validate_params(self):
-        """scikit-learn's declarative checks, then those of a list of activations: known
-        names, one per hidden layer."""
+        """scikit-learn's declarative checks, then those that relate parameters: a schedule's
+        floor, a list of activations (known names, one per hidden layer)."""
         super()._validate_params()
+        if (decays_to_min(self.learning_rate, self.lr_gamma)
+                and self.min_learning_rate > self.learning_rate_init):
+            raise InvalidParameterError(
+                f"The 'min_learning_rate' parameter of {type(self).__name__} must be <= "
+                f"learning_rate_init={self.learning_rate_init!r} with learning_rate="
+                f"{self.learning_rate!r}, which decays the rate from learning_rate_init to "
+                f"min_learning_rate. Got {self.min_learning_rate!r} instead."
+            )
         if isinstance(self.activation, str):
             return
         names = list(self.activation)
@@ -697,6 +731,8 @@ default=None
         network_predict((theta, tuple(layout)), X_in, sparse, out, workspace)
         if check_input:  # a prediction, not a fit's validation pass between its epochs
             note_blas_use()
+            if not np.isfinite(out).all():
+                _warn_non_finite(out, self.out_activation_)
         return out
 
     def _validated_input(self, X):
@@ -816,6 +852,24 @@ def _weight_table(class_weight: dict, classes: np.ndarray, name: str) -> np.ndar
     return table
 
 
+def _class_weight_problem(class_weight) -> str | None:
+    """What makes ``class_weight`` (a dict, or a list of them) invalid whatever the targets:
+    an entry that is no dict, or a weight that is not a finite number >= 0. None if nothing."""
+    if not isinstance(class_weight, (dict, list)):
+        return None
+    listed = isinstance(class_weight, list)
+    for k, weights in enumerate(class_weight if listed else [class_weight]):
+        where = f"class_weight[{k}]" if listed else "class_weight"
+        if not isinstance(weights, dict):
+            return f"{where} is a {type(weights).__name__}, not a dict"
+        for label, weight in weights.items():
+            if not isinstance(weight, Real):
+                return f"{where}[{label!r}] = {weight!r} is not a number"
+            if not (np.isfinite(weight) and weight >= 0):
+                return f"{where}[{label!r}] = {weight!r} is not a finite number >= 0"
+    return None
+
+
 class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
     __doc__ = """Multi-layer perceptron classifier, trained by nbnet's compiled core.
 
@@ -888,6 +942,18 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         )
         self.class_weight = class_weight
 
+    def _validate_params(self):
+        """The base checks, then each class weight: a finite number >= 0."""
+        super()._validate_params()
+        problem = _class_weight_problem(self.class_weight)
+        if problem is not None:
+            raise InvalidParameterError(
+                f"The 'class_weight' parameter of {type(self).__name__} must be 'balanced', a "
+                "dict {class_label: weight} of finite weights >= 0, a list of such dicts (one "
+                f"per label of multilabel targets) or None: {problem}. Got "
+                f"{self.class_weight!r} instead."
+            )
+
     def _class_weighted(self, Y, sample_weight, incremental):
         """``sample_weight`` times the weights ``class_weight`` gives the samples of the
         binarized targets ``Y``: those of scikit-learn's ``compute_sample_weight``."""
@@ -922,7 +988,15 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         else:
             raise ValueError("class_weight must be 'balanced', a dict or None (a list of dicts "
                              f"is for multilabel targets); got {class_weight!r}.")
-        return weights if sample_weight is None else sample_weight * weights
+        weighted = weights if sample_weight is None else sample_weight * weights
+        if not weighted.any():  # scikit-learn's rule for sample weights (_check_sample_weight)
+            raise ValueError(
+                f"class_weight={class_weight!r} gives every sample weight 0"
+                + ("" if sample_weight is None else " (times sample_weight)")
+                + ": sample weights must contain at least one non-zero number. Give at least "
+                "one class of the targets a positive weight."
+            )
+        return weighted
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = self._validated_training_data(X, y, reset)
@@ -1195,11 +1269,17 @@ default='squared_error'
         X, y = self._validated_training_data(X, y, reset, y_numeric=True)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
+        self._check_target_domain(y, "y")
+        return X, y
+
+    def _check_target_domain(self, y, name):
+        """Targets ``y`` (called ``name``) must be non-negative for the Poisson loss, as
+        scikit-learn requires of y; the other losses take any real target."""
         if self.loss == "poisson" and y.dtype.kind in "biuf" and np.any(y < 0):
             raise ValueError(
-                "Some value(s) of y are negative which is not allowed for Poisson regression."
+                f"Some value(s) of {name} are negative which is not allowed for Poisson "
+                "regression."
             )
-        return X, y
 
     def predict(self, X):
         """Predict with the multi-layer perceptron.
@@ -1217,11 +1297,14 @@ default='squared_error'
         check_is_fitted(self)
         return self._predictions(self._forward(X))
 
-    @staticmethod
-    def _validation_targets(y_val):
-        """The targets of a validation set, as floats."""
+    def _validation_targets(self, y_val):
+        """The targets of a validation set, as floats, taken as y is: objects converted to
+        floats (scikit-learn's ``_check_y``), values in the loss's domain."""
+        if y_val.dtype.kind == "O":
+            y_val = y_val.astype(np.float64)
         if y_val.dtype.kind not in "fiub":
             raise ValueError(f"validation_data's y must be numeric; got dtype {y_val.dtype}.")
+        self._check_target_domain(y_val, "validation_data's y")
         return y_val.astype(np.float64, copy=False)
 
     @staticmethod

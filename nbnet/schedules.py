@@ -60,22 +60,36 @@ def gamma(schedule: str, rate: float, *, lr_gamma: float | None, max_iter: int,
     return (final_rate(rate, min_learning_rate) / rate) ** (1 / n) if n else 1.0
 
 
-def step(rate: float, steps: np.ndarray, steps_per_epoch: int, *, lr_step_size: int,
-         **params) -> np.ndarray:
-    """``η_t = η₀ γ^⌊epoch / lr_step_size⌋`` with ``epoch = ⌊t / steps_per_epoch⌋`` and
-    ``γ`` from :func:`gamma`."""
-    factor = gamma("step", rate, lr_step_size=lr_step_size, **params)
-    return rate * factor ** (steps // steps_per_epoch // lr_step_size)
+def _decayed(schedule: str, rate: float, exponent: np.ndarray, params: dict) -> np.ndarray:
+    """``η₀ γ^exponent`` with ``γ`` from :func:`gamma`; a derived ``γ`` stops at
+    :func:`final_rate` after ``max_iter`` epochs, as 'cosine' stays at its floor."""
+    decayed = rate * gamma(schedule, rate, **params) ** exponent
+    if params["lr_gamma"] is None:
+        decayed = np.maximum(decayed, final_rate(rate, params["min_learning_rate"]))
+    return decayed
+
+
+def step(rate: float, steps: np.ndarray, steps_per_epoch: int, **params) -> np.ndarray:
+    """``η_t = η₀ γ^⌊epoch / lr_step_size⌋`` with ``epoch = ⌊t / steps_per_epoch⌋`` (see
+    :func:`_decayed`)."""
+    return _decayed("step", rate, steps // steps_per_epoch // params["lr_step_size"], params)
 
 
 def exponential(rate: float, steps: np.ndarray, steps_per_epoch: int, **params) -> np.ndarray:
-    """``η_t = η₀ γ^(t / steps_per_epoch)``: a factor ``γ`` (from :func:`gamma`) per epoch,
-    applied per step."""
-    return rate * gamma("exponential", rate, **params) ** (steps / steps_per_epoch)
+    """``η_t = η₀ γ^(t / steps_per_epoch)``: a factor ``γ`` per epoch, applied per step (see
+    :func:`_decayed`)."""
+    return _decayed("exponential", rate, steps / steps_per_epoch, params)
 
 
 SCHEDULES = {"constant": constant, "invscaling": constant, "adaptive": constant,
              "cosine": cosine, "step": step, "exponential": exponential}
+
+
+def decays_to_min(schedule: str, lr_gamma: float | None) -> bool:
+    """Whether ``schedule`` takes the rate down to ``min_learning_rate``, which must then not
+    exceed ``learning_rate_init``: 'cosine', and 'step' and 'exponential' with a derived
+    factor (``lr_gamma`` None)."""
+    return schedule == "cosine" or (schedule in ("step", "exponential") and lr_gamma is None)
 
 
 def warmup(steps: np.ndarray, steps_per_epoch: int, warmup_epochs: int) -> np.ndarray:

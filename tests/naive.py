@@ -323,7 +323,8 @@ def scheduled_rate(schedule, lr, t, steps_per_epoch, max_iter=200, min_lr=0.0, s
     """The rate of the step after ``t`` updates, written from the formulas one step at a time.
     ``gamma`` None: the factor that ends the fit at ``min_lr`` (a tenth of ``lr`` if 0)."""
     epoch = t // steps_per_epoch
-    if gamma is None:
+    derived = gamma is None and schedule in ("step", "exponential")
+    if derived:
         end = min_lr or lr / 10
         decays = max_iter if schedule == "exponential" else (max_iter - 1) // step_size
         gamma = (end / lr) ** (1 / decays) if decays else 1.0
@@ -336,6 +337,8 @@ def scheduled_rate(schedule, lr, t, steps_per_epoch, max_iter=200, min_lr=0.0, s
         rate = lr * gamma ** (t / steps_per_epoch)
     else:
         rate = lr
+    if derived:  # a derived factor stops at the final rate after max_iter epochs
+        rate = max(rate, end)
     if warmup_epochs and t < warmup_epochs * steps_per_epoch:
         rate *= (t + 1) / (warmup_epochs * steps_per_epoch)
     return rate

@@ -14,8 +14,9 @@ the same data, and checks the reliability rules:
 
 Documented differences (``nbnet/_docs.py``) that are allowed: float32 input trains float32;
 ``partial_fit`` refuses 'lbfgs'; negative targets with ``loss='poisson'`` raise ValueError;
-and those of ``_intended_difference``. Divergence, one class and non-integer layer sizes
-have properties of their own at the end of the file.
+and those of ``_intended_difference``. nbnet's own inputs, which scikit-learn lacks (class
+weights, validation targets, schedule bounds), and divergence, one class and non-integer
+layer sizes have properties of their own at the end of the file.
 
 Fits are tiny (max_iter <= 5, hidden layers of a few units) and the examples derandomized,
 so that the file runs in well under two minutes once the kernels are compiled.
@@ -31,9 +32,12 @@ from hypothesis import HealthCheck, Phase, assume, event, given, settings
 from hypothesis import strategies as st
 from sklearn import neural_network as sk_nn
 from sklearn.utils._param_validation import InvalidParameterError
+from sklearn.utils.class_weight import compute_sample_weight
 
 from conftest import assert_state_unchanged, estimator_state
-from nbnet import DivergenceError, MLPClassifier, MLPRegressor
+from nbnet import (DivergenceError, MLPClassifier, MLPRegressor, NonFinitePredictionWarning,
+                   schedules)
+from nbnet.schedules import SCHEDULES, decays_to_min
 
 ESTIMATORS = {
     "classifier": (MLPClassifier, sk_nn.MLPClassifier),
@@ -86,6 +90,18 @@ def first_line(exc):
 
 def weights_finite(est):
     return all(np.isfinite(w).all() for w in [*est.coefs_, *est.intercepts_])
+
+
+def assert_finite_or_warned(est, X):
+    """A fitted model's outputs on its training input are finite, or come with a
+    NonFinitePredictionWarning: never inf or NaN silently."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with np.errstate(all="ignore"):
+            out = est.predict_proba(X) if hasattr(est, "predict_proba") else est.predict(X)
+    if not np.isfinite(out).all():
+        event("outcome: non-finite predictions, with the warning")
+        assert any(issubclass(w.category, NonFinitePredictionWarning) for w in caught), caught
 
 
 def sk_diverged(sk_exc, sk_est):
@@ -451,6 +467,7 @@ def check_fit_outcome(case, sk_exc, sk_est, nb_exc, nb_est, before):
         assert nb_exc is None or isinstance(nb_exc, DivergenceError), f"{nb_exc!r} {desc}"
         if nb_exc is None:
             assert weights_finite(nb_est)
+            assert_finite_or_warned(nb_est, case["X"])
         return
     float32_model = case["prefit"] == "float32" or case["desc"].get("x_dtype") == "float32"
     if (sk_exc is None and isinstance(nb_exc, DivergenceError) and float32_model
@@ -463,6 +480,7 @@ def check_fit_outcome(case, sk_exc, sk_est, nb_exc, nb_est, before):
         event("outcome: both fit")
         assert nb_exc is None, f"scikit-learn fitted, nbnet raised {nb_exc!r} {desc}"
         assert weights_finite(nb_est), desc
+        assert_finite_or_warned(nb_est, case["X"])
         return
     if isinstance(sk_exc, (ValueError, TypeError, AttributeError)):
         event(f"outcome: both raise {type(sk_exc).__name__}")
@@ -694,6 +712,294 @@ def test_predict_and_score_match_sklearn(case):
         assert np.array_equal(np.isfinite(sk_out), np.isfinite(nb_out)), desc
     else:
         assert np.asarray(nb_out).dtype.kind == np.asarray(sk_out).dtype.kind, desc
+
+
+# ------------------------------ nbnet's own inputs: class weights, validation targets, schedules
+
+# class weight values by what nbnet must do with them: train ("positive", "zero") or raise
+# InvalidParameterError naming class_weight ("invalid")
+WEIGHT_VALUES = {
+    "positive": [1.0, 2.5, 1e-300, 1e6, True, np.float32(0.5), np.int64(3), 7],
+    "zero": [0, 0.0, -0.0, np.float64(0.0)],
+    "invalid": [-1.0, -1e-300, np.nan, np.inf, -np.inf, "a", "1.0", None, [1.0],
+                np.bool_(True), 1j],
+}
+N_CLASS_WEIGHT, N_VALIDATION, N_SCHEDULE = 300, 300, 400
+
+
+@st.composite
+def weight_dicts(draw, labels, unknown):
+    """A dict of valid weights over some of ``labels``, now and then the ``unknown`` label."""
+    keys = draw(st.lists(st.sampled_from(list(labels) * 4 + [unknown]), unique=True,
+                         max_size=4))
+    return {key: draw(st.sampled_from(WEIGHT_VALUES[draw(st.sampled_from(
+        ["positive", "positive", "zero"]))])) for key in keys}
+
+
+@st.composite
+def class_weight_cases(draw):
+    target = draw(st.sampled_from(["binary", "multiclass", "multiclass", "multilabel"]))
+    rng = np.random.RandomState(draw(st.integers(0, 2**31)))
+    n = draw(st.integers(20, 40))
+    X = rng.normal(size=(n, 3))
+    if target == "multilabel":
+        y = rng.randint(0, 2, size=(n, 3))
+        labels, unknown = [0, 1], 2
+    else:
+        labels = draw(st.sampled_from([["ant", "bee", "cat"], [0, 1, 2]]))[
+            : 2 if target == "binary" else 3]
+        unknown = "zebra" if isinstance(labels[0], str) else 7
+        y = np.array(labels)[np.arange(n) % len(labels)]
+        rng.shuffle(y)
+    # mostly the structure that fits the targets: a dict, or a list per label
+    fitting = "list" if target == "multilabel" else "dict"
+    how = draw(st.sampled_from(["balanced", "dict", "list", fitting, fitting, fitting]))
+    if how == "balanced":
+        class_weight = "balanced"
+    elif how == "dict":
+        class_weight = draw(weight_dicts(labels if target != "multilabel" else [0, 1], unknown))
+    else:
+        length = draw(st.sampled_from([3, 3, 3, 2])) if target == "multilabel" else 1
+        class_weight = [draw(weight_dicts([0, 1], 2)) for _ in range(length)]
+    # one case in four has one invalid entry: a weight, or a list entry that is no dict
+    invalid = how != "balanced" and draw(st.sampled_from([False, False, False, True]))
+    if invalid:
+        dicts = class_weight if how == "list" else [class_weight]
+        k = draw(st.integers(0, len(dicts) - 1))
+        if how == "list" and draw(st.booleans()):
+            dicts[k] = draw(st.sampled_from([1.0, "balanced", None, [1.0]]))
+        else:
+            key = draw(st.sampled_from(labels if target != "multilabel" else [0, 1]))
+            dicts[k][key] = draw(st.sampled_from(WEIGHT_VALUES["invalid"]))
+    sw = draw(st.sampled_from([None, None, "positive", "some-zeros"]))
+    sample_weight = None if sw is None else (
+        rng.uniform(0.5, 2.0, n) if sw == "positive" else (np.arange(n) % 3 > 0).astype(float))
+    stochastic = target != "multilabel"
+    method = draw(st.sampled_from(["fit", "fit"] + ["partial_fit"] * stochastic))
+    params = dict(hidden_layer_sizes=(3,), max_iter=3, random_state=0,
+                  solver=draw(st.sampled_from(["adam", "sgd"] + ["lbfgs"] * (method == "fit"))),
+                  early_stopping=method == "fit" and draw(st.booleans()),
+                  validation_fraction=0.3)
+    prefit = draw(st.booleans())
+    return dict(target=target, X=X, y=y, class_weight=class_weight, invalid=invalid,
+                sample_weight=sample_weight, method=method, params=params, prefit=prefit,
+                labels=labels, unknown=unknown,
+                desc=dict(target=target, how=how, sw=sw, method=method, prefit=prefit))
+
+
+def _expected_class_weight_error(case):
+    """``(type, message regex)`` nbnet must raise for the drawn class weights, or None: then
+    they train as the equivalent sample weights do."""
+    class_weight, multilabel = case["class_weight"], case["target"] == "multilabel"
+    if case["invalid"]:
+        return InvalidParameterError, "The 'class_weight' parameter of MLPClassifier must be"
+    if class_weight == "balanced":
+        if case["method"] == "partial_fit":
+            return ValueError, "class_weight 'balanced' is not supported for partial_fit"
+        return None
+    if multilabel and (not isinstance(class_weight, list) or len(class_weight) != 3):
+        return ValueError, "For multilabel targets, class_weight must be"
+    if not multilabel and isinstance(class_weight, list):
+        return ValueError, "a list of dicts is for multilabel targets"
+    dicts = class_weight if isinstance(class_weight, list) else [class_weight]
+    if any(case["unknown"] in weights for weights in dicts):
+        return ValueError, "class_weight.* has classes not in the targets' classes"
+    return None
+
+
+def _fit_both_ways(case, est, class_weighted):
+    """Train ``est`` on the case; ``class_weighted``: with the class weights as
+    ``class_weight``, else folded into ``sample_weight`` (compute_sample_weight)."""
+    X, y, sw = case["X"], case["y"], case["sample_weight"]
+    if case["prefit"]:
+        est.fit(X[::-1], y[::-1])
+    if class_weighted:
+        est.set_params(class_weight=case["class_weight"])
+    else:
+        folded = compute_sample_weight(case["class_weight"], y)
+        sw = folded if sw is None else sw * folded
+    kwargs = {} if sw is None else {"sample_weight": sw}
+    if case["method"] == "partial_fit" and not case["prefit"]:
+        kwargs["classes"] = np.array(case["labels"])
+    return getattr(est, case["method"])(X, y, **kwargs)
+
+
+@fuzz_settings(N_CLASS_WEIGHT)
+@given(case=class_weight_cases())
+def test_class_weights_are_checked_or_equal_their_sample_weights(case):
+    """class_weight: dicts with every kind of value (keys of the classes and one that is
+    not), 'balanced', per-label lists. An invalid value, structure or key raises a clear
+    error naming class_weight and changes nothing; otherwise the fit is exactly the fit given
+    sample_weight=compute_sample_weight(class_weight, y) (times sample_weight), both failing
+    alike where those weights are all 0."""
+    for key, value in case["desc"].items():
+        event(f"{key}: {value}")
+    est = MLPClassifier(**case["params"])
+    if case["prefit"]:
+        est.fit(case["X"][::-1], case["y"][::-1])
+    expected = _expected_class_weight_error(case)
+    if expected is not None:
+        event(f"outcome: {expected[0].__name__}")
+        est.set_params(class_weight=case["class_weight"])
+        before = estimator_state(est)
+        kwargs = ({"classes": np.array(case["labels"])}
+                  if case["method"] == "partial_fit" and not case["prefit"] else {})
+        nb_exc, _ = call(lambda: getattr(est, case["method"])(
+            case["X"], case["y"], sample_weight=case["sample_weight"], **kwargs))
+        assert isinstance(nb_exc, expected[0]), (repr(nb_exc), case["desc"])
+        assert re.search(expected[1], str(nb_exc)), (str(nb_exc), case["class_weight"])
+        assert_state_unchanged(before, est)
+        return
+    weighted_exc, weighted = call(lambda: _fit_both_ways(case, MLPClassifier(
+        **case["params"]), class_weighted=True))
+    folded_exc, folded = call(lambda: _fit_both_ways(case, MLPClassifier(
+        **case["params"]), class_weighted=False))
+    if folded_exc is not None:
+        event(f"outcome: both raise {type(folded_exc).__name__}")
+        assert type(weighted_exc) is type(folded_exc), (weighted_exc, folded_exc)
+        if "Sample weights must contain at least one non-zero" in str(folded_exc):
+            assert "gives every sample weight 0" in str(weighted_exc), str(weighted_exc)
+        return
+    event("outcome: the same fit")
+    assert weighted_exc is None, (repr(weighted_exc), case["class_weight"])
+    for a, b in zip(weighted.coefs_ + weighted.intercepts_, folded.coefs_ + folded.intercepts_):
+        np.testing.assert_array_equal(a, b)
+
+
+VALIDATION_TARGETS = ["valid", "zeros", "one-negative", "all-negative", "nan", "inf", "int",
+                      "negative-int", "bool", "str", "object", "complex"]
+
+
+@st.composite
+def validation_cases(draw):
+    kind = draw(st.sampled_from(["regressor", "regressor", "classifier"]))
+    rng = np.random.RandomState(draw(st.integers(0, 2**31)))
+    n_val = draw(st.integers(2, 12))
+    X, X_val = rng.normal(size=(30, 3)), rng.normal(size=(n_val, 3))
+    if kind == "classifier":
+        loss, n_outputs = "log_loss", 1
+        y = np.array(["ant", "bee", "cat"])[np.arange(30) % 3]
+        how = draw(st.sampled_from(["known", "known", "some-known", "unknown", "numbers"]))
+        labels = {"known": ["ant", "bee", "cat"], "some-known": ["bee"],
+                  "unknown": ["ant", "zebra"], "numbers": [0, 1]}[how]
+        y_val = np.array(labels)[rng.randint(len(labels), size=n_val)]
+        if how == "unknown":
+            y_val[0] = "zebra"
+    else:
+        loss = draw(st.sampled_from(["squared_error", "poisson", "huber", "absolute_error",
+                                     "quantile"]))
+        n_outputs = draw(st.sampled_from([1, 2]))
+        shape = (30, n_outputs) if n_outputs > 1 else 30
+        y = np.abs(rng.normal(size=shape))
+        how = draw(st.sampled_from(VALIDATION_TARGETS))
+        y_val = np.abs(rng.normal(size=(n_val, n_outputs) if n_outputs > 1 else n_val))
+        if how == "zeros":
+            y_val[:] = 0
+        elif how == "one-negative":
+            y_val.flat[rng.randint(y_val.size)] = -0.5
+        elif how == "all-negative":
+            y_val = -y_val - 0.1
+        elif how in ("nan", "inf"):
+            y_val.flat[rng.randint(y_val.size)] = np.nan if how == "nan" else np.inf
+        elif how in ("int", "negative-int"):
+            y_val = np.round(3 * y_val).astype(np.int64) * (-1 if how == "negative-int" else 1)
+        elif how == "bool":
+            y_val = y_val > 0.5
+        elif how == "str":
+            y_val = y_val.astype(str)
+        elif how == "object":
+            y_val = y_val.astype(object)
+        elif how == "complex":
+            y_val = y_val + 1j
+    method_prefit = draw(st.booleans())
+    return dict(kind=kind, loss=loss, X=X, y=y, X_val=X_val, y_val=y_val, how=how,
+                prefit=method_prefit, desc=dict(kind=kind, loss=loss, y_val=how,
+                                                n_outputs=n_outputs, prefit=method_prefit))
+
+
+@fuzz_settings(N_VALIDATION)
+@given(case=validation_cases())
+def test_validation_targets_meet_the_loss_domain_as_training_targets_do(case):
+    """validation_data's y against each loss's domain: a regressor accepts it exactly where
+    it would accept it as y (Poisson: no negative value, with the same message naming
+    validation_data), a classifier where its labels are classes_; an accepted set scores
+    finite losses, a refused one changes nothing."""
+    for key, value in case["desc"].items():
+        event(f"{key}: {value}")
+    params = dict(hidden_layer_sizes=(3,), max_iter=2, random_state=0)
+    if case["kind"] == "regressor":
+        params["loss"] = case["loss"]
+    Estimator = MLPClassifier if case["kind"] == "classifier" else MLPRegressor
+    est = Estimator(**params)
+    if case["prefit"]:
+        est.fit(case["X"], case["y"])
+    before = estimator_state(est)
+    nb_exc, _ = call(lambda: est.fit(case["X"], case["y"],
+                                     validation_data=(case["X_val"], case["y_val"])))
+    if case["kind"] == "regressor":
+        as_y_exc, _ = call(lambda: Estimator(**params).fit(case["X_val"], case["y_val"]))
+        assert (nb_exc is None) == (as_y_exc is None), (repr(nb_exc), repr(as_y_exc))
+        if as_y_exc is not None and POISSON_NEGATIVE in str(as_y_exc):
+            assert POISSON_NEGATIVE.replace("of y", "of validation_data's y") in str(nb_exc)
+    else:
+        known = set(np.ravel(case["y_val"]).tolist()) <= {"ant", "bee", "cat"}
+        assert (nb_exc is None) == known, repr(nb_exc)
+    if nb_exc is not None:
+        event(f"outcome: {type(nb_exc).__name__}")
+        assert isinstance(nb_exc, (ValueError, TypeError)), repr(nb_exc)
+        assert_state_unchanged(before, est)
+        return
+    event("outcome: fitted")
+    assert np.isfinite(est.validation_loss_curve_).all(), est.validation_loss_curve_
+    assert np.isfinite(est.validation_scores_).all(), est.validation_scores_
+
+
+@fuzz_settings(N_SCHEDULE)
+@given(kind=st.sampled_from(["classifier", "regressor"]),
+       schedule=st.sampled_from(sorted(SCHEDULES)),
+       solver=st.sampled_from(["sgd", "adam"]),
+       rate=st.sampled_from([1e-4, 1e-3, 0.01, 0.1]),
+       floor=st.sampled_from([0.0, 1e-5, 1e-4, 1e-3, 0.01, 0.1, 1.0, 10.0]),
+       gamma=st.sampled_from([None, 0.1, 0.5, 1.0]),
+       max_iter=st.integers(1, 6), method=st.sampled_from(["fit", "partial_fit"]),
+       prefit=st.booleans())
+def test_schedules_stay_within_their_bounds(kind, schedule, solver, rate, floor, gamma,
+                                           max_iter, method, prefit):
+    """min_learning_rate above learning_rate_init, with a schedule that decays to it, raises
+    InvalidParameterError naming min_learning_rate at fit and at partial_fit, and changes
+    nothing; otherwise the fit trains, and its rates never exceed learning_rate_init nor fall
+    below the floor they decay to (or 0), at every step, past max_iter too."""
+    decays_to_floor = decays_to_min(schedule, gamma)
+    event(f"schedule: {schedule}, floor {'above' if floor > rate else 'at or below'} the rate")
+    rng = np.random.RandomState(max_iter)
+    X = rng.normal(size=(24, 3))
+    y = np.arange(24) % 3 if kind == "classifier" else X[:, 0]
+    Estimator = MLPClassifier if kind == "classifier" else MLPRegressor
+    est = Estimator(hidden_layer_sizes=(3,), max_iter=max_iter, random_state=0, solver=solver,
+                    batch_size=5)
+    if prefit:
+        est.fit(X, y)
+    est.set_params(learning_rate=schedule, learning_rate_init=rate, min_learning_rate=floor,
+                   lr_gamma=gamma)
+    before = estimator_state(est)
+    kwargs = {"classes": [0, 1, 2]} if method == "partial_fit" and kind == "classifier" else {}
+    nb_exc, _ = call(lambda: getattr(est, method)(X, y, **kwargs))
+    if decays_to_floor and floor > rate:
+        event("outcome: InvalidParameterError")
+        assert isinstance(nb_exc, InvalidParameterError), repr(nb_exc)
+        assert "The 'min_learning_rate' parameter of" in str(nb_exc), str(nb_exc)
+        assert_state_unchanged(before, est)
+        return
+    event("outcome: fitted")
+    assert nb_exc is None, repr(nb_exc)
+    steps_per_epoch = 5  # ceil(24 / 5)
+    scheduled = schedules.rates(schedule, rate, 0, (max_iter + 2) * steps_per_epoch,
+                                steps_per_epoch, max_iter=max_iter, min_learning_rate=floor,
+                                lr_step_size=est.lr_step_size, lr_gamma=gamma)
+    lowest = floor if decays_to_floor else 0.0
+    assert np.all(scheduled <= rate * (1 + 1e-12)) and np.all(scheduled >= lowest), scheduled
+    assert np.all(scheduled > 0) or lowest == 0.0
+    assert np.all(np.diff(scheduled) <= 1e-15), scheduled  # none rises
 
 
 # ---------------------------------------------------- divergence, one class, layer sizes

@@ -12,6 +12,7 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
 import nbnet
+from conftest import assert_state_unchanged, estimator_state
 from nbnet import DivergenceError, MLPClassifier, MLPRegressor, fitting
 
 ESTIMATORS = {"classifier": MLPClassifier, "regressor": MLPRegressor}
@@ -302,6 +303,98 @@ def test_set_params_with_unknown_name_raises(kind):
     """set_params refuses a name that is not a parameter."""
     with pytest.raises(ValueError, match="Invalid parameter 'learning_rate_max'"):
         ESTIMATORS[kind]().set_params(learning_rate_max=1.0)
+
+
+# nbnet's own parameters: (parameters, error, message regex), on labels 0, 1, 2
+OWN_BAD_PARAMS = {
+    "nan-weight": ({"class_weight": {0: np.nan}}, InvalidParameterError,
+                   r"The 'class_weight' parameter of MLPClassifier must be 'balanced', a dict "
+                   r".*: class_weight\[0\] = nan is not a finite number >= 0. Got \{0: nan\}"),
+    "inf-weight": ({"class_weight": {0: np.inf}}, InvalidParameterError,
+                   r"class_weight\[0\] = inf is not a finite number >= 0"),
+    "all-zero-weights": ({"class_weight": {0: 0, 1: 0, 2: 0}}, ValueError,
+                         r"class_weight=\{0: 0, 1: 0, 2: 0\} gives every sample weight 0"),
+    "string-weight": ({"class_weight": {0: "a"}}, InvalidParameterError,
+                      r"class_weight\[0\] = 'a' is not a number"),
+    # refused as _check_sample_weight(..., ensure_non_negative=True) refuses negative weights
+    "negative-weight": ({"class_weight": {0: -5.0}}, InvalidParameterError,
+                        r"class_weight\[0\] = -5.0 is not a finite number >= 0"),
+    "rate-rises": ({"learning_rate": "cosine", "min_learning_rate": 1.0}, InvalidParameterError,
+                   r"The 'min_learning_rate' parameter of MLPClassifier must be <= "
+                   r"learning_rate_init=0.001 with learning_rate='cosine', .* Got 1.0 instead"),
+}
+
+
+@pytest.mark.parametrize("params, error, match", OWN_BAD_PARAMS.values(), ids=OWN_BAD_PARAMS)
+def test_own_parameters_raise_naming_the_parameter(params, error, match):
+    """Each of nbnet's own parameters is checked at fit (and at a partial_fit after
+    set_params), with a message that names it; a fitted model is left exactly as it was."""
+    X, y = make_data("classifier")
+    y = np.unique(y, return_inverse=True)[1]
+    fresh = MLPClassifier(hidden_layer_sizes=(5,), max_iter=3, **params)
+    with pytest.raises(error, match=match):
+        fresh.fit(X, y)
+    assert not hasattr(fresh, "coefs_")
+    est = MLPClassifier(hidden_layer_sizes=(5,), max_iter=3, random_state=0).fit(X, y)
+    original = {name: est.get_params()[name] for name in params}
+    before = estimator_state(est)
+    est.set_params(**params)
+    for call in (est.fit, est.partial_fit):
+        with pytest.raises(error, match=match):
+            call(X, y)
+    est.set_params(**original)
+    assert_state_unchanged(before, est)
+
+
+def test_multilabel_class_weight_errors_name_the_label():
+    """A list of dicts is checked dict by dict; a label all of whose weights are 0 leaves
+    every sample weight 0."""
+    X, _ = make_data("classifier")
+    Y = (X[:, :2] > 0).astype(int)
+    for class_weight, error, match in [
+            ([{0: 1.0, 1: np.nan}, {}], InvalidParameterError,
+             r"class_weight\[0\]\[1\] = nan is not a finite number >= 0"),
+            ([{0: 1.0}, 2.0], InvalidParameterError, r"class_weight\[1\] is a float, not a dict"),
+            ([{0: 0, 1: 0.0}, {1: 2.0}], ValueError, "gives every sample weight 0")]:
+        est = MLPClassifier(hidden_layer_sizes=(5,), max_iter=3, class_weight=class_weight)
+        with pytest.raises(error, match=match):
+            est.fit(X, Y)
+        assert not hasattr(est, "coefs_")
+
+
+def test_class_weights_that_zero_every_sample_raise():
+    """Positive weights for classes the batch lacks, or sample weights that zero the others,
+    leave no weight to train on: sample weights' rule (at least one non-zero) applies."""
+    X, y = make_data("classifier")
+    y = np.unique(y, return_inverse=True)[1]
+    est = MLPClassifier(hidden_layer_sizes=(5,), class_weight={0: 0.0, 1: 2.0}, random_state=0)
+    est.partial_fit(X, y, classes=[0, 1, 2])
+    before = estimator_state(est)
+    with pytest.raises(ValueError, match=r"class_weight=\{0: 0.0, 1: 2.0\} gives every sample "
+                                         r"weight 0: sample weights must contain"):
+        est.partial_fit(X[y == 0], y[y == 0])
+    with pytest.raises(ValueError, match=r"gives every sample weight 0 \(times sample_weight\)"):
+        est.partial_fit(X, y, sample_weight=(y == 0).astype(float))
+    assert_state_unchanged(before, est)
+    est.partial_fit(X[y == 1], y[y == 1])  # a batch of a positively weighted class trains
+
+
+def test_min_learning_rate_bound_applies_to_the_schedules_that_decay_to_it():
+    """min_learning_rate may equal learning_rate_init (a constant rate); 'cosine', and 'step'
+    and 'exponential' with a derived factor, decay to it and check it; the schedules that
+    ignore it (an explicit lr_gamma included) do not."""
+    X, y = make_data("regressor")
+    params = dict(hidden_layer_sizes=(3,), max_iter=2, learning_rate_init=0.01)
+    MLPRegressor(learning_rate="cosine", min_learning_rate=0.01, **params).fit(X, y)
+    MLPRegressor(learning_rate="constant", min_learning_rate=1.0, **params).fit(X, y)
+    for schedule in ("step", "exponential"):
+        MLPRegressor(learning_rate=schedule, min_learning_rate=1.0, lr_gamma=0.5,
+                     **params).fit(X, y)
+    for schedule in ("cosine", "step", "exponential"):
+        with pytest.raises(InvalidParameterError, match="'min_learning_rate' parameter of "
+                                                        "MLPRegressor must be <="):
+            MLPRegressor(learning_rate=schedule, min_learning_rate=0.0100001,
+                         **params).fit(X, y)
 
 
 @pytest.mark.parametrize("kind", ["classifier", "regressor"])

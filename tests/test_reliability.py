@@ -17,7 +17,8 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from conftest import assert_state_unchanged, estimator_state
-from nbnet import DivergenceError, MLPClassifier, MLPRegressor, SingleClassWarning
+from nbnet import (DivergenceError, MLPClassifier, MLPRegressor, NonFinitePredictionWarning,
+                   SingleClassWarning)
 
 # pytest.warns still sees the warnings these filters hide from the summary
 pytestmark = pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
@@ -192,6 +193,66 @@ def test_float32_model_rejects_float64_rows_out_of_float32_range(method):
         else:
             est.score(X_big, y[:5])
     assert_state_unchanged(before, est)
+
+
+@pytest.mark.filterwarnings("ignore:divide by zero:RuntimeWarning")  # the diverged epoch's score
+def test_fuzzed_poisson_fit_that_predicts_inf_warns():
+    """The fuzzed case, shrunk: a float32 Poisson model ('sgd', 'invscaling' from 0.1, batches
+    of one, early stopping, tanh, two outputs, sample weights) whose second epoch diverges
+    keeps the first epoch's weights, finite (up to ~1e11) and with a finite validation
+    score, but their raw outputs on half the training rows exceed float32's log-largest
+    (88.7): exp overflows to inf. The prediction says so instead of returning inf silently."""
+    rng = np.random.RandomState(16)
+    X = rng.normal(size=(12, 5)).astype(np.float32)
+    y = np.abs(np.round(3 * rng.normal(size=(12, 2))))
+    sample_weight = rng.uniform(0.5, 2.0, 12)
+    est = MLPRegressor(hidden_layer_sizes=(5,), activation="tanh", loss="poisson",
+                       solver="sgd", learning_rate="invscaling", learning_rate_init=0.1,
+                       early_stopping=True, batch_size=1, max_iter=2, shuffle=False,
+                       random_state=0)
+    with pytest.warns(ConvergenceWarning, match="non-finite .* epoch 1's weights"):
+        est.fit(X, y, sample_weight=sample_weight)
+    assert all(np.isfinite(w).all() for w in est.coefs_ + est.intercepts_)
+    assert np.isfinite(est.best_validation_score_)
+    with pytest.warns(NonFinitePredictionWarning,
+                      match=r"12 of the 24 predicted values are not finite .* the Poisson "
+                            r"output exp\(z\) overflowed float32 \(z above 88.7\)"):
+        predicted = est.predict(X)
+    assert np.isposinf(predicted).sum() == 12
+
+
+def test_float64_poisson_overflow_at_predict_warns():
+    """exp overflows float64 beyond z = 709.8: input 10^4 times the training range."""
+    X, y = linear_problem(n=100)
+    est = MLPRegressor(hidden_layer_sizes=(5,), loss="poisson", max_iter=3, random_state=0)
+    ctx = quiet()
+    try:
+        est.fit(X, np.exp(y / y.std()))
+    finally:
+        ctx.__exit__(None, None, None)
+    with pytest.warns(NonFinitePredictionWarning, match=r"the Poisson output exp\(z\) "
+                                                        r"overflowed float64 \(z above 709.8\)"):
+        predicted = est.predict(X[:20] * 1e4)
+    assert np.isposinf(predicted).any()
+
+
+def test_float32_model_overflow_at_predict_warns():
+    """Input within float32's range can still overflow a float32 network's values."""
+    X, y = linear_problem(n=100)
+    est = MLPRegressor(hidden_layer_sizes=(5,), max_iter=3, random_state=0)
+    ctx = quiet()
+    try:
+        est.fit(X.astype(np.float32), y)
+    finally:
+        ctx.__exit__(None, None, None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NonFinitePredictionWarning)
+        assert np.isfinite(est.predict(X)).all()  # finite predictions: no warning
+    with pytest.warns(NonFinitePredictionWarning,
+                      match=r"not finite .* a value of the network overflowed float32 "
+                            r"\(largest 3.4e\+38\)"):
+        predicted = est.predict(np.full((2, 6), 3e38, dtype=np.float32))
+    assert not np.isfinite(predicted).all()
 
 
 # hidden_layer_sizes of other types -----------------------------------------------------------

@@ -11,6 +11,7 @@ from sklearn.neural_network._base import LOSS_FUNCTIONS
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from conftest import assert_state_unchanged, estimator_state
 from nbnet import MLPClassifier, MLPRegressor
 from nbnet.callbacks import EarlyStopping
 
@@ -123,6 +124,27 @@ def test_bad_validation_data_raises_and_leaves_the_model_unchanged(bad, match):
     assert all(np.array_equal(a, b) for a, b in zip(coefs, est.coefs_))
 
 
+@pytest.mark.parametrize("method", ["fit", "refit"])
+def test_poisson_validation_targets_must_be_non_negative(method):
+    """validation_data's y meets the loss's domain as y does: negative Poisson targets raise
+    the training targets' error (once scored, they gave scores near -13.6), naming
+    validation_data; a refused refit leaves the model as it was."""
+    X, y, X_val, y_val = regression()
+    y, y_val = np.abs(y), np.abs(y_val)
+    est = fixed_epochs(MLPRegressor, 2, loss="poisson")
+    if method == "refit":
+        est.fit(X, y)
+    before = estimator_state(est)
+    y_val[3] = -0.5
+    with pytest.raises(ValueError, match="Some value.s. of validation_data's y are negative "
+                                         "which is not allowed for Poisson regression"):
+        est.fit(X, y, validation_data=(X_val, y_val))
+    assert_state_unchanged(before, est)
+    y_val[3] = 0.0  # zero counts are valid, as in y
+    est.fit(X, y, validation_data=(X_val, y_val))
+    assert np.isfinite(est.validation_scores_).all()
+
+
 def test_validation_data_is_refused_by_lbfgs():
     X, y, X_val, y_val = classification()
     with pytest.raises(ValueError, match="only used by the stochastic solvers"):
@@ -155,6 +177,25 @@ def test_restore_best_weights_off_keeps_the_last_epoch():
     est = fixed_epochs(MLPRegressor, 5).set_callbacks(recorder)
     est.fit(X, y, validation_data=(X_val, y_val))
     np.testing.assert_array_equal(est.coefs_[0], recorder.weights[-1].coefs_[0])
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.UndefinedMetricWarning")
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_restoring_without_a_finite_validation_score_keeps_the_last_weights(early_stopping):
+    """R² of one validation row is undefined (NaN) in every epoch: there is no best epoch, so
+    the last weights stay (not the untrained initial ones), with a warning that says so."""
+    X, y, X_val, y_val = regression()
+    recorder = Recorder()
+    est = fixed_epochs(MLPRegressor, 4, restore_best_weights=True,
+                       early_stopping=early_stopping).set_callbacks(recorder)
+    with pytest.warns(ConvergenceWarning, match=r"No epoch had a finite validation score .* "
+                                                r"the last epoch's weights \(epoch 4\) were kept"):
+        est.fit(X, y, validation_data=(X_val[:1], y_val[:1]))
+    assert np.isnan(est.validation_scores_).all() and len(est.validation_scores_) == 4
+    assert est.best_validation_score_ == -np.inf
+    for mine, last in zip(est.coefs_ + est.intercepts_,
+                          recorder.weights[-1].coefs_ + recorder.weights[-1].intercepts_):
+        np.testing.assert_array_equal(mine, last)
 
 
 @pytest.mark.parametrize("with_validation", [False, True])
