@@ -246,5 +246,5 @@ def compile_command(every: bool, cold: bool) -> CompileRun:
     if proc.returncode != 0:
         raise RuntimeError(f"nbnet compile failed:\n{proc.stderr[-3000:]}")
     total = re.search(r"compiled (\d+) and loaded (\d+) kernel signatures \((\d+) distinct\) "
-                      r"in [\d.]+ s with (\d+) processes", proc.stdout)
+                      r"in [\d.]+ s with (\d+) process", proc.stdout)
     return CompileRun(seconds, *map(int, total.groups()))

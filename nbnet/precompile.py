@@ -156,6 +156,7 @@ def compile_cases(selected: list[Case], workers: int = 1, out=sys.stdout) -> set
     used = set().union(*(result.signatures for result in done))
     print(f"compiled {sum(result.compiled for result in done)} and loaded "
           f"{sum(result.loaded for result in done)} kernel signatures ({len(used)} distinct) "
-          f"in {time.perf_counter() - began:.1f} s with {workers} processes; cache: "
+          f"in {time.perf_counter() - began:.1f} s with {workers} process"
+          f"{'es' if workers > 1 else ''}; cache: "
           f"{kernel_cache_stats().folder}", file=out)
     return used
