@@ -393,7 +393,8 @@ def _compile_section(results) -> list[str]:
     where = "an empty NUMBA_CACHE_DIR" if compiled.cold else "the current cache"
     rows = [[f"`python -m nbnet compile{flag}`", str(run.signatures),
              f"{run.compiled} / {run.loaded}", str(run.processes), _num(run.seconds)]
-            for flag, run in (("", compiled.default), (" --all", compiled.every))]
+            for flag, run in (("", compiled.default), (" --all", compiled.every))
+            if run is not None]
     fits = [[solver, *(_compile(dtypes[dtype]) for dtype in ("float64", "float32"))]
             for solver, dtypes in compiled.first_fits.items()]
     return ["## Compile", "",

@@ -26,7 +26,6 @@ from .workloads import (NBNET, SCALES, SKLEARN, Library, PartialFitWorkload, Sca
                         scaling_workloads, training_workloads, warm_up)
 
 IDS = ("P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9", "P10", "ACC", "PROF", "COMPILE")
-FIRST_FIT_SOLVERS = ("adam", "sgd", "lbfgs")
 KEYS = tuple(workload.key.upper() for workload in training_workloads(SCALES["full"]))
 PROFILED = ("P1", "P2-f32", "P2-f64", "P3")
 LATENCY_MODEL = "P2-f32"  # P7 predicts with the fitted float32 P2 models
@@ -89,7 +88,7 @@ class CompileResult(NamedTuple):
 
     cold: bool  # the command from an empty cache (else on the current one)
     default: CompileRun  # python -m nbnet compile
-    every: CompileRun  # python -m nbnet compile --all
+    every: CompileRun | None  # python -m nbnet compile --all (None where not run)
     first_fits: dict  # solver -> dtype -> cold/cached seconds of a first fit and prediction
 
 
@@ -252,8 +251,9 @@ def run_compile(scale: Scale) -> CompileResult:
     prediction on digits of each solver in a fresh process, cold where the scale says."""
     cold = scale.cold_compile is None
     fits = {solver: first_fits(solver, cold or solver in scale.cold_compile)
-            for solver in FIRST_FIT_SOLVERS}
-    return CompileResult(cold, compile_command(False, cold), compile_command(True, cold), fits)
+            for solver in scale.first_fit_solvers}
+    every = compile_command(True, cold) if scale.compile_all else None
+    return CompileResult(cold, compile_command(False, cold), every, fits)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
