@@ -198,10 +198,16 @@ def compile_seconds(solver: str, cold: bool) -> dict:
     seconds : dict
         Per dtype name, ``cold`` (None unless measured) and ``cached``.
     """
+    return _cold_and_cached("compile", solver, cold)
+
+
+def _cold_and_cached(command: str, solver: str, cold: bool) -> dict:
+    """``python -m benchmarks.child COMMAND SOLVER`` from an empty cache (with ``cold``),
+    then from the cache that filled (or from the current one): seconds by dtype."""
     with tempfile.TemporaryDirectory(prefix="nbnet-numba-cache-") as empty:
         cache_dir = empty if cold else None
-        first = child("compile", solver, cache_dir=cache_dir) if cold else None
-        cached = child("compile", solver, cache_dir=cache_dir)
+        first = child(command, solver, cache_dir=cache_dir) if cold else None
+        cached = child(command, solver, cache_dir=cache_dir)
     return {dtype: {"cold": first and first[dtype], "cached": seconds}
             for dtype, seconds in cached.items()}
 
@@ -216,12 +222,7 @@ def first_fits(solver: str, cold: bool) -> dict:
         Per dtype name, ``cold`` (from an empty ``NUMBA_CACHE_DIR``; None unless measured)
         and ``cached`` (from the cache the cold run filled, or the current one).
     """
-    with tempfile.TemporaryDirectory(prefix="nbnet-numba-cache-") as empty:
-        cache_dir = empty if cold else None
-        first = child("first_fit", solver, cache_dir=cache_dir) if cold else None
-        cached = child("first_fit", solver, cache_dir=cache_dir)
-    return {dtype: {"cold": first and first[dtype], "cached": seconds}
-            for dtype, seconds in cached.items()}
+    return _cold_and_cached("first_fit", solver, cold)
 
 
 class CompileRun(NamedTuple):
