@@ -1,6 +1,7 @@
 # The two commands of the README: `make demo` and `make test`. Both create .venv when it is
-# missing, install nbnet into it and compile its kernels once; `make bench` runs the benchmarks,
-# `make docs` builds the documentation.
+# missing and install nbnet into it; the demo compiles the few kernels it uses as it runs, the
+# tests, docs and benchmarks compile every kernel first, in parallel. `make bench` runs the
+# benchmarks, `make docs` builds the documentation.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -16,7 +17,8 @@ export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba_cache
 export NBNET_DATA_DIR ?= $(CURDIR)/datasets/cache
 
 # Every kernel a fit can use, compiled once per install and per change to nbnet's sources
-# (older versions' kernels are pruned), so that the demo's and the tests' fits load them.
+# (older versions' kernels are pruned) in one process per core, so that the tests' and the
+# benchmarks' fits load them.
 COMPILED := $(VENV)/.compiled
 NBNET_SOURCES := $(shell find nbnet -name '*.py')
 
@@ -39,14 +41,16 @@ $(DOCS_INSTALLED): $(INSTALLED)
 	touch $@
 
 $(COMPILED): $(INSTALLED) $(NBNET_SOURCES)
-	$(PY) -m nbnet compile --prune
+	$(PY) -m nbnet compile --all --prune
 	touch $@
 
-demo: $(COMPILED)
+demo: $(INSTALLED)
 	$(PY) demo.py
 
+# Spread over the cores (pytest-xdist; idle workers take tests queued on busy ones), with the
+# slowest tests listed at the end.
 test: $(COMPILED)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --dist worksteal --durations=15
 
 # The suite, or a short version of it (a few minutes); both print the report, write it and the
 # plot to benchmarks/results/ and docs/dev/ (the benchmarks page) and put a short table of

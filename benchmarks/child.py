@@ -6,6 +6,9 @@
 ``python -m benchmarks.child compile SOLVER``
     nbnet's compile time for float64 and then float32: for each dtype, the first tiny
     fit-and-score of the process minus a second one.
+``python -m benchmarks.child first_fit SOLVER``
+    Seconds of the first fit and prediction of a default ``MLPClassifier`` of ``SOLVER`` on
+    digits in float64, and then in float32, in a fresh process: compiling (or loading) included.
 """
 
 import json
@@ -15,7 +18,7 @@ from time import perf_counter
 import numpy as np
 
 from nbnet import MLPClassifier
-from nbnet.datasets import make_synthetic
+from nbnet.datasets import load, make_synthetic
 
 from .measure import peak_rss_mib, reset_peak_rss, rss_mib, timed_fit
 from .workloads import SCALES, find_library, find_workload, warm_up
@@ -57,9 +60,22 @@ def compile_time(solver: str) -> dict:
     return seconds
 
 
+def first_fit(solver: str) -> dict:
+    """Seconds of a first default fit and prediction on digits, for each dtype in turn (see
+    :func:`benchmarks.measure.first_fits`)."""
+    data, seconds = load("digits"), {}
+    for dtype in (np.float64, np.float32):
+        start = perf_counter()
+        model = MLPClassifier(solver=solver, random_state=0)
+        timed_fit(model, data.X_train.astype(dtype), data.y_train)
+        model.predict(data.X_test.astype(dtype))
+        seconds[np.dtype(dtype).name] = perf_counter() - start
+    return seconds
+
+
 def main(argv: list[str]) -> None:
-    """Dispatch ``memory`` or ``compile`` and print the result as JSON."""
-    commands = {"memory": memory, "compile": compile_time}
+    """Dispatch ``memory``, ``compile`` or ``first_fit`` and print the result as JSON."""
+    commands = {"memory": memory, "compile": compile_time, "first_fit": first_fit}
     print(json.dumps(commands[argv[0]](*argv[1:])))
 
 

@@ -5,6 +5,7 @@ and compile time that are measured in subprocesses (entry point: :mod:`benchmark
 import contextlib
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -197,9 +198,54 @@ def compile_seconds(solver: str, cold: bool) -> dict:
     seconds : dict
         Per dtype name, ``cold`` (None unless measured) and ``cached``.
     """
+    return _cold_and_cached("compile", solver, cold)
+
+
+def _cold_and_cached(command: str, solver: str, cold: bool) -> dict:
+    """``python -m benchmarks.child COMMAND SOLVER`` from an empty cache (with ``cold``),
+    then from the cache that filled (or from the current one): seconds by dtype."""
     with tempfile.TemporaryDirectory(prefix="nbnet-numba-cache-") as empty:
         cache_dir = empty if cold else None
-        first = child("compile", solver, cache_dir=cache_dir) if cold else None
-        cached = child("compile", solver, cache_dir=cache_dir)
+        first = child(command, solver, cache_dir=cache_dir) if cold else None
+        cached = child(command, solver, cache_dir=cache_dir)
     return {dtype: {"cold": first and first[dtype], "cached": seconds}
             for dtype, seconds in cached.items()}
+
+
+def first_fits(solver: str, cold: bool) -> dict:
+    """Seconds of the first default fit and prediction of ``solver`` on digits, float64 then
+    float32 (float32's after float64's, in the same fresh process), compiling included.
+
+    Returns
+    -------
+    seconds : dict
+        Per dtype name, ``cold`` (from an empty ``NUMBA_CACHE_DIR``; None unless measured)
+        and ``cached`` (from the cache the cold run filled, or the current one).
+    """
+    return _cold_and_cached("first_fit", solver, cold)
+
+
+class CompileRun(NamedTuple):
+    """One ``python -m nbnet compile`` (see :func:`compile_command`)."""
+
+    seconds: float  # wall time of the command, interpreter start included
+    compiled: int
+    loaded: int
+    signatures: int  # distinct signatures its cases use
+    processes: int
+
+
+def compile_command(every: bool, cold: bool) -> CompileRun:
+    """Run ``python -m nbnet compile`` (``--all`` with ``every``) in a fresh process, from an
+    empty ``NUMBA_CACHE_DIR`` with ``cold`` or on the current cache."""
+    with tempfile.TemporaryDirectory(prefix="nbnet-numba-cache-") as empty:
+        env = dict(os.environ, NUMBA_CACHE_DIR=empty) if cold else None
+        start = perf_counter()
+        command = [sys.executable, "-m", "nbnet", "compile"] + (["--all"] if every else [])
+        proc = subprocess.run(command, env=env, capture_output=True, text=True)
+        seconds = perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(f"nbnet compile failed:\n{proc.stderr[-3000:]}")
+    total = re.search(r"compiled (\d+) and loaded (\d+) kernel signatures \((\d+) distinct\) "
+                      r"in [\d.]+ s with (\d+) process", proc.stdout)
+    return CompileRun(seconds, *map(int, total.groups()))

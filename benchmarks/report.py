@@ -431,6 +431,28 @@ def headline(results) -> str:
         *_table(["ID", "workload", "nbnet", "scikit-learn", "speed-up"], rows)])
 
 
+def _compile_section(results) -> list[str]:
+    compiled = results.compile
+    if compiled is None:
+        return []
+    where = "an empty NUMBA_CACHE_DIR" if compiled.cold else "the current cache"
+    rows = [[f"`python -m nbnet compile{flag}`", str(run.signatures),
+             f"{run.compiled} / {run.loaded}", str(run.processes), _num(run.seconds)]
+            for flag, run in (("", compiled.default), (" --all", compiled.every))
+            if run is not None]
+    fits = [[solver, *(_compile(dtypes[dtype]) for dtype in ("float64", "float32"))]
+            for solver, dtypes in compiled.first_fits.items()]
+    return ["## Compile", "",
+            f"The command in a fresh process from {where}, interpreter start included "
+            "(default: what default fits of each solver use, both dtypes; `--all`: every "
+            "variant; `tests/test_main.py` caps the signatures of `--all`):", "",
+            *_table(["command", "signatures", "compiled / loaded", "processes", "s"], rows), "",
+            "A fresh process's first fit and prediction of a default `MLPClassifier` on digits, "
+            "float64 and then float32, compiling included (s, cold / cached: empty "
+            "NUMBA_CACHE_DIR / the cache the cold run filled):", "",
+            *_table(["solver", "float64", "float32"], fits), ""]
+
+
 def markdown(results, image: str | None) -> str:
     """The whole report as Markdown.
 
@@ -446,7 +468,7 @@ def markdown(results, image: str | None) -> str:
     """
     lines = [*_header(results), *_training(results), *_latency(results),
              *_partial_fit(results), *_scaling(results, image), *_grid_search(results),
-             *_accuracy(results), *_profiles(results)]
+             *_accuracy(results), *_profiles(results), *_compile_section(results)]
     if results.notes:
         lines += ["## Notes", "", *(f"- {note}" for note in results.notes), ""]
     return "\n".join(lines)

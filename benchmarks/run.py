@@ -19,13 +19,14 @@ from typing import NamedTuple
 import numpy as np
 
 from . import gridsearch, phases, report
-from .measure import (LIBRARY_PAUSE, Stats, alternate, compile_seconds, gemm_peak, peak_memory,
-                      stats, timed, timed_fit)
+from .measure import (LIBRARY_PAUSE, CompileRun, Stats, alternate, compile_command,
+                      compile_seconds, first_fits, gemm_peak, peak_memory, stats, timed,
+                      timed_fit)
 from .workloads import (NBNET, SCALES, SKLEARN, Library, PartialFitWorkload, Scale,
                         TrainingWorkload, accuracy_sets, libraries, partial_fit_workloads,
                         scaling_workloads, training_workloads, warm_up)
 
-IDS = ("P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9", "P10", "ACC", "PROF")
+IDS = ("P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9", "P10", "ACC", "PROF", "COMPILE")
 KEYS = tuple(workload.key.upper() for workload in training_workloads(SCALES["full"]))
 PROFILED = ("P1", "P2-f32", "P2-f64", "P3")
 LATENCY_MODEL = "P2-f32"  # P7 predicts with the fitted float32 P2 models
@@ -83,6 +84,15 @@ class AccuracyResult(NamedTuple):
     nbnet_params: dict  # nbnet only (the tuned rows)
 
 
+class CompileResult(NamedTuple):
+    """What compiling costs: the ``compile`` command and first fits of default models."""
+
+    cold: bool  # the command from an empty cache (else on the current one)
+    default: CompileRun  # python -m nbnet compile
+    every: CompileRun | None  # python -m nbnet compile --all (None where not run)
+    first_fits: dict  # solver -> dtype -> cold/cached seconds of a first fit and prediction
+
+
 @dataclass
 class Results:
     """Everything one run measured, for :mod:`benchmarks.report`."""
@@ -97,6 +107,7 @@ class Results:
     accuracy: list = field(default_factory=list)
     profiles: list = field(default_factory=list)
     compiles: dict = field(default_factory=dict)  # solver -> dtype -> cold/cached seconds
+    compile: CompileResult | None = None
     notes: list = field(default_factory=list)
     seconds: float = 0.0
     load_before: float = 0.0  # 1-minute load average when the run started
@@ -236,6 +247,16 @@ def run_accuracy(scale: Scale) -> tuple[list[AccuracyResult], list[str]]:
     return results, notes
 
 
+def run_compile(scale: Scale) -> CompileResult:
+    """The ``compile`` command, default and ``--all``, and the first default fit and
+    prediction on digits of each solver in a fresh process, cold where the scale says."""
+    cold = scale.cold_compile is None
+    fits = {solver: first_fits(solver, cold or solver in scale.cold_compile)
+            for solver in scale.first_fit_solvers}
+    every = compile_command(True, cold) if scale.compile_all else None
+    return CompileResult(cold, compile_command(False, cold), every, fits)
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     """The command line's options; ``only`` becomes a list of upper-case workload ids and
     training rows' keys."""
@@ -315,6 +336,9 @@ def main(argv=None) -> Results:
             if workload.key in PROFILED:
                 log(f"PROF: {workload.key} by phase")
                 results.profiles.append(phases.profile(workload, scale.profile_rounds))
+    if "COMPILE" in args.only:
+        log("COMPILE: the compile command and first fits")
+        results.compile = run_compile(scale)
     results.seconds = perf_counter() - start
     text = report.write(results, args.out, args.readme, args.docs)
     log(f"report written to {args.out}" + "".join(f" and {path}" for path in (args.docs, args.readme)

@@ -43,6 +43,8 @@ class Scale:
     latency_rows: int  # P7: rows of the batch prediction
     partial_fit_calls: int  # P10: timed partial_fit calls per library and round
     cold_compile: tuple | None  # solvers compiled from an empty cache too; None: all
+    first_fit_solvers: tuple  # COMPILE: solvers of the first default fits on digits
+    compile_all: bool  # COMPILE: run `python -m nbnet compile --all` too
     memory_keys: tuple | None  # workloads whose peak memory is measured; None: all
     profile_rounds: int  # rounds of the per-phase profile (best of these)
     grid_max_iter: int  # P9: max_iter of each fit of the grid search
@@ -57,6 +59,7 @@ SCALES = {
         scaling_widths=(64, 128, 256, 512, 1024, 2048), scaling_width_rows=10_000,
         accuracy_seeds=(0, 1, 2), mnist1d_seeds=(0, 1, 2), gemm_size=2048, latency_calls=200,
         latency_rows=10_000, partial_fit_calls=100, cold_compile=None, memory_keys=None,
+        first_fit_solvers=("adam", "sgd", "lbfgs"), compile_all=True,
         profile_rounds=5, grid_max_iter=50, grid_folds=5, grid_rows=None),
     "quick": Scale(
         "quick", repeats=3, rows={"P1": 5_000, "P2": 6_000, "P5": 5_000}, epoch_cap=None,
@@ -65,12 +68,14 @@ SCALES = {
         mnist1d_seeds=(0,), gemm_size=1024, latency_calls=100, latency_rows=10_000,
         partial_fit_calls=50,
         cold_compile=("adam",), memory_keys=("P1", "P2-f32"),
+        first_fit_solvers=("adam", "sgd", "lbfgs"), compile_all=True,
         profile_rounds=5, grid_max_iter=30, grid_folds=5, grid_rows=None),
     "tiny": Scale(
         "tiny", repeats=2, rows={"P1": 300, "P2": 300, "P5": 300}, epoch_cap=2, max_iter=3,
         real_rows=200, scaling_rows=(200, 400), scaling_widths=(8, 16), scaling_width_rows=200,
         accuracy_seeds=(0,), mnist1d_seeds=(0,), gemm_size=1024, latency_calls=5,
         latency_rows=100, partial_fit_calls=3, cold_compile=(), memory_keys=("P1",),
+        first_fit_solvers=("adam",), compile_all=False,
         profile_rounds=2, grid_max_iter=2, grid_folds=2, grid_rows=200),
 }
 

@@ -33,13 +33,14 @@ def test_every_workload_runs_at_tiny_scale_and_reaches_the_report(tmp_path, caps
         assert f"| {key} |" in text or f"{key} skipped" in text, key
     for heading in ("Predict latency: P7", "Incremental training: P10", "Scaling: P8",
                     "Grid search across cores: P9", "Accuracy on real data",
-                    "Where an epoch's time goes"):
+                    "Where an epoch's time goes", "## Compile"):
         assert heading in text, heading
     for result in results.training:
         assert set(result.runs) >= {"nbnet", "scikit-learn"}
         assert all(run_.epoch.median > 0 for run_ in result.runs.values())
     assert results.training[0].runs["nbnet"].memory["peak_mib"] > 0
     assert results.training[0].runs["nbnet"].compile["cached"] is not None
+    assert results.compile.default.signatures > 0 and results.compile.first_fits["adam"]
     paths = {run_.path.backend for run_ in results.grid_search.runs}
     assert paths >= {"loky", "threading"} and ("dask" in paths or "P9 on Dask skipped" in skipped)
     page = (docs / report.DOCS_PAGE).read_text()

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -91,3 +92,40 @@ def test_import_with_numba_disable_jit():
     done = subprocess.run([sys.executable, "-c", "import nbnet"], capture_output=True,
                           text=True, env=env)
     assert done.returncode == 0, done.stderr
+
+
+
+_HAND_OVER = """
+import numpy as np
+from nbnet.kernels.epochs import SYNC_SLOTS, post_epoch
+post_epoch(np.zeros(SYNC_SLOTS, np.int64), 0, 0)
+"""
+
+
+def _opened(pid: int, path: Path) -> bool:
+    """Whether process ``pid`` has ``path`` open (Linux's /proc)."""
+    try:
+        return any(os.readlink(fd) == str(path) for fd in Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:  # the process ended, or a descriptor closed while we looked
+        return False
+
+
+@pytest.mark.skipif(_cache.fcntl is None or not Path("/proc/self/fd").is_dir(),
+                    reason="saves are locked where fcntl exists; /proc shows the waiting")
+def test_a_save_waits_for_the_folder_lock(tmp_path):
+    folder = tmp_path / f"nbnet-{_cache.source_hash()}"
+    folder.mkdir()
+    path = folder / "save.lock"
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
+    with open(path, "a") as lock:
+        _cache.fcntl.flock(lock, _cache.fcntl.LOCK_EX)
+        process = subprocess.Popen([sys.executable, "-c", _HAND_OVER], env=env)
+        deadline = time.monotonic() + 300
+        while not _opened(process.pid, path):  # compiled the smallest entry point: saving
+            assert process.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        time.sleep(0.5)
+        assert process.poll() is None
+        assert not list(folder.rglob("*.nbi"))  # nothing saved while the lock is held
+    assert process.wait(timeout=60) == 0
+    assert list(folder.rglob("epochs.post_epoch-*.nbi"))

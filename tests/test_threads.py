@@ -124,10 +124,17 @@ def test_the_helper_sleeps_while_the_fit_pauses_and_wakes_for_the_next_epoch(
         served.append(result[0])
         return result
 
-    pause = fitting._update_validation_and_best
+    pause, pauses = fitting._update_validation_and_best, []
 
     def slow(*args):
-        time.sleep(0.2)  # far beyond the helper's patience (tens of milliseconds)
+        # The helper's patience is tens of milliseconds of core yields on an idle machine,
+        # longer where other processes take the cores (a loaded machine, tests on every
+        # core): pause until it has gone to sleep once per epoch so far (or stopped, after
+        # the last), or for a minute.
+        pauses.append(time.monotonic() + 60)
+        while (served.count(epochs.SLEEP) < len(pauses) and epochs.STOP not in served
+               and time.monotonic() < pauses[-1]):
+            time.sleep(0.01)
         pause(*args)
 
     monkeypatch.setattr(threads, "stochastic_epochs", epoch)

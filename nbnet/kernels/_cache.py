@@ -17,8 +17,16 @@ subclass uses it through its ``CacheImpl``'s ``_locator_classes``, and it is set
 dispatcher's ``_cache``, which is what ``Dispatcher.enable_caching`` does for
 ``cache=True``. Setting ``NUMBA_CACHE_LOCATOR_CLASSES`` replaces the locator, as it does for
 every Numba cache.
+
+Processes may fill one folder at the same time (``python -m nbnet compile``'s workers, a
+test suite on several cores): Numba writes each file by a rename, but saving a signature reads
+the function's index, picks a free data file name and writes the index back, so that two
+processes saving signatures of one function at once could lose one's entry or give both the
+same data file. :class:`SourceHashCache` saves under a lock on the folder where the platform
+has ``fcntl`` (POSIX).
 """
 
+import contextlib
 import functools
 import hashlib
 import inspect
@@ -30,6 +38,11 @@ from typing import NamedTuple
 from numba.core import config
 from numba.core.caching import CompileResultCacheImpl, FunctionCache, _CacheLocator
 from numba.misc.appdirs import AppDirs
+
+try:
+    import fcntl
+except ImportError:  # Windows: saves are not locked (see the module docstring)
+    fcntl = None
 
 # Everything compiled lives in this package (nbnet.kernels), and nothing else is.
 KERNELS_DIR = Path(__file__).resolve().parent
@@ -106,10 +119,29 @@ class _SourceHashCacheImpl(CompileResultCacheImpl):
     _locator_classes = [_SourceHashLocator]
 
 
+@contextlib.contextmanager
+def _folder_lock():
+    """Hold an exclusive lock on :func:`cache_folder` (nothing where ``fcntl`` is missing)."""
+    try:
+        lock = None if fcntl is None else open(cache_folder() / "save.lock", "a")
+    except OSError:  # the folder went away or became read-only: the save fails unlocked
+        lock = None
+    if lock is None:
+        yield
+        return
+    with lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, or the process ends
+        yield
+
+
 class SourceHashCache(FunctionCache):
-    """Numba's ``FunctionCache``, located by :class:`_SourceHashLocator`."""
+    """Numba's ``FunctionCache``, located by :class:`_SourceHashLocator`, saving under a lock."""
 
     _impl_class = _SourceHashCacheImpl
+
+    def save_overload(self, sig, data):
+        with _folder_lock():
+            super().save_overload(sig, data)
 
 
 def enable(dispatcher):
@@ -155,6 +187,13 @@ def kernel_cache_stats() -> CacheStats:
     loaded = sum(sum(d.stats.cache_hits.values()) for d in _DISPATCHERS)
     compiled = sum(sum(d.stats.cache_misses.values()) for d in _DISPATCHERS)
     return CacheStats(cache_folder(), loaded, compiled)
+
+
+def signatures() -> set[str]:
+    """Every signature of nbnet's entry points loaded or compiled in this process, each as
+    ``"<function>(<argument types>)"``."""
+    return {f"{dispatcher.py_func.__qualname__}{signature}"
+            for dispatcher in _DISPATCHERS for signature in dispatcher.signatures}
 
 
 def prune() -> list[Path]:
