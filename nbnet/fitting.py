@@ -27,7 +27,7 @@ import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
 from .kernels.epochs import Data, Halves, Run, epochs_per_call, loss_and_gradient
-from .kernels.shuffling import NO_SHUFFLE, generator_of
+from .kernels.shuffling import NO_SHUFFLE, SHUFFLES_COMPILED, generator_of
 from .threads import HalvesHelper, note_blas_use
 
 # scikit-learn's message for a fit that produced non-finite weights; nbnet's begins with it.
@@ -286,12 +286,14 @@ def fit_stochastic(estimator, data: Data, batch_size: int, incremental: bool, wo
     helper = HalvesHelper(halves) if halves is not None and halves.threads == 2 else None
     # Many epochs a call, unless Python acts after each one.
     each_epoch = (incremental or keeps_best or estimator.verbose or tasks.active
-                  or helper is not None or not optimizer.rates_known_ahead)
+                  or helper is not None or not optimizer.rates_known_ahead
+                  or (estimator.shuffle and not SHUFFLES_COMPILED))
     most = 1 if each_epoch else epochs_per_call(estimator._layout, n_samples)
     random_state = estimator._random_state
     # The compiled epochs shuffle with the RandomState's own generator; a helper thread reads
-    # the order as soon as an epoch is posted, so its fits shuffle here before posting.
-    shuffles_compiled = estimator.shuffle and helper is None
+    # the order as soon as an epoch is posted, so its fits shuffle here before posting, as do
+    # all fits where NumPy's generator is out of reach (nbnet.kernels._numpy_compat).
+    shuffles_compiled = estimator.shuffle and helper is None and SHUFFLES_COMPILED
     generator, lock = (generator_of(random_state) if shuffles_compiled
                        else (NO_SHUFFLE, nullcontext()))
     patience = -1 if estimator.early_stopping else estimator.n_iter_no_change
