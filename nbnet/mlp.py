@@ -18,7 +18,6 @@ import sklearn.exceptions
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context, is_classifier
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
-from sklearn.neural_network._base import LOSS_FUNCTIONS
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils.class_weight import compute_sample_weight
@@ -41,7 +40,7 @@ from .kernels.epochs import Data, make_halves, make_workspace, splits_batches
 from .kernels.network import (Model, make_layout, n_parameters, predict as network_predict, unpack,
                               with_activations, workspace_size)
 from .optimizers import OPTIMIZERS, make_optimizer, optimizer_state, restore_optimizer
-from .robust_losses import ROBUST_LOSSES
+from .robust_losses import ROBUST_LOSSES, SKLEARN_LOSSES
 from .schedules import SCHEDULES
 from .threads import note_blas_use, second_core_free
 
@@ -610,7 +609,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         if name in ROBUST_LOSSES:
             loss = float(ROBUST_LOSSES[name](Y_val, outputs, sample_weight_val, self._output()[1]))
         else:
-            loss = float(LOSS_FUNCTIONS[name](Y_val, outputs, sample_weight_val))
+            loss = float(SKLEARN_LOSSES[name](Y_val, outputs, sample_weight_val))
         return self._score_outputs(outputs, y_val, sample_weight_val), loss
 
     @_fit_context(prefer_skip_nested_validation=True)
