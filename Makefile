@@ -17,7 +17,7 @@ export NBNET_DATA_DIR ?= $(CURDIR)/datasets/cache
 COMPILED := $(VENV)/.compiled
 NBNET_SOURCES := $(shell find nbnet -name '*.py')
 
-.PHONY: demo test bench bench-quick clean
+.PHONY: demo test test-oldest bench bench-quick clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,29 @@ demo: $(COMPILED)
 test: $(COMPILED)
 	$(PY) -m pytest -q
 
+# A subset of the suite that runs every kernel, every solver and every extra (ONNX, Dask,
+# skops), in a venv of the oldest versions pyproject.toml declares (.ci/oldest_constraints.py
+# pins each lower bound), with a cache folder of its own (another Numba version).
+OLDEST_VENV := .venv-oldest
+OLDEST_INSTALLED := $(OLDEST_VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+OLDEST_TESTS := tests/test_import.py tests/test_compat.py tests/test_elementary.py \
+	tests/test_activations.py tests/test_losses.py tests/test_updates.py tests/test_dropout.py \
+	tests/test_atomics.py tests/test_blas.py tests/test_shuffling.py tests/test_network.py \
+	tests/test_epochs.py tests/test_mlp_parity.py tests/test_onnx.py tests/test_dask.py \
+	tests/test_persistence.py
+
+$(OLDEST_INSTALLED): pyproject.toml .ci/oldest_constraints.py
+	rm -rf $(OLDEST_VENV)
+	$(PYTHON) -m venv $(OLDEST_VENV)
+	$(PYTHON) .ci/oldest_constraints.py test > $(OLDEST_VENV)/constraints.txt
+	$(OLDEST_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
+		-c $(OLDEST_VENV)/constraints.txt -e ".[test]"
+	touch $@
+
+test-oldest: $(OLDEST_INSTALLED)
+	NUMBA_CACHE_DIR=$(CURDIR)/.numba_cache_oldest $(OLDEST_VENV)/bin/python -m pytest -q \
+		$(OLDEST_TESTS)
+
 # The suite, or a short version of it (a few minutes); both print the table, write it and the
 # plot to benchmarks/results/ and put it into README.md. Some machines set OPENBLAS_CORETYPE
 # (with OPENBLAS_L2_SIZE) to pin OpenBLAS to older kernels for the sake of old OpenBLAS builds;
@@ -55,4 +78,4 @@ bench-quick: $(BENCH_INSTALLED) $(COMPILED)
 	$(BENCH_ENV) $(PY) -m benchmarks --quick --readme README.md
 
 clean:
-	rm -rf $(VENV) .numba_cache datasets/cache .pytest_cache build *.egg-info
+	rm -rf $(VENV) $(OLDEST_VENV) .numba_cache .numba_cache_oldest datasets/cache .pytest_cache build *.egg-info
