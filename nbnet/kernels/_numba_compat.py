@@ -98,7 +98,8 @@ def enable_own_cache(dispatcher, folder: Path):
     """Numba's own cache for ``dispatcher`` (``cache=True``), kept under ``folder``.
 
     Numba places it under ``NUMBA_CACHE_DIR`` when that is set (``numba.config.CACHE_DIR``,
-    read when the cache is made), so that is set to ``folder`` for the call and restored.
+    read when the cache is made), so that is set to ``folder`` for the call and restored; the
+    kernels call this while their modules are imported, under Python's import lock.
     """
     saved = numba.config.CACHE_DIR
     numba.config.CACHE_DIR = str(folder)
