@@ -2,6 +2,7 @@
 command line, to the lowest version pyproject.toml declares (``name>=X`` becomes ``name==X``).
 
 Used by ``make test-oldest``: a packager's oldest supported set, installed in a fresh venv.
+Needs Python 3.11 (tomllib), the version nbnet is developed and tested on.
 """
 
 import re
