@@ -22,7 +22,7 @@ export NBNET_DATA_DIR ?= $(CURDIR)/datasets/cache
 COMPILED := $(VENV)/.compiled
 NBNET_SOURCES := $(shell find nbnet -name '*.py')
 
-.PHONY: demo test bench bench-quick clean docs
+.PHONY: demo test test-oldest bench bench-quick clean docs
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,29 @@ demo: $(INSTALLED)
 test: $(COMPILED)
 	$(PY) -m pytest -q -n auto --dist worksteal --durations=15
 
+# A subset of the suite that runs every kernel, every solver and every extra (ONNX, Dask,
+# skops), in a venv of the oldest versions pyproject.toml declares (.ci/oldest_constraints.py
+# pins each lower bound), with a cache folder of its own (another Numba version).
+OLDEST_VENV := .venv-oldest
+OLDEST_INSTALLED := $(OLDEST_VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+OLDEST_TESTS := tests/test_import.py tests/test_compat.py tests/test_elementary.py \
+	tests/test_activations.py tests/test_losses.py tests/test_updates.py tests/test_dropout.py \
+	tests/test_atomics.py tests/test_blas.py tests/test_shuffling.py tests/test_network.py \
+	tests/test_epochs.py tests/test_mlp_parity.py tests/test_onnx.py tests/test_dask.py \
+	tests/test_persistence.py
+
+$(OLDEST_INSTALLED): pyproject.toml .ci/oldest_constraints.py
+	rm -rf $(OLDEST_VENV)
+	$(PYTHON) -m venv $(OLDEST_VENV)
+	$(PYTHON) .ci/oldest_constraints.py test > $(OLDEST_VENV)/constraints.txt
+	$(OLDEST_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
+		-c $(OLDEST_VENV)/constraints.txt -e ".[test]"
+	touch $@
+
+test-oldest: $(OLDEST_INSTALLED)
+	NUMBA_CACHE_DIR=$(CURDIR)/.numba_cache_oldest $(OLDEST_VENV)/bin/python -m pytest -q \
+		$(OLDEST_TESTS)
+
 # The suite, or a short version of it (a few minutes); both print the report, write it and the
 # plot to benchmarks/results/ and docs/dev/ (the benchmarks page) and put a short table of
 # speed-ups into README.md. Some machines set OPENBLAS_CORETYPE
@@ -72,5 +95,6 @@ docs: $(DOCS_INSTALLED) $(COMPILED)
 	$(VENV)/bin/sphinx-build -W --keep-going -b html docs docs/_build/html
 
 clean:
+	rm -rf $(VENV) $(OLDEST_VENV) .numba_cache .numba_cache_oldest datasets/cache .pytest_cache build *.egg-info
 	rm -rf $(VENV) .numba_cache datasets/cache .pytest_cache build *.egg-info
 	rm -rf docs/_build docs/auto_examples docs/api/generated

@@ -33,8 +33,10 @@ def main(argv: list[str] | None = None) -> int:
         for path in prune():
             print(f"removed {path}")
     if kernel_cache_stats().folder is None:
-        print("warning: no writable cache folder; kernels will compile in every process",
-              file=sys.stderr)
+        print("error: nowhere to write the compiled kernels: no writable cache folder "
+              "(NUMBA_CACHE_DIR, nbnet's __pycache__, Numba's user cache folder); set "
+              "NUMBA_CACHE_DIR to a writable folder", file=sys.stderr)
+        return 1
     compile_cases(cases(arguments.every), arguments.jobs)
     return 0
 

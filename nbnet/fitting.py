@@ -31,7 +31,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from .kernels.epochs import Data, Halves, Run, epochs_per_call, loss_and_gradient
 from .kernels.network import Model
-from .kernels.shuffling import NO_SHUFFLE, generator_of
+from .kernels.shuffling import NO_SHUFFLE, SHUFFLES_COMPILED, generator_of
 from .threads import HalvesHelper, note_blas_use
 from .training_state import TrainingState
 
@@ -319,11 +319,13 @@ def fit_stochastic(state: TrainingState, model: Model, settings: Settings, data:
     helper = HalvesHelper(halves) if halves is not None and halves.threads == 2 else None
     # Many epochs a call, unless Python acts after each one.
     each_epoch = (incremental or keeps_best or settings.verbose or tasks.active
-                  or helper is not None or not optimizer.rates_known_ahead)
+                  or helper is not None or not optimizer.rates_known_ahead
+                  or (settings.shuffle and not SHUFFLES_COMPILED))
     most = 1 if each_epoch else epochs_per_call(layout, n_samples)
     # The compiled epochs shuffle with the RandomState's own generator; a helper thread reads
-    # the order as soon as an epoch is posted, so its fits shuffle here before posting.
-    shuffles_compiled = settings.shuffle and helper is None
+    # the order as soon as an epoch is posted, so its fits shuffle here before posting, as do
+    # all fits where NumPy's generator is out of reach (nbnet.kernels._numpy_compat).
+    shuffles_compiled = settings.shuffle and helper is None and SHUFFLES_COMPILED
     generator, lock = (generator_of(random_state) if shuffles_compiled
                        else (NO_SHUFFLE, nullcontext()))
     patience = -1 if settings.early_stopping else settings.n_iter_no_change

@@ -17,9 +17,9 @@ import numpy as np
 import scipy.sparse as sp
 import sklearn.exceptions
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context, is_classifier
+from sklearn.callback import CallbackSupportMixin
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
-from sklearn.neural_network._base import LOSS_FUNCTIONS
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils.class_weight import compute_sample_weight
@@ -42,25 +42,11 @@ from .kernels.epochs import Data, make_halves, make_workspace, splits_batches
 from .kernels.network import (Model, make_layout, n_parameters, predict as network_predict, unpack,
                               with_activations, workspace_size)
 from .optimizers import OPTIMIZERS, make_optimizer
-from .robust_losses import ROBUST_LOSSES
+from .robust_losses import ROBUST_LOSSES, SKLEARN_LOSSES
 from .schedules import SCHEDULES, decays_to_min
 from .threads import note_blas_use, second_core_free
 from .training_state import ATTRIBUTE_NAMES, TrainingState
 
-try:
-    from sklearn.callback import CallbackSupportMixin
-except ImportError:  # scikit-learn < 1.9 has no callback API
-    class CallbackSupportMixin:
-        """Stands in for scikit-learn 1.9's callback support where it is missing."""
-
-        def set_callbacks(self, *callbacks):
-            """Unavailable: callbacks need ``sklearn.callback`` (scikit-learn >= 1.9)."""
-            import sklearn
-
-            raise ImportError(
-                "set_callbacks needs scikit-learn's callback API (sklearn.callback, new in "
-                f"scikit-learn 1.9); the installed scikit-learn is {sklearn.__version__}."
-            )
 
 _STOCHASTIC_SOLVERS = tuple(OPTIMIZERS)
 # Rows per chunk at predict time: bounds the workspace, keeps products BLAS-sized.
@@ -678,7 +664,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         if name in ROBUST_LOSSES:
             loss = float(ROBUST_LOSSES[name](Y_val, outputs, sample_weight_val, self._output()[1]))
         else:
-            loss = float(LOSS_FUNCTIONS[name](Y_val, outputs, sample_weight_val))
+            loss = float(SKLEARN_LOSSES[name](Y_val, outputs, sample_weight_val))
         return self._score_outputs(outputs, y_val, sample_weight_val), loss
 
     @_fit_context(prefer_skip_nested_validation=True)

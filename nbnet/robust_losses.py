@@ -1,4 +1,5 @@
-"""The regression losses nbnet adds to scikit-learn's MLP, in NumPy, for the validation loss.
+"""The losses of the validation set, in NumPy: those nbnet adds to scikit-learn's MLP, and
+scikit-learn's own (:data:`SKLEARN_LOSSES`).
 
 Each takes ``(y_true, y_pred, sample_weight, parameter)`` and returns what the compiled core
 reports as the training loss (:mod:`nbnet.kernels.losses`): the weighted mean over samples of
@@ -7,6 +8,7 @@ Training follows the gradient of the sum over outputs, as scikit-learn's squared
 """
 
 import numpy as np
+from scipy.special import xlogy
 
 
 def huber_loss(y_true, y_pred, sample_weight=None, delta=1.0):
@@ -31,3 +33,35 @@ def quantile_loss(y_true, y_pred, sample_weight=None, quantile=0.5):
 
 # MLPRegressor's loss names beyond scikit-learn's, to their validation losses.
 ROBUST_LOSSES = {"huber": huber_loss, "absolute_error": absolute_loss, "quantile": quantile_loss}
+
+
+# scikit-learn's losses as its MLP computes them (sklearn.neural_network._base, 1.7 on, the
+# same arithmetic): scikit-learn keeps them private, and before 1.7 they took no weights.
+def _squared_loss(y_true, y_pred, sample_weight=None):
+    return 0.5 * np.average((y_true - y_pred) ** 2, weights=sample_weight, axis=0).mean()
+
+
+def _poisson_loss(y_true, y_pred, sample_weight=None):
+    return np.average(xlogy(y_true, y_true / y_pred) - y_true + y_pred, weights=sample_weight,
+                      axis=0).sum()
+
+
+def _log_loss(y_true, y_prob, sample_weight=None):
+    eps = np.finfo(y_prob.dtype).eps
+    y_prob = np.clip(y_prob, eps, 1 - eps)
+    if y_prob.shape[1] == 1:
+        y_prob = np.append(1 - y_prob, y_prob, axis=1)
+    if y_true.shape[1] == 1:
+        y_true = np.append(1 - y_true, y_true, axis=1)
+    return -np.average(xlogy(y_true, y_prob), weights=sample_weight, axis=0).sum()
+
+
+def _binary_log_loss(y_true, y_prob, sample_weight=None):
+    eps = np.finfo(y_prob.dtype).eps
+    y_prob = np.clip(y_prob, eps, 1 - eps)
+    return -np.average(xlogy(y_true, y_prob) + xlogy(1 - y_true, 1 - y_prob),
+                       weights=sample_weight, axis=0).sum()
+
+
+SKLEARN_LOSSES = {"squared_error": _squared_loss, "poisson": _poisson_loss,
+                  "log_loss": _log_loss, "binary_log_loss": _binary_log_loss}

@@ -8,7 +8,7 @@ import sys
 
 import numpy as np
 import pytest
-from numba.core.errors import TypingError
+from nbnet.kernels._numba_compat import TypingError
 
 from nbnet.kernels._blas import gemm
 

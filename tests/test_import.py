@@ -21,13 +21,13 @@ threads_before = numba.get_num_threads()
 
 import nbnet
 from nbnet.kernels import _blas, activations, epochs, losses, network, updates
-from nbnet.kernels._jit import Subroutine
-from numba.core.registry import CPUDispatcher
+from nbnet.kernels._numba_compat import Subroutine
 
+dispatcher = type(numba.njit(lambda: None))
 compiled = [f"{module.__name__}.{name}" for module in
             (_blas, activations, epochs, losses, network, updates)
             for name, value in vars(module).items()
-            if isinstance(value, (CPUDispatcher, Subroutine)) and value.signatures]
+            if isinstance(value, (dispatcher, Subroutine)) and value.signatures]
 print(json.dumps({
     "compiled": compiled,
     "filters_unchanged": list(warnings.filters) == filters_before,
@@ -53,3 +53,16 @@ def test_only_the_kernels_import_numba():
     offenders = [p.name for p in outside
                  if re.search(r"^\s*(import|from)\s+(numba|llvmlite)\b", p.read_text(), re.M)]
     assert outside and offenders == []
+
+
+def test_only_the_compatibility_modules_use_internals():
+    """Numba's internals (``numba.core``, ``numba.misc``) are imported only by
+    ``nbnet.kernels._numba_compat``, and NumPy's private ``RandomState._bit_generator`` is
+    read only by ``nbnet.kernels._numpy_compat`` (both probe them and fall back)."""
+    root = Path(nbnet.__file__).parent
+    sources = {p.name: p.read_text() for p in root.rglob("*.py")}
+    numba_internals = [name for name, text in sources.items()
+                       if re.search(r"^\s*(import|from)\s+numba\.(core|misc)\b", text, re.M)]
+    numpy_internals = [name for name, text in sources.items() if "._bit_generator" in text]
+    assert numba_internals == ["_numba_compat.py"]
+    assert numpy_internals == ["_numpy_compat.py"]

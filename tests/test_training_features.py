@@ -8,14 +8,13 @@ from sklearn.datasets import make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 from sklearn.neural_network._base import LOSS_FUNCTIONS
+import sklearn.callback as callback
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from conftest import assert_state_unchanged, estimator_state
 from nbnet import MLPClassifier, MLPRegressor
 from nbnet.callbacks import EarlyStopping
-
-callback = pytest.importorskip("sklearn.callback")
 
 
 def classification(n=240, seed=0):

@@ -30,39 +30,22 @@ symbol. Unlike a ctypes function pointer (a "dynamic global"), a symbol by name 
 kernels cacheable on disk.
 """
 
-import ctypes
-import glob
 import os
 
 import llvmlite.binding as llvm
-import numpy as np
 from llvmlite import ir
 from numba import types
-from numba.core import cgutils
-from numba.core.errors import TypingError
 from numba.extending import get_cython_function_address, intrinsic
 
 from ._jit import subroutine
+from ._numba_compat import TypingError, cgutils
+from ._numpy_compat import numpy_openblas
 
 _PREFIX = {types.float32: "nbnet_s", types.float64: "nbnet_d"}
 # Positions of the integer arguments of each Fortran routine (all arguments are pointers).
 _INTEGER_ARGUMENTS = {"gemm": (2, 3, 4, 7, 9, 12), "gemv": (1, 2, 5, 7, 10)}
 _N_ARGUMENTS = {"gemm": 13, "gemv": 11}
 _ROUTINES = ("sgemm", "dgemm", "sgemv", "dgemv")
-
-
-def _numpy_openblas() -> dict | None:
-    """Addresses of the routines in NumPy's bundled OpenBLAS (64-bit integers), or None."""
-    root = os.path.dirname(np.__file__)
-    for path in (glob.glob(os.path.join(root, os.pardir, "numpy.libs", "libscipy_openblas64_*"))
-                 + glob.glob(os.path.join(root, ".dylibs", "libscipy_openblas64_*"))):
-        try:
-            library = ctypes.CDLL(path)  # NumPy has loaded it: the same library, not a copy
-            return {name: ctypes.cast(getattr(library, f"scipy_{name}_64_"), ctypes.c_void_p).value
-                    for name in _ROUTINES}
-        except (OSError, AttributeError):
-            continue
-    return None
 
 
 def _widening_adapters(targets: dict) -> dict:
@@ -96,7 +79,7 @@ def _widening_adapters(targets: dict) -> dict:
     return {name: engine.get_function_address(f"adapter_{name}") for name in targets}
 
 
-_NUMPY_ROUTINES = _numpy_openblas() if os.environ.get("NBNET_BLAS", "") == "numpy" else None
+_NUMPY_ROUTINES = numpy_openblas(_ROUTINES) if os.environ.get("NBNET_BLAS", "") == "numpy" else None
 LIBRARY = "numpy" if _NUMPY_ROUTINES is not None else "scipy"
 if _NUMPY_ROUTINES is not None:
     _ADDRESSES = _widening_adapters(_NUMPY_ROUTINES)

@@ -11,18 +11,20 @@ the kernels therefore starts a new folder instead of loading old code, while an 
 Python layers above them (estimators, fitting loop) keeps the compiled kernels; other
 packages' Numba functions keep Numba's own cache. The hash is computed once per process.
 
-Relies on Numba's caching internals (``numba.core.caching``, 0.60-0.68): a
-``_CacheLocator`` subclass chooses the folder and the source stamp, a ``FunctionCache``
-subclass uses it through its ``CacheImpl``'s ``_locator_classes``, and it is set as the
-dispatcher's ``_cache``, which is what ``Dispatcher.enable_caching`` does for
-``cache=True``. Setting ``NUMBA_CACHE_LOCATOR_CLASSES`` replaces the locator, as it does for
-every Numba cache.
+Relies on Numba's caching internals (:mod:`._numba_compat`): a cache locator chooses the
+folder and the source stamp, and the cache is set as the dispatcher's ``_cache``, which is
+what ``Dispatcher.enable_caching`` does for ``cache=True``. Where those internals changed,
+Numba's own cache is kept in the same folder (Numba keys an entry on the defining file's
+time and size only, but the folder's name already holds the hash of every source).
+
+With no writable folder (a read-only install run by a user without a home), kernels compile
+in memory in each process, and one :class:`NoKernelCacheWarning` says so.
 
 Processes may fill one folder at the same time (``python -m nbnet compile``'s workers, a
 test suite on several cores): Numba writes each file by a rename, but saving a signature reads
 the function's index, picks a free data file name and writes the index back, so that two
 processes saving signatures of one function at once could lose one's entry or give both the
-same data file. :class:`SourceHashCache` saves under a lock on the folder where the platform
+same data file. :data:`SourceHashCache` saves under a lock on the folder where the platform
 has ``fcntl`` (POSIX).
 """
 
@@ -32,12 +34,14 @@ import hashlib
 import inspect
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 from typing import NamedTuple
 
-from numba.core import config
-from numba.core.caching import CompileResultCacheImpl, FunctionCache, _CacheLocator
-from numba.misc.appdirs import AppDirs
+import numba
+
+from . import _numba_compat
+from ._warnings import NoKernelCacheWarning
 
 try:
     import fcntl
@@ -65,10 +69,9 @@ def source_hash() -> str:
 
 
 def _roots() -> list[Path]:
-    if config.CACHE_DIR:
-        return [Path(config.CACHE_DIR)]
-    return [KERNELS_DIR / "__pycache__",
-            Path(AppDirs(appname="numba", appauthor=False).user_cache_dir)]
+    if numba.config.CACHE_DIR:
+        return [Path(numba.config.CACHE_DIR)]
+    return [KERNELS_DIR / "__pycache__", _numba_compat.user_cache_dir()]
 
 
 @functools.cache
@@ -85,38 +88,15 @@ def cache_folder() -> Path | None:
     return None
 
 
-class _SourceHashLocator(_CacheLocator):
-    """Places a function of nbnet's in :func:`cache_folder`, stamped with :func:`source_hash`."""
+def _cache_path(py_file) -> Path | None:
+    """The folder of the cached kernels of ``py_file``, or None if no folder is writable.
 
-    def __init__(self, py_func, py_file):
-        self._lineno = py_func.__code__.co_firstlineno
-        # Files of the same name in different subpackages get different folders.
-        relative = Path(py_file).resolve().parent.relative_to(KERNELS_DIR)
-        self._cache_path = str(cache_folder() / relative)
-
-    def get_cache_path(self):
-        return self._cache_path
-
-    def get_source_stamp(self):
-        return source_hash()
-
-    def get_disambiguator(self):
-        return str(self._lineno)
-
-    @classmethod
-    def from_function(cls, py_func, py_file):
-        if cache_folder() is None:
-            return None
-        locator = cls(py_func, py_file)
-        try:
-            locator.ensure_cache_path()
-        except OSError:
-            return None
-        return locator
-
-
-class _SourceHashCacheImpl(CompileResultCacheImpl):
-    _locator_classes = [_SourceHashLocator]
+    Files of the same name in different subpackages get different folders.
+    """
+    folder = cache_folder()
+    if folder is None:
+        return None
+    return folder / Path(py_file).resolve().parent.relative_to(KERNELS_DIR)
 
 
 @contextlib.contextmanager
@@ -134,28 +114,39 @@ def _folder_lock():
         yield
 
 
-class SourceHashCache(FunctionCache):
-    """Numba's ``FunctionCache``, located by :class:`_SourceHashLocator`, saving under a lock."""
+# Numba's FunctionCache, placed by _cache_path, stamped with source_hash, saving under
+# _folder_lock.
+SourceHashCache = (_numba_compat.source_hash_cache_class(_cache_path, source_hash, _folder_lock)
+                   if _numba_compat.INTERNALS else None)
 
-    _impl_class = _SourceHashCacheImpl
 
-    def save_overload(self, sig, data):
-        with _folder_lock():
-            super().save_overload(sig, data)
+@functools.cache
+def _warn_no_cache() -> None:
+    warnings.warn(
+        "no writable folder for nbnet's compiled kernels (NUMBA_CACHE_DIR, the package's "
+        "__pycache__, Numba's user cache folder): they compile in memory in every process",
+        NoKernelCacheWarning, stacklevel=4)
 
 
 def enable(dispatcher):
     """Cache ``dispatcher`` in :func:`cache_folder` if nbnet defines it; returns it.
 
-    A function defined outside the kernels (the tests jit some) gets Numba's own cache.
+    A function defined outside the kernels (the tests jit some) gets Numba's own cache. With
+    no writable folder, the dispatcher is left uncached (compiled in memory), with a warning
+    the first time.
     """
-    if config.DISABLE_JIT:  # numba.njit returned the Python function: nothing to cache
+    if numba.config.DISABLE_JIT:  # numba.njit returned the Python function: nothing to cache
         return dispatcher
-    if Path(inspect.getfile(dispatcher.py_func)).resolve().is_relative_to(KERNELS_DIR):
-        dispatcher._cache = SourceHashCache(dispatcher.py_func)
-    else:
-        dispatcher.enable_caching()
     _DISPATCHERS.append(dispatcher)
+    folder = cache_folder()
+    if folder is None:
+        _warn_no_cache()
+    elif not Path(inspect.getfile(dispatcher.py_func)).resolve().is_relative_to(KERNELS_DIR):
+        dispatcher.enable_caching()
+    elif SourceHashCache is not None:
+        _numba_compat.set_cache(dispatcher, SourceHashCache(dispatcher.py_func))
+    else:
+        _numba_compat.enable_own_cache(dispatcher, folder)
     return dispatcher
 
 

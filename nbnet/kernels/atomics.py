@@ -20,10 +20,10 @@ import sys
 import llvmlite.binding as llvm
 from llvmlite import ir
 from numba import types
-from numba.core import cgutils
 from numba.extending import intrinsic
 
 from ._jit import subroutine
+from ._numba_compat import cgutils
 
 # The counters' slots in the shared array (see :func:`meet` and nbnet.kernels.epochs).
 ARRIVALS, ABORT = 0, 1

@@ -20,10 +20,10 @@ import math
 import numpy as np
 from llvmlite import ir
 from numba import typeof, types
-from numba.core.errors import TypingError
 from numba.extending import intrinsic
 
 from ._jit import subroutine
+from ._numba_compat import TypingError
 
 _EXACT = frozenset({"nsz", "contract"})
 _LOG2_E = 1.4426950408889634

@@ -9,10 +9,9 @@ Fisher–Yates loop (``_shuffle_raw`` with ``random_interval``, numpy/random/mtr
 distributions.c) drawing from the RandomState's own bit generator through its C interface
 (``next_uint32`` and the state's address, from ``BitGenerator.ctypes``), so the generator's
 state advances as if NumPy had shuffled. The addresses are passed at run time, which keeps
-the kernels cacheable. This module is the one place that reaches into the RandomState.
+the kernels cacheable. :mod:`._numpy_compat` reaches into the RandomState, and says when
+fits must shuffle in Python instead (:data:`SHUFFLES_COMPILED`).
 """
-
-import ctypes
 
 import numpy as np
 from llvmlite import ir
@@ -20,17 +19,9 @@ from numba import types
 from numba.extending import intrinsic
 
 from ._jit import subroutine
+from ._numpy_compat import SHUFFLES_COMPILED, generator_of  # noqa: F401 (for the fit)
 
 NO_SHUFFLE = np.empty(0, dtype=np.int64)  # a generator's place for rows kept in order
-
-
-def generator_of(random_state: np.random.RandomState) -> tuple[np.ndarray, object]:
-    """The int64 ``[next_uint32 address, state address]`` of ``random_state``'s bit generator,
-    and the lock that the caller holds while compiled code draws from it, as NumPy does."""
-    bit_generator = random_state._bit_generator  # RandomState keeps its generator there
-    interface = bit_generator.ctypes
-    draw = ctypes.cast(interface.next_uint32, ctypes.c_void_p).value
-    return np.array([draw, interface.state_address], dtype=np.int64), bit_generator.lock
 
 
 @intrinsic
