@@ -196,6 +196,19 @@ def test_sample_weight_of_wrong_length(kind, method):
     before.assert_unchanged(est)
 
 
+@pytest.mark.filterwarnings("ignore:overflow encountered in cast:RuntimeWarning")
+def test_non_finite_sample_weight_of_a_float32_fit_names_the_weights_dtype():
+    """scikit-learn checks the weights in their own dtype: a float64 inf is named float64 for
+    float32 input too; weights beyond float32's range are refused for a float32 model."""
+    X, y = make_data("regressor")
+    X = X.astype(np.float32)
+    for Estimator in (sk_nn.MLPRegressor, MLPRegressor):
+        with pytest.raises(ValueError, match=re.escape("too large for dtype('float64')")):
+            Estimator(max_iter=1).fit(X, y, sample_weight=np.full(len(X), np.inf))
+    with pytest.raises(ValueError, match=re.escape("too large for dtype('float32')")):
+        MLPRegressor(max_iter=1).fit(X, y, sample_weight=np.full(len(X), 1e39))
+
+
 def test_single_class_is_fitted_with_a_warning():
     """One class trains as in scikit-learn, with a warning naming it; the model predicts that
     class, with one probability column of ones matching ``classes_``."""
