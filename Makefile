@@ -96,5 +96,4 @@ docs: $(DOCS_INSTALLED) $(COMPILED)
 
 clean:
 	rm -rf $(VENV) $(OLDEST_VENV) .numba_cache .numba_cache_oldest datasets/cache .pytest_cache build *.egg-info
-	rm -rf $(VENV) .numba_cache datasets/cache .pytest_cache build *.egg-info
 	rm -rf docs/_build docs/auto_examples docs/api/generated

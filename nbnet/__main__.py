@@ -6,7 +6,8 @@ import sys
 
 from . import kernel_cache_stats
 from .kernels._cache import prune
-from .precompile import cases, compile_cases, usable_cores
+from .precompile import cases, compile_cases
+from .threads import usable_cpus
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,9 +24,9 @@ def main(argv: list[str] | None = None) -> int:
                     "batches, and networks with nbnet's own activations and losses.")
     compile_.add_argument("--all", action="store_true", dest="every",
                           help="compile every kernel a fit can use, not only the defaults'")
-    compile_.add_argument("--jobs", "-j", type=int, default=usable_cores(),
+    compile_.add_argument("--jobs", "-j", type=int, default=usable_cpus(),
                           help="worker processes (default: one per usable core, "
-                               f"{usable_cores()} here)")
+                               f"{usable_cpus()} here)")
     compile_.add_argument("--prune", action="store_true",
                           help="also delete the cache folders of other versions of nbnet")
     arguments = parser.parse_args(argv)

@@ -149,8 +149,8 @@ hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         epoch; 'step' ``γ = (η_end / η₀)^(1 / n)`` with ``n = ⌊(max_iter − 1) /
         lr_step_size⌋`` decays, the last epochs running at ``η_end`` (no decay where
         ``n = 0``). With the defaults (``max_iter=200``, ``lr_step_size=10``) that is
-        ``γ ≈ 0.9886`` per epoch and ``γ ≈ 0.886`` per 10 epochs. ``partial_fit`` past
-        ``max_iter`` epochs decays on with the same factor. PyTorch's ``StepLR`` and
+        ``γ ≈ 0.9886`` per epoch and ``γ ≈ 0.886`` per 10 epochs. After ``max_iter``
+        epochs (``partial_fit``) the rate stays at ``η_end``, as 'cosine' stays at its floor. PyTorch's ``StepLR`` and
         ``ExponentialLR`` take ``gamma`` explicitly; a fixed default suits only one length
         of fit (0.1 per epoch stops training after a few epochs). (nbnet only.)
 

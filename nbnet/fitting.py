@@ -379,7 +379,8 @@ def fit_stochastic(state: TrainingState, model: Model, settings: Settings, data:
                     "optimization hasn't converged yet." % settings.max_iter,
                     ConvergenceWarning,
                 )
-    if restores_best and not diverged and state.best_validation_score == -np.inf:
+    if (restores_best and not diverged and validate is not None
+            and state.best_validation_score == -np.inf):
         _warn_no_finite_score(state)  # no best epoch: the last weights stay
     elif restores_best or diverged:
         theta[:] = state.best_theta
@@ -477,6 +478,7 @@ def fit_lbfgs(model: Model, settings: Settings, data: Data, work, tasks: Tasks |
     theta, _ = model
     alpha = float(settings.alpha)
     tasks = tasks or Tasks(None, None, None)
+
     def loss_grad(x):
         theta[:] = x
         loss = loss_and_gradient(model, data, alpha, work)

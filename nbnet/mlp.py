@@ -1325,4 +1325,3 @@ default='squared_error'
             The trained model.
         """
         return self._fit_or_roll_back(X, y, sample_weight, incremental=True)
-

@@ -28,7 +28,6 @@ kind each, the types that make signatures differ.
 import concurrent.futures
 import itertools
 import multiprocessing
-import os
 import sys
 import time
 import warnings
@@ -39,7 +38,7 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
 from . import MLPClassifier, kernel_cache_stats
-from .kernels._cache import signatures
+from .kernels._cache import SourceHashCache, signatures
 from .kernels.epochs import SYNC_SLOTS, post_epoch
 
 DTYPES = ("float64", "float32")
@@ -130,13 +129,6 @@ def _results(groups: list[list[Case]], workers: int):
             yield future.result()
 
 
-def usable_cores() -> int:
-    """The cores this process may run on."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
-
-
 def compile_cases(selected: list[Case], workers: int = 1, out=sys.stdout) -> set[str]:
     """Compile or load what ``selected`` use, in ``workers`` processes (this one if 1); one
     line of ``out`` per case, a total at the end. Returns the signatures the cases used.
@@ -148,7 +140,8 @@ def compile_cases(selected: list[Case], workers: int = 1, out=sys.stdout) -> set
     began = time.perf_counter()
     groups = [list(group) for _, group in itertools.groupby(
         sorted(selected, key=lambda case: case[:3]), key=lambda case: case[:3])]
-    workers = max(1, min(workers, len(groups)))
+    # Numba's own cache (the compatibility fallback) saves without nbnet's lock: one process.
+    workers = max(1, min(workers, len(groups))) if SourceHashCache is not None else 1
     done = []
     for result in _results(groups, workers):
         print(*result.lines, sep="\n", file=out, flush=True)

@@ -35,8 +35,8 @@ def quantile_loss(y_true, y_pred, sample_weight=None, quantile=0.5):
 ROBUST_LOSSES = {"huber": huber_loss, "absolute_error": absolute_loss, "quantile": quantile_loss}
 
 
-# scikit-learn's losses as its MLP computes them (sklearn.neural_network._base, 1.7 on, the
-# same arithmetic): scikit-learn keeps them private, and before 1.7 they took no weights.
+# scikit-learn's losses as its MLP computes them (sklearn.neural_network._base, the same
+# arithmetic), written here because scikit-learn keeps them private.
 def _squared_loss(y_true, y_pred, sample_weight=None):
     return 0.5 * np.average((y_true - y_pred) ** 2, weights=sample_weight, axis=0).mean()
 

@@ -57,7 +57,8 @@ def blas_pools() -> ThreadpoolController:
     return ThreadpoolController().select(user_api="blas")
 
 
-def _usable_cpus() -> int:
+def usable_cpus() -> int:
+    """The CPUs this process may run on."""
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
@@ -66,7 +67,7 @@ def _usable_cpus() -> int:
 
 def second_core_free() -> bool:
     """Whether a fit may run a helper thread (see the module docstring)."""
-    if threading.current_thread() is not threading.main_thread() or _usable_cpus() < 2:
+    if threading.current_thread() is not threading.main_thread() or usable_cpus() < 2:
         return False
     pools = blas_pools().lib_controllers
     return bool(pools) and min(pool.num_threads for pool in pools) >= 2

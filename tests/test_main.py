@@ -10,7 +10,8 @@ import sys
 import pytest
 
 from nbnet.__main__ import main
-from nbnet.precompile import cases, compile_cases, usable_cores
+from nbnet.precompile import cases, compile_cases
+from nbnet.threads import usable_cpus
 
 # The most signatures `compile --all` may compile, about 1 s of a core each (2 s on a slow
 # machine): an argument of an entry point that is None in some fits and not in others
@@ -89,7 +90,7 @@ print(json.dumps(sorted(signatures())))
 def _compile(every: bool) -> tuple[set, list]:
     """What ``compile`` (``--all`` with ``every``) uses, and its output lines."""
     out = io.StringIO()
-    used = compile_cases(cases(every), usable_cores(), out)
+    used = compile_cases(cases(every), usable_cpus(), out)
     lines = out.getvalue().strip().splitlines()
     # each signature in one process: the totals count each once
     total = r"compiled (\d+) and loaded (\d+) kernel signatures \((\d+) distinct\)"

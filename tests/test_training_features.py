@@ -197,6 +197,20 @@ def test_restoring_without_a_finite_validation_score_keeps_the_last_weights(earl
         np.testing.assert_array_equal(mine, last)
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.UndefinedMetricWarning")
+def test_a_warm_start_without_validation_data_is_not_blamed_for_earlier_nan_scores():
+    """best_validation_score_ = -inf left by an earlier fit's NaN scores does not make a later
+    warm-started fit without a validation set skip its restore of the best epoch."""
+    X, y, X_val, y_val = regression()
+    est = fixed_epochs(MLPRegressor, 4, restore_best_weights=True, warm_start=True)
+    with pytest.warns(ConvergenceWarning, match="No epoch had a finite validation score"):
+        est.fit(X, y, validation_data=(X_val[:1], y_val[:1]))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est.fit(X, y)
+    assert not [w for w in caught if "No epoch had a finite" in str(w.message)]
+
+
 @pytest.mark.parametrize("with_validation", [False, True])
 def test_divergence_keeps_the_best_epoch_with_a_validation_set_or_restoring(with_validation):
     """A learning rate that blows up after a few epochs: the fit returns the best epoch's
