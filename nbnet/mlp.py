@@ -469,10 +469,10 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, y = self._validate_input(X, y, incremental, reset=first_pass)
         if sample_weight is not None:
-            # scikit-learn's checks in the weights' own dtype (its messages), then finite in
-            # the model's: a float32 model refuses weights beyond float32's range
-            sample_weight = _check_sample_weight(sample_weight, X)
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+            # scikit-learn's checks in the weights' own dtype (its messages), then in the
+            # model's: a float32 model refuses weights beyond float32's range
+            sample_weight = _in_dtype(_check_sample_weight(sample_weight, X), X.dtype,
+                                      "sample_weight")
         sample_weight = self._class_weighted(y, sample_weight, incremental)
         if not first_pass:  # a fitted model keeps its dtype
             X = _in_dtype(X, self._parameters().dtype, "X")
