@@ -75,19 +75,15 @@ test-oldest: $(OLDEST_INSTALLED)
 	NUMBA_CACHE_DIR=$(CURDIR)/.numba_cache_oldest $(OLDEST_VENV)/bin/python -m pytest -q \
 		$(OLDEST_TESTS)
 
-# The suite, or a short version of it (a few minutes); both print the report, write it and the
-# plot to benchmarks/results/ and docs/dev/ (the benchmarks page) and put a short table of
-# speed-ups into README.md. Some machines set OPENBLAS_CORETYPE
-# (with OPENBLAS_L2_SIZE) to pin OpenBLAS to older kernels for the sake of old OpenBLAS builds;
-# the benchmarks run without them, so that both libraries' BLAS use the kernels of this CPU
-# (the report names them). Tests and the demo keep the environment as it is.
-BENCH_ENV := env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE
-
+# The suite, or a short version of it (a few minutes), once in each CPU setting (benchmarks/cpu.py:
+# this CPU's own kernels, then an emulated AVX2 machine); both print the reports, write them to
+# benchmarks/results/, the native report, its plot and the two settings side by side to docs/dev/
+# (the benchmarks page), and put a short table of speed-ups into README.md.
 bench: $(BENCH_INSTALLED) $(COMPILED)
-	$(BENCH_ENV) $(PY) -m benchmarks --readme README.md --docs docs/dev
+	$(PY) -m benchmarks --cpu both --readme README.md --docs docs/dev
 
 bench-quick: $(BENCH_INSTALLED) $(COMPILED)
-	$(BENCH_ENV) $(PY) -m benchmarks --quick --readme README.md --docs docs/dev
+	$(PY) -m benchmarks --quick --cpu both --readme README.md --docs docs/dev
 
 # The documentation, into docs/_build/html: the API pages generated from the docstrings and
 # the examples gallery executed (its fits load the compiled kernels); any warning fails it.

@@ -89,7 +89,7 @@ def timed_fit(model, X, y) -> float:
         return timed(model.fit, X, y)
 
 
-def gemm_peak(dtype, n: int, repeats: int = 3) -> float:
+def gemm_peak(dtype, n: int, repeats: int = 3, threads: int | None = None) -> float:
     """GFLOP/s of numpy's matmul of two ``n × n`` matrices of ``dtype``: best of ``repeats``.
 
     Parameters
@@ -98,16 +98,21 @@ def gemm_peak(dtype, n: int, repeats: int = 3) -> float:
     n : int
         Matrix size; the product costs ``2 n³`` floating-point operations.
     repeats : int, default=3
+    threads : int, optional
+        BLAS threads for the products (threadpoolctl's limit); all of BLAS's own by default.
 
     Returns
     -------
     gflops : float
     """
+    from threadpoolctl import threadpool_limits
+
     rng = np.random.default_rng(0)
     a, b = (rng.standard_normal((n, n)).astype(dtype) for _ in range(2))
     out = np.empty_like(a)
-    np.matmul(a, b, out=out)  # wakes the thread pool
-    best = min(timed(np.matmul, a, b, out) for _ in range(repeats))
+    with threadpool_limits(threads, user_api="blas"):
+        np.matmul(a, b, out=out)  # wakes the thread pool
+        best = min(timed(np.matmul, a, b, out) for _ in range(repeats))
     return 2.0 * n**3 / best / 1e9
 
 

@@ -6,18 +6,21 @@ when asked, the same page and plot into the documentation (:data:`DOCS_PAGE`,
 between :data:`BEGIN` and :data:`END`.
 """
 
+import json
 import math
 import os
 import platform
 import shutil
 from datetime import datetime, timezone
+from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
 
+from . import cpu
 from .gridsearch import WARM_UP_GRID
 from .measure import LIBRARY_PAUSE
-from .workloads import NBNET, SCALES, SKLEARN, training_workloads
+from .workloads import NBNET, SCALES, SKLEARN, find_library, training_workloads
 
 BEGIN, END = "<!-- benchmarks:begin -->", "<!-- benchmarks:end -->"
 PLOT = "{scale}-scaling.png"
@@ -92,13 +95,15 @@ def _versions() -> str:
 
     import nbnet
 
-    from . import torch_baseline
+    from . import jax_baseline, torch_baseline
 
     torch = torch_baseline.torch_module() if torch_baseline.available() else None
     parts = [f"Python {platform.python_version()}", f"nbnet {nbnet.__version__}",
              f"numpy {np.__version__}", f"scipy {scipy.__version__}",
              f"scikit-learn {sklearn.__version__}", f"numba {numba.__version__}",
-             f"torch {torch.__version__}" if torch is not None else "torch not installed"]
+             f"torch {torch.__version__}" if torch is not None else "torch not installed",
+             f"jax {version('jax')}, optax {version('optax')}" if jax_baseline.available()
+             else "jax not installed"]
     return ", ".join(parts)
 
 
@@ -152,18 +157,22 @@ def _header(results) -> list[str]:
         f"- date: {now}; the run took {results.seconds:.0f} s; 1-minute load average before it "
         f"{results.load_before:.2f} (other work on the machine, as the timings' noise)",
         f"- CPU: {_cpu()}",
+        f"- CPU setting: {setting_name(results.setting)}; Numba compiles for "
+        f"{cpu.numba_target()}",
         f"- threads: {_thread_pools()}",
         f"- versions: {_versions()}",
         f"- GEMM peak, measured in this run (numpy matmul of {scale.gemm_size}² matrices, best "
-        f"of 3): float32 {_num(peaks['float32'])}, float64 {_num(peaks['float64'])} GFLOP/s",
+        f"of 3), with BLAS's threads (one thread): float32 {_num(peaks['float32'])} "
+        f"({_num(results.peaks_one_thread['float32'])}), float64 {_num(peaks['float64'])} "
+        f"({_num(results.peaks_one_thread['float64'])}) GFLOP/s",
         f"- timing: {_fits_per_library(scale)} with the same hyperparameters and "
         "random_state=0, libraries alternating in one process, with a pause of "
         f"{LIBRARY_PAUSE} s before each fit so that the other library's BLAS threads have "
         "stopped spinning; median (min–max). ms/epoch = fit "
         "time / n_iter_ (an L-BFGS iteration for P4); fixed-epoch workloads use tol=0 and "
         "n_iter_no_change > max_iter so exactly the stated epochs run. GFLOP/s = 6·n·P / epoch "
-        "time (docs/MATH.md: n training rows, P parameters); % peak against the GEMM peak of the "
-        "workload's dtype. nbnet's timed fits follow a warm-up fit, so they exclude compiling.",
+        "time (docs/MATH.md: n training rows, P parameters); % peak against the GEMM peaks of the "
+        "workload's dtype, on one thread and on BLAS's threads. nbnet's timed fits follow a warm-up fit, so they exclude compiling.",
         "- compile (nbnet): a fresh process fits and scores a tiny model in float64, then in "
         "float32; each dtype's figure is its first fit-and-score minus a second one (float64's "
         "includes what both dtypes share); cold = empty NUMBA_CACHE_DIR, cached = the cache "
@@ -178,24 +187,33 @@ def _header(results) -> list[str]:
 # ----------------------------------------------------------------------------- sections
 
 
+def _speed_up(result, name: str) -> str:
+    """scikit-learn's fit time over ``name``'s, or epoch time over epoch time where ``name``
+    runs another number of epochs (:meth:`benchmarks.workloads.TrainingWorkload.per_epoch_only`)."""
+    sklearn, run = result.runs[SKLEARN.name], result.runs[name]
+    if result.workload.per_epoch_only(find_library(name)):
+        return f"{sklearn.epoch.median / run.epoch.median:.2f}× per epoch"
+    return f"{sklearn.fit.median / run.fit.median:.2f}×"
+
+
 def _training(results) -> list[str]:
     header = ["ID", "workload", "library", "epochs", "fit s", "ms/epoch", "samples/s", "GFLOP/s",
-              "% GEMM peak", "train loss", "test score", "peak MiB (+Δ fit)",
+              "% peak (1 thread / all)", "train loss", "test score", "peak MiB (+Δ fit)",
               "compile s cold / cached", "× vs scikit-learn"]
     rows = []
     for result in results.training:
         workload = result.workload
         dtype = np.dtype(workload.dtype).name
-        sklearn_fit = result.runs[SKLEARN.name].fit.median
         for i, (name, run) in enumerate(result.runs.items()):
             flops = gflops(result.n_train, result.n_params, run.epoch.median)
             rows.append([
                 workload.key, "" if i else workload.title, name, str(run.n_iter),
                 _num(run.fit.median), _range(run.epoch, 1e3),
                 _num(result.n_train / run.epoch.median), _num(flops),
-                _num(100 * flops / results.peaks[dtype], 2), f"{run.loss:.4g}",
+                f"{_num(100 * flops / results.peaks_one_thread[dtype], 2)} / "
+                f"{_num(100 * flops / results.peaks[dtype], 2)}", f"{run.loss:.4g}",
                 f"{run.score:.4f}", _memory(run.memory), _compile(run.compile),
-                f"{sklearn_fit / run.fit.median:.2f}×",
+                _speed_up(result, name),
             ])
     if not rows:
         return []
@@ -536,26 +554,67 @@ def update_readme(readme: Path, text: str) -> None:
     _write_text(readme, new)
 
 
-def write(results, out_dir, readme=None, docs=None) -> str:
-    """Write the report and plot to ``out_dir``; returns the Markdown.
+def setting_name(setting: str | None) -> str:
+    """How a report names a CPU setting (:mod:`benchmarks.cpu`)."""
+    return {None: "the environment as given", "native": "native (this CPU's own kernels)",
+            "avx2": "avx2 (an emulated AVX2 machine: Haswell kernels and code)"}[setting]
 
-    With ``docs`` (a folder), also the report as :data:`DOCS_PAGE` and the plot as
-    :data:`DOCS_PLOT` there; with ``readme``, the :func:`headline` table into the README.
+
+def stem(scale_name: str, setting: str | None) -> str:
+    """The results' file name without suffix: ``full``, or ``full-avx2`` for the AVX2 setting."""
+    return scale_name if setting in (None, "native") else f"{scale_name}-{setting}"
+
+
+def docs_page(setting: str | None) -> str:
+    """The documentation's page of a setting's report: :data:`DOCS_PAGE` for the native one."""
+    return DOCS_PAGE if setting in (None, "native") else DOCS_PAGE.replace(".md", f"_{setting}.md")
+
+
+def summary(results) -> dict:
+    """What :mod:`benchmarks.settings` compares across settings, as JSON-ready values: the
+    machine, the kernels, the peaks and each training workload's epoch time per library."""
+    import scipy.linalg.cython_blas  # noqa: F401  (nbnet's default BLAS: makes its pool visible)
+    from threadpoolctl import threadpool_info
+
+    return {
+        "setting": results.setting, "cpu": _cpu(), "numba": cpu.numba_target(),
+        "openblas": sorted({p.get("architecture") or "?" for p in threadpool_info()
+                            if p["internal_api"] == "openblas"}),
+        "peaks": results.peaks, "peaks_one_thread": results.peaks_one_thread,
+        "training": [{"key": r.workload.key, "title": r.workload.title,
+                      "dtype": np.dtype(r.workload.dtype).name, "n_train": r.n_train,
+                      "n_params": r.n_params, "batch_size": r.workload.params.get("batch_size"),
+                      "ms_per_epoch": {name: run.epoch.median * 1e3 for name, run in r.runs.items()}}
+                     for r in results.training],
+    }
+
+
+def write(results, out_dir, readme=None, docs=None) -> str:
+    """Write the report, its plot and its :func:`summary` (JSON) to ``out_dir``; returns the
+    Markdown. File names follow the run's scale and CPU setting (:func:`stem`).
+
+    With ``docs`` (a folder), also the report (:func:`docs_page`) and, for the native setting,
+    the plot as :data:`DOCS_PLOT` there; with ``readme``, the :func:`headline` table into the
+    README.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    plot = out / PLOT.format(scale=results.scale.name)
+    name = stem(results.scale.name, results.setting)
+    plot = out / PLOT.format(scale=name)
     plotted = bool(results.scaling) and plot_scaling(results, plot)
     if results.scaling and not plotted:
         results.notes.append("Scaling plot skipped: matplotlib is not installed.")
     text = markdown(results, plot.name if plotted else None)
-    _write_text(out / f"{results.scale.name}.md", text)
+    _write_text(out / f"{name}.md", text)
+    _write_text(out / f"{name}.json", json.dumps(summary(results), indent=1))
     if docs is not None:
         docs = Path(docs)
         docs.mkdir(parents=True, exist_ok=True)
+        docs_plot = DOCS_PLOT if docs_page(results.setting) == DOCS_PAGE else plot.name
         if plotted:
-            shutil.copyfile(plot, docs / DOCS_PLOT)
-        _write_text(docs / DOCS_PAGE, markdown(results, DOCS_PLOT if plotted else None))
+            shutil.copyfile(plot, docs / docs_plot)
+        _write_text(docs / docs_page(results.setting),
+                    markdown(results, docs_plot if plotted else None))
     if readme is not None:
         update_readme(Path(readme), headline(results))
     return text

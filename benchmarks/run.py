@@ -1,14 +1,18 @@
-"""The command line: ``python -m benchmarks [--quick | --tiny] [--only P1,P3] [--out DIR]``.
+"""The command line: ``python -m benchmarks [--quick | --tiny] [--only P1,P3] [--cpu SETTING]
+[--out DIR]``.
 
 ``--only`` takes workload ids (``P2``: all its rows) and training rows' keys (``P2-f32``).
 
 Runs the selected workloads, writes the Markdown report and the plot to ``--out``, prints
 the report; with ``--docs`` also writes it and the plot into the documentation's folder, and
 with ``--readme`` puts a short table of speed-ups into the README between its benchmark markers.
+``--cpu native`` or ``--cpu avx2`` runs in that CPU setting (:mod:`benchmarks.cpu`);
+``--cpu both`` runs the suite once in each and sets them side by side (:mod:`benchmarks.settings`).
 """
 
 import argparse
 import os
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from functools import partial
@@ -18,7 +22,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import gridsearch, phases, report
+from . import cpu, gridsearch, phases, report, settings
 from .measure import (LIBRARY_PAUSE, CompileRun, Stats, alternate, compile_command,
                       compile_seconds, first_fits, gemm_peak, peak_memory, stats, timed,
                       timed_fit)
@@ -98,7 +102,9 @@ class Results:
     """Everything one run measured, for :mod:`benchmarks.report`."""
 
     scale: Scale
-    peaks: dict  # dtype name -> GEMM GFLOP/s
+    peaks: dict  # dtype name -> GEMM GFLOP/s, BLAS's threads
+    peaks_one_thread: dict  # dtype name -> GEMM GFLOP/s on one thread
+    setting: str | None = None  # the CPU setting (benchmarks.cpu); None: the environment as is
     training: list = field(default_factory=list)
     latency: LatencyResult | None = None
     partial_fit: list = field(default_factory=list)  # PartialFitResult
@@ -273,6 +279,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--only", default=",".join(IDS),
                         help=f"comma-separated workload ids (default: all of {','.join(IDS)}) "
                              "or training rows' keys (P2-f32)")
+    parser.add_argument("--cpu", choices=(*cpu.SETTINGS, "both"), default=None,
+                        help="CPU setting: native (this CPU's kernels), avx2 (an emulated AVX2 "
+                             "machine) or both, side by side (default: the environment as is)")
     parser.add_argument("--out", default=str(RESULTS), help="directory of the results")
     parser.add_argument("--readme", default=None,
                         help="also put the table of speed-ups into this README, between its "
@@ -289,17 +298,42 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def main(argv=None) -> Results:
-    """Run the suite as the command line asks; returns what it measured."""
+def run_settings(args: argparse.Namespace, argv: list[str]) -> None:
+    """``--cpu both``: the suite in each setting, one process each (the README and the docs
+    get the native run's report), then their comparison (:func:`benchmarks.settings.write`)."""
+    for setting in cpu.SETTINGS:
+        child = [*argv, "--cpu", setting]
+        for option in ("--readme", "--docs"):
+            if setting != "native" and option in child:
+                at = child.index(option)
+                del child[at : at + 2]
+        subprocess.run([sys.executable, "-m", "benchmarks", *child],
+                       env=cpu.environment(setting), check=True)
+    print(settings.write(SCALES[args.scale].name, args.out, args.docs))
+
+
+def main(argv=None) -> Results | None:
+    """Run the suite as the command line asks; returns what it measured (None for
+    ``--cpu both``, whose runs are processes of their own)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = parse_args(argv)
+    if args.cpu == "both":
+        run_settings(args, [a for a in argv if a not in ("--cpu", "both")])
+        return None
+    if args.cpu is not None:
+        cpu.enter(args.cpu, argv)
     scale = SCALES[args.scale]
     start, load_before = perf_counter(), os.getloadavg()[0]
     log = partial(_log, start)
     libs = libraries()
-    peaks = {name: gemm_peak(name, scale.gemm_size) for name in ("float32", "float64")}
-    results = Results(scale, peaks, load_before=load_before)
-    log(f"{scale.name} scale; GEMM peak float32 {results.peaks['float32']:.1f}, float64 "
-        f"{results.peaks['float64']:.1f} GFLOP/s; libraries: {', '.join(lib.name for lib in libs)}")
+    dtypes = ("float32", "float64")
+    peaks = {name: gemm_peak(name, scale.gemm_size) for name in dtypes}
+    one_thread = {name: gemm_peak(name, scale.gemm_size, threads=1) for name in dtypes}
+    results = Results(scale, peaks, one_thread, cpu.current(), load_before=load_before)
+    log(f"{scale.name} scale, CPU setting {results.setting or 'as is'}; GEMM peak float32 "
+        f"{peaks['float32']:.1f} ({one_thread['float32']:.1f} on one thread), float64 "
+        f"{peaks['float64']:.1f} ({one_thread['float64']:.1f}) GFLOP/s; libraries: "
+        f"{', '.join(lib.name for lib in libs)}")
     for workload in training_workloads(scale):
         if not {workload.id, workload.key.upper()} & set(args.only):
             continue

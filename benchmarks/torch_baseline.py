@@ -9,17 +9,17 @@ names so that a workload passes them the same hyperparameters; they run exactly
         zero_grad(); loss(model(X[batch]), y[batch]).backward(); optimizer.step()
 
 The model is ``nn.Sequential`` of ``Linear`` layers and the hidden activation (``ReLU``,
-``Tanh``, ``Sigmoid`` or none) in the input's dtype, initialised as scikit-learn does
-(uniform ±√(k / (fan_in + fan_out)) for weights and biases, k = 2 for logistic, else 6). The L2
-penalty ``alpha`` becomes weight decay ``alpha / batch_size`` on the weights only, which is
-scikit-learn's gradient term; the squared error is halved as in scikit-learn.
+``Tanh``, ``Sigmoid`` or none) in the input's dtype, set up as
+:mod:`benchmarks.fixed_epochs` says; the L2 penalty is PyTorch's weight decay
+``alpha / batch_size`` on the weights only (the same gradient term).
 """
 
 import importlib
 import importlib.util
 
 import numpy as np
-from sklearn.metrics import accuracy_score, r2_score
+
+from .fixed_epochs import FixedEpochsClassifier, FixedEpochsMLP, FixedEpochsRegressor
 
 
 def available() -> bool:
@@ -33,41 +33,18 @@ def torch_module():
     return importlib.import_module("torch")
 
 
-class _TorchMLP:
+class _TorchMLP(FixedEpochsMLP):
     """The training loop shared by the classifier and the regressor."""
 
-    def __init__(self, hidden_layer_sizes=(100,), *, activation="relu", solver="adam", alpha=0.0001,
-                 batch_size=200, learning_rate_init=0.001, max_iter=200, shuffle=True,
-                 random_state=None, momentum=0.9, nesterovs_momentum=True, beta_1=0.9,
-                 beta_2=0.999, epsilon=1e-8, tol=None, n_iter_no_change=None):
-        # tol and n_iter_no_change are accepted for a common signature; the loop ignores them.
-        if solver not in ("sgd", "adam"):
-            raise ValueError(f"The PyTorch baseline supports 'sgd' and 'adam', not {solver!r}.")
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.solver = solver
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate_init = learning_rate_init
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
+    name = "PyTorch"
 
     def _network(self, n_in, n_out, dtype):
         torch = torch_module()
         activation = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "logistic": torch.nn.Sigmoid,
                       "identity": torch.nn.Identity}[self.activation]
-        factor = 2.0 if self.activation == "logistic" else 6.0
-        sizes = [n_in, *self.hidden_layer_sizes, n_out]
         layers = []
-        for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        for fan_in, fan_out, bound in self._init_bounds(n_in, n_out):
             linear = torch.nn.Linear(fan_in, fan_out, dtype=dtype)
-            bound = float(np.sqrt(factor / (fan_in + fan_out)))
             torch.nn.init.uniform_(linear.weight, -bound, bound)
             torch.nn.init.uniform_(linear.bias, -bound, bound)
             layers += [linear, activation()]
@@ -117,40 +94,21 @@ class _TorchMLP:
             return self.model_(torch.from_numpy(np.ascontiguousarray(X))).numpy()
 
 
-class TorchMLPClassifier(_TorchMLP):
+class TorchMLPClassifier(_TorchMLP, FixedEpochsClassifier):
     """Softmax classifier trained with cross-entropy (multiclass targets)."""
 
     def _encode(self, y, dtype):
-        self.classes_, codes = np.unique(y, return_inverse=True)
-        self._n_outputs = len(self.classes_)
-        return torch_module().from_numpy(codes.astype(np.int64))
+        return torch_module().from_numpy(self._labels(y))
 
     def _loss(self, outputs, target):
         return torch_module().nn.functional.cross_entropy(outputs, target)
 
-    def predict(self, X):
-        """Predicted class labels."""
-        return self.classes_[self._outputs(X).argmax(axis=1)]
 
-    def score(self, X, y):
-        """Accuracy."""
-        return accuracy_score(y, self.predict(X))
-
-
-class TorchMLPRegressor(_TorchMLP):
+class TorchMLPRegressor(_TorchMLP, FixedEpochsRegressor):
     """Single-output regressor trained with half the mean squared error."""
 
     def _encode(self, y, dtype):
-        self._n_outputs = 1
-        return torch_module().from_numpy(np.asarray(y).reshape(-1, 1)).to(dtype)
+        return torch_module().from_numpy(self._targets(y)).to(dtype)
 
     def _loss(self, outputs, target):
         return 0.5 * torch_module().nn.functional.mse_loss(outputs, target)
-
-    def predict(self, X):
-        """Predicted values."""
-        return self._outputs(X).ravel()
-
-    def score(self, X, y):
-        """R²."""
-        return r2_score(y, self.predict(X))

@@ -19,7 +19,7 @@ from sklearn.preprocessing import StandardScaler
 import nbnet
 from nbnet.datasets import Split, load, load_mnist1d, make_synthetic
 
-from . import torch_baseline
+from . import jax_baseline, torch_baseline
 from .measure import timed_fit
 
 
@@ -83,14 +83,17 @@ SCALES = {
 class Library(NamedTuple):
     """An MLP implementation under test.
 
-    ``converges`` is False for the PyTorch loop: it runs a fixed number of epochs of SGD or
-    Adam and has neither scikit-learn's stopping rule nor L-BFGS.
+    ``converges`` is False for the PyTorch and JAX loops: they run a fixed number of epochs of
+    SGD or Adam and have neither scikit-learn's stopping rule nor L-BFGS. ``warm_up_rows``:
+    rows of the warm-up fit (:func:`warm_up`); None for all of them, where the library
+    compiles for each shape of the data (JAX).
     """
 
     name: str
     classifier: type
     regressor: type
     converges: bool = True
+    warm_up_rows: int | None = 200
 
 
 NBNET = Library("nbnet", nbnet.MLPClassifier, nbnet.MLPRegressor)
@@ -98,11 +101,14 @@ SKLEARN = Library("scikit-learn", neural_network.MLPClassifier, neural_network.M
 
 
 def libraries() -> list[Library]:
-    """nbnet, scikit-learn and, where ``import torch`` works, the PyTorch loop."""
+    """nbnet, scikit-learn and, where they are installed, the PyTorch loop and JAX's epoch."""
     found = [NBNET, SKLEARN]
     if torch_baseline.available():
         found.append(Library("PyTorch", torch_baseline.TorchMLPClassifier,
                              torch_baseline.TorchMLPRegressor, converges=False))
+    if jax_baseline.available():
+        found.append(Library("JAX", jax_baseline.JaxMLPClassifier, jax_baseline.JaxMLPRegressor,
+                             converges=False, warm_up_rows=None))
     return found
 
 
@@ -138,8 +144,15 @@ class TrainingWorkload:
         return self.key.split("-")[0]
 
     def runs_on(self, library: Library) -> bool:
-        """Whether ``library`` can run this workload (see :class:`Library`)."""
-        return library.converges or self.epochs is not None
+        """Whether ``library`` can run this workload (see :class:`Library`): a fixed-epochs
+        loop runs a workload "to convergence" for ``max_iter`` epochs, where its solver is
+        SGD or Adam, and is compared per epoch (:meth:`per_epoch_only`)."""
+        return library.converges or self.params.get("solver") in ("sgd", "adam")
+
+    def per_epoch_only(self, library: Library) -> bool:
+        """Whether ``library``'s fits of this workload compare per epoch only: a fixed-epochs
+        loop on a workload to convergence runs another number of epochs than the others."""
+        return not library.converges and self.epochs is None
 
     def estimator(self, library: Library, **overrides):
         """A fresh, unfitted estimator of ``library`` with this workload's hyperparameters."""
@@ -151,8 +164,9 @@ class TrainingWorkload:
 
 
 def warm_up(workload: TrainingWorkload, library: Library, split: Split) -> None:
-    """Fit and score a one-epoch model on a few rows, so that timed fits exclude compiling."""
-    rows = slice(0, 200)
+    """Fit and score a one-epoch model on a few rows (the library's ``warm_up_rows``), so that
+    timed fits exclude compiling."""
+    rows = slice(0, library.warm_up_rows)
     model = workload.estimator(library, max_iter=1)
     timed_fit(model, split.X_train[rows], split.y_train[rows])
     model.score(split.X_test[rows], split.y_test[rows])

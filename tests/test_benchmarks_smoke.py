@@ -3,16 +3,18 @@
 No timing is asserted: only that every workload runs and lands in the report.
 """
 
+import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # benchmarks/ is a directory of the checkout, not installed
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import report, run  # noqa: E402
+from benchmarks import cpu, report, run, settings  # noqa: E402
 
 
 @pytest.mark.slow
@@ -43,6 +45,9 @@ def test_every_workload_runs_at_tiny_scale_and_reaches_the_report(tmp_path, caps
     assert results.compile.default.signatures > 0 and results.compile.first_fits["adam"]
     paths = {run_.path.backend for run_ in results.grid_search.runs}
     assert paths >= {"loky", "threading"} and ("dask" in paths or "P9 on Dask skipped" in skipped)
+    summary = json.loads((tmp_path / "results" / "tiny.json").read_text())
+    assert {row["key"] for row in summary["training"]} == training
+    assert summary["peaks_one_thread"]["float64"] > 0 and summary["openblas"]
     page = (docs / report.DOCS_PAGE).read_text()
     assert page.startswith("# nbnet benchmarks (tiny scale)") and "| P1 |" in page
     if "matplotlib" in sys.modules:
@@ -94,3 +99,70 @@ def test_shape_profile_lists_every_product_of_a_step():
     assert shapes.step_products([4, 5, 2], 8)[-2].form == "NT"  # below 16 rows: no copy of Wᵀ
     lines = shapes.table("P1", calls=1, rounds=1)
     assert len(lines) == 4 + len(products) + 1 and lines[-1].startswith("| all products |")
+
+
+def test_cpu_settings_set_the_environment_before_anything_loads():
+    base = {"OPENBLAS_CORETYPE": "Zen", "OPENBLAS_L2_SIZE": "512", "NUMBA_CPU_NAME": "x",
+            "NUMBA_CACHE_DIR": "/cache", "PATH": "/bin"}
+    native = cpu.environment("native", base)
+    assert native == {"NUMBA_CACHE_DIR": "/cache", "PATH": "/bin", cpu.VARIABLE: "native"}
+    avx2 = cpu.environment("avx2", base)
+    assert (avx2["OPENBLAS_CORETYPE"], avx2["NUMBA_CPU_NAME"], avx2["NUMBA_CPU_FEATURES"]) == (
+        "Haswell", "haswell", "")
+    assert avx2["NUMBA_CACHE_DIR"] == "/cache_avx2" and "OPENBLAS_L2_SIZE" not in avx2
+    assert "--xla_cpu_max_isa=AVX2" in avx2["XLA_FLAGS"] and base["NUMBA_CPU_NAME"] == "x"
+    assert run.parse_args(["--cpu", "both"]).cpu == "both"
+    with pytest.raises(SystemExit):
+        run.parse_args(["--cpu", "avx512"])
+
+
+def _summary(setting, nbnet_ms, peak_one, peak_all):
+    row = {"key": "P1", "title": "t", "dtype": "float64", "n_train": 1000, "n_params": 1000,
+           "batch_size": 32, "ms_per_epoch": {"nbnet": nbnet_ms, "scikit-learn": 10.0,
+                                              "JAX": 3.0}}
+    big = dict(row, key="P3", batch_size=None, n_train=2000, n_params=10_000,
+               ms_per_epoch={"nbnet": 2.0, "scikit-learn": 20.0})
+    return {"setting": setting, "cpu": "test CPU", "numba": "haswell (host)",
+            "openblas": ["Haswell"], "peaks": {"float64": peak_all, "float32": 2 * peak_all},
+            "peaks_one_thread": {"float64": peak_one, "float32": 2 * peak_one},
+            "training": [row, big]}
+
+
+def test_settings_page_sets_each_workload_against_its_own_settings_peak(tmp_path):
+    for setting, nbnet_ms, one, every in (("native", 1.0, 10.0, 20.0), ("avx2", 2.0, 5.0, 10.0)):
+        (tmp_path / f"{report.stem('tiny', setting)}.json").write_text(
+            json.dumps(_summary(setting, nbnet_ms, one, every)))
+    text = settings.write("tiny", tmp_path, tmp_path / "docs")
+    assert (tmp_path / "docs" / settings.DOCS_PAGE).read_text() == text
+    assert (tmp_path / "tiny-settings.md").read_text() == text
+    rows = {tuple(cell.strip() for cell in line.split("|")[1:3]): line
+            for line in text.splitlines() if line.startswith("| P")}
+    # 6·n·P = 6 MFLOP in 1 ms: 6 GFLOP/s, 60% of one thread's 10 and 30% of two threads' 20;
+    # one thread (6·32·P is below SPLIT_FLOPS), so the bound is 10 ms / 0.6 ms at 10 GFLOP/s.
+    native = rows[("P1", "native (Haswell)")]
+    assert "| 6.00 | 60 / 30 | 1 | 10.00× | 3.00× | 16.7× |" in native
+    avx2 = rows[("P1", "avx2 (Haswell)")]
+    assert "| 3.00 | 60 / 30 | 1 | 5.00× | 1.50× | 8.3× |" in avx2
+    # batches of min(200, n) rows split in two: the bound is at the peak of both threads
+    assert settings.nbnet_threads(_summary("native", 1, 1, 1)["training"][1]) == 2
+    assert "| – | – |" in rows[("P3", "native (Haswell)")]  # JAX and PyTorch absent
+
+
+def test_jax_baseline_learns_the_network_scikit_learn_builds():
+    pytest.importorskip("jax")
+    pytest.importorskip("optax")
+    from benchmarks.jax_baseline import JaxMLPClassifier, JaxMLPRegressor
+    from sklearn.datasets import load_digits, make_regression
+
+    X, y = load_digits(return_X_y=True)
+    X = X / 16.0
+    model = JaxMLPClassifier((32,), batch_size=64, max_iter=20, random_state=0).fit(X, y)
+    assert model.n_iter_ == 20 and model.score(X, y) > 0.95
+    assert [W.shape for W, _ in model.params_] == [(64, 32), (32, 10)]
+    assert model.params_[0][0].dtype == np.float64  # float64 stays float64 (jax_enable_x64)
+    X, y = make_regression(300, 5, noise=0.1, random_state=0)
+    regressor = JaxMLPRegressor((16,), solver="sgd", learning_rate_init=1e-3, max_iter=50,
+                                random_state=0).fit(X.astype(np.float32), y / y.std())
+    assert regressor.score(X.astype(np.float32), y / y.std()) > 0.9
+    with pytest.raises(ValueError, match="JAX baseline supports"):
+        JaxMLPClassifier(solver="lbfgs")
