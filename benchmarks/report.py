@@ -583,7 +583,8 @@ def summary(results) -> dict:
         "peaks": results.peaks, "peaks_one_thread": results.peaks_one_thread,
         "training": [{"key": r.workload.key, "title": r.workload.title,
                       "dtype": np.dtype(r.workload.dtype).name, "n_train": r.n_train,
-                      "n_params": r.n_params, "batch_size": r.workload.params.get("batch_size"),
+                      "n_params": r.n_params, "solver": r.workload.params.get("solver", "adam"),
+                      "batch_size": r.workload.params.get("batch_size"),
                       "ms_per_epoch": {name: run.epoch.median * 1e3 for name, run in r.runs.items()}}
                      for r in results.training],
     }

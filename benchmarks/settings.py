@@ -20,8 +20,10 @@ _OTHERS = ("scikit-learn", "JAX", "PyTorch")
 
 
 def nbnet_threads(row: dict) -> int:
-    """Threads nbnet trains a workload's batches on: two where it splits them
-    (:func:`nbnet.kernels.epochs.splits_batches`), else one."""
+    """Threads nbnet trains a workload on: BLAS's two for L-BFGS's full batch; for SGD and
+    Adam two where it splits batches (:func:`nbnet.kernels.epochs.splits_batches`), else one."""
+    if row["solver"] == "lbfgs":
+        return 2
     batch = row["batch_size"] if isinstance(row["batch_size"], int) else min(200, row["n_train"])
     return 2 if 6.0 * batch * row["n_params"] >= SPLIT_FLOPS else 1
 
@@ -70,8 +72,9 @@ def write(scale_name: str, out_dir, docs=None) -> str:
         f"# nbnet in both CPU settings ({scale_name} scale)", "",
         f"- CPU: {summaries[0]['cpu']}",
         f"- {peaks} GFLOP/s",
-        "- Each setting is a run of its own (its report beside this page); times are medians "
-        "of that run. % of peak: nbnet's GFLOP/s (6·n·P per epoch) over the GEMM peak of its "
+        "- Each setting is a run of its own (its full report, `" + report.stem(scale_name, "native")
+        + ".md` and `" + report.stem(scale_name, "avx2") + ".md`, in benchmarks/results/); times "
+        "are medians of that run. % of peak: nbnet's GFLOP/s (6·n·P per epoch) over the GEMM peak of its "
         "own setting and dtype, on one thread and on all. The bound is scikit-learn's epoch "
         "time over the epoch's 6·n·P at the peak of the threads nbnet runs (one, or two where "
         "it splits batches): no nbnet could beat scikit-learn by more on that machine.", "",

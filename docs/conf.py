@@ -24,8 +24,10 @@ extensions = [
 ]
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
-# benchmark_results.md is written by `make bench` and included by dev/benchmarks.md.
-exclude_patterns = ["_build", "dev/benchmark_results.md", "auto_examples/*.ipynb",
+# benchmark_results.md and benchmark_settings.md are written by `make bench` and included by
+# dev/benchmarks.md.
+exclude_patterns = ["_build", "dev/benchmark_results.md", "dev/benchmark_settings.md",
+                    "auto_examples/*.ipynb",
                     "auto_examples/*.py", "auto_examples/*.zip", "auto_examples/*.json",
                     "auto_examples/*.md5"]
 templates_path = ["_templates"]

@@ -118,7 +118,7 @@ def test_cpu_settings_set_the_environment_before_anything_loads():
 
 def _summary(setting, nbnet_ms, peak_one, peak_all):
     row = {"key": "P1", "title": "t", "dtype": "float64", "n_train": 1000, "n_params": 1000,
-           "batch_size": 32, "ms_per_epoch": {"nbnet": nbnet_ms, "scikit-learn": 10.0,
+           "solver": "adam", "batch_size": 32, "ms_per_epoch": {"nbnet": nbnet_ms, "scikit-learn": 10.0,
                                               "JAX": 3.0}}
     big = dict(row, key="P3", batch_size=None, n_train=2000, n_params=10_000,
                ms_per_epoch={"nbnet": 2.0, "scikit-learn": 20.0})
@@ -144,7 +144,9 @@ def test_settings_page_sets_each_workload_against_its_own_settings_peak(tmp_path
     avx2 = rows[("P1", "avx2 (Haswell)")]
     assert "| 3.00 | 60 / 30 | 1 | 5.00× | 1.50× | 8.3× |" in avx2
     # batches of min(200, n) rows split in two: the bound is at the peak of both threads
-    assert settings.nbnet_threads(_summary("native", 1, 1, 1)["training"][1]) == 2
+    p1, p3 = _summary("native", 1, 1, 1)["training"]
+    assert settings.nbnet_threads(p3) == 2 and settings.nbnet_threads(p1) == 1
+    assert settings.nbnet_threads(dict(p1, solver="lbfgs")) == 2  # full batch, BLAS's threads
     assert "| – | – |" in rows[("P3", "native (Haswell)")]  # JAX and PyTorch absent
 
 
