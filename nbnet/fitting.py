@@ -32,6 +32,7 @@ from sklearn.exceptions import ConvergenceWarning
 from .kernels.epochs import Data, Halves, Run, epochs_per_call, loss_and_gradient
 from .kernels.network import Model
 from .kernels.shuffling import NO_SHUFFLE, SHUFFLES_COMPILED, generator_of
+from .product_choice import choose_products
 from .threads import HalvesHelper, note_blas_use
 from .training_state import TrainingState
 
@@ -316,6 +317,7 @@ def fit_stochastic(state: TrainingState, model: Model, settings: Settings, data:
     keeps_best = validate is not None or restores_best
     tasks = tasks or Tasks(None, None, None)
     diverged = False
+    choose_products(model, data, batch_size, alpha, work, dropout, halves, optimizer.clip or None)
     helper = HalvesHelper(halves) if halves is not None and halves.threads == 2 else None
     # Many epochs a call, unless Python acts after each one.
     each_epoch = (incremental or keeps_best or settings.verbose or tasks.active

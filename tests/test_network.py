@@ -69,9 +69,10 @@ def test_predict_sparse(dtype, hidden, out, n_out):
     assert_close(sparse, dense, dtype)
 
 
-def _backprop(dtype, hidden, out, n_out, weighted, sparse_input, density=None, m=7):
+def _backprop(dtype, hidden, out, n_out, weighted, sparse_input, density=None, m=7,
+              products=None):
     """Run ``backprop`` on a non-contiguous subset of ``m`` rows, with a workspace larger than
-    the batch.
+    the batch (and the table of products made by ``products(layout, m)`` where given).
 
     Returns (loss, grad, expected loss, expected grad); expectations are float64, alpha = 0.
     """
@@ -95,8 +96,9 @@ def _backprop(dtype, hidden, out, n_out, weighted, sparse_input, density=None, m
     else:
         arrays, A0 = no_sparse(dtype), np.ascontiguousarray(X[rows])
         X_ref = f64(A0)
+    table = None if products is None else products(layout, m)
     value = network.backprop(theta, grad, layout, A0, arrays, rows, Yb, swb, S, acts, deltas,
-                             transposed, capacity)
+                             transposed, capacity, None, 0, table)
     exp_value, exp_grad = naive.flat_loss_and_grad(
         f64(theta), units, X_ref, f64(Yb), hidden, out, 0.0, f64(swb) if weighted else None,
         eps=np.finfo(dtype).eps)
@@ -117,35 +119,46 @@ def test_backprop(dtype, hidden, out, n_out, weighted):
 @pytest.mark.parametrize("out,n_out", [("softmax", 3), ("identity", 2)])
 @pytest.mark.parametrize("hidden", ["tanh", "relu"])
 def test_backprop_on_a_batch_with_transposed_weights(dtype, hidden, out, n_out):
-    """A batch of ``TRANSPOSE_MIN_ROWS`` rows takes the copied-``Wᵀ`` path of
-    ``error_product`` at every hidden layer, and loss and gradient stay exact."""
+    """A batch of ``TRANSPOSE_MIN_ROWS`` rows with the default table takes the copied-``Wᵀ``
+    path of ``error_product`` at every hidden layer, and loss and gradient stay exact."""
     m = network.TRANSPOSE_MIN_ROWS
-    value, grad, exp_value, exp_grad = _backprop(dtype, hidden, out, n_out, True, False, m=m)
+    value, grad, exp_value, exp_grad = _backprop(dtype, hidden, out, n_out, True, False, m=m,
+                                                 products=network.default_products)
     assert_close(value, exp_value, dtype)
     assert_close(grad, exp_grad, dtype)
 
 
-@pytest.mark.parametrize(
-    "m,n_in,n_out,copies",
-    [(16, 13, 3, True),  # 13 rows of W: the transpose's remainder loop
-     (32, 64, 64, True), (40, 17, 9, True), (200, 100, 10, True),
-     (15, 13, 3, False),  # fewer rows than TRANSPOSE_MIN_ROWS
-     (32, 128, 128, False)])  # m·n_in·n_out = TRANSPOSE_MAX_PRODUCT
-def test_error_product(dtype, m, n_in, n_out, copies):
-    """``error_product`` is δ·Wᵀ on either path; it copies Wᵀ into the scratch exactly when
-    the batch has at least ``TRANSPOSE_MIN_ROWS`` rows and the product is below
-    ``TRANSPOSE_MAX_PRODUCT`` multiply-adds."""
+@pytest.mark.parametrize("kernel", [None, network.BLAS, network.TRANSPOSED_BLAS,
+                                    network.TRANSPOSED_OWN])
+@pytest.mark.parametrize("m,n_in,n_out", [(16, 13, 3), (32, 64, 64), (40, 16, 9), (200, 100, 10)])
+def test_error_product(dtype, m, n_in, n_out, kernel):
+    """``error_product`` is δ·Wᵀ in every way a table may say (none: BLAS with a transpose
+    flag); the transposed ways copy Wᵀ into the scratch (13 rows of W: the transpose's
+    remainder loop), nbnet's kernel where its output fits it, BLAS on the copy otherwise."""
     rng = np.random.default_rng(3)
     delta = rng.standard_normal((m, n_out)).astype(dtype)
     W = rng.standard_normal((n_in, n_out)).astype(dtype)
-    scratch = np.full(network.TRANSPOSE_MAX_PRODUCT // network.TRANSPOSE_MIN_ROWS, np.nan, dtype)
+    scratch = np.full(n_in * n_out + 5, np.nan, dtype)
     out = np.full((m, n_in), np.nan, dtype)
-    network.error_product(delta, W, scratch, out)
+    table = None if kernel is None else np.full((3, 2), kernel, dtype=np.int64)
+    network.error_product(delta, W, scratch, out, table, 1)
     assert_close(out, f64(delta) @ f64(W).T, dtype)
-    if copies:
+    if kernel in (network.TRANSPOSED_BLAS, network.TRANSPOSED_OWN):
         np.testing.assert_array_equal(scratch[: n_in * n_out].reshape(n_out, n_in), W.T)
+        assert np.isnan(scratch[n_in * n_out:]).all()
     else:
         assert np.isnan(scratch).all()
+
+
+def test_default_products_copy_wt_for_small_products_of_batches_of_16_rows_or_more():
+    """Without a measured choice, BLAS everywhere, and error products on a copy of ``Wᵀ`` for
+    batches of ``TRANSPOSE_MIN_ROWS`` rows or more and products below
+    ``TRANSPOSE_MAX_PRODUCT`` multiply-adds (32·128·128 is not below)."""
+    layout = network.make_layout([20, 64, 128, 128, 3], "relu", "softmax")
+    copied = network.TRANSPOSED_BLAS
+    np.testing.assert_array_equal(network.default_products(layout, 32), [
+        [0, 0, 0, 0], [0, 0, 0, 0], [0, copied, 0, copied]])
+    assert (network.default_products(layout, 15) == network.BLAS).all()
 
 
 def test_transposed_size():

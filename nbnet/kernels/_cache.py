@@ -100,10 +100,12 @@ def _cache_path(py_file) -> Path | None:
 
 
 @contextlib.contextmanager
-def _folder_lock():
-    """Hold an exclusive lock on :func:`cache_folder` (nothing where ``fcntl`` is missing)."""
+def _folder_lock(name: str = "save.lock"):
+    """Hold an exclusive lock on :func:`cache_folder`, through the lock file ``name`` (nothing
+    where ``fcntl`` is missing, or there is no folder). Kernels are saved under the default
+    one; another name locks something else, and may be held while kernels are saved."""
     try:
-        lock = None if fcntl is None else open(cache_folder() / "save.lock", "a")
+        lock = None if fcntl is None or cache_folder() is None else open(cache_folder() / name, "a")
     except OSError:  # the folder went away or became read-only: the save fails unlocked
         lock = None
     if lock is None:

@@ -25,7 +25,8 @@ from ._jit import jit, subroutine
 from .atomics import ABORT, ARRIVALS, atomic_add, atomic_exchange, atomic_load, meet, wait_until
 from .dropout import Dropout
 from .elementary import finite
-from .network import Layout, backprop, copy_rows, n_parameters, transposed_size, workspace_size
+from .network import (Layout, backprop, copy_rows, default_products, n_parameters,
+                      transposed_size, workspace_size)
 from .shuffling import NO_SHUFFLE, shuffle
 from .updates import gradient_norm, split_point, update
 
@@ -78,6 +79,9 @@ class Workspace(NamedTuple):
     transposed : scratch for one transposed weight matrix
         (:func:`nbnet.kernels.network.error_product`).
     gradient : (P,) the gradient of the last batch (of the full batch for L-BFGS).
+    products : (3, n_layers) int64, how each product of a step is computed
+        (:data:`nbnet.kernels.network.FORWARD`; :mod:`nbnet.product_choice` fills it in);
+        unused by L-BFGS, whose products all go to BLAS.
     """
 
     inputs: np.ndarray
@@ -87,6 +91,7 @@ class Workspace(NamedTuple):
     deltas: np.ndarray
     transposed: np.ndarray
     gradient: np.ndarray
+    products: np.ndarray
 
 
 def make_workspace(layout: Layout, capacity: int, dtype, sparse_input: bool = False,
@@ -101,6 +106,7 @@ def make_workspace(layout: Layout, capacity: int, dtype, sparse_input: bool = Fa
         deltas=np.empty(workspace_size(layout, capacity, preactivations=False), dtype=dtype),
         transposed=np.empty(transposed_size(layout), dtype=dtype),
         gradient=np.empty(n_parameters(layout), dtype=dtype),
+        products=default_products(layout, capacity),
     )
 
 
@@ -260,7 +266,7 @@ def _batch_gradient(model, data, rows, work, dropout, batch, total_weight=-1.0):
         total_weight = _total_weight(swb, m)
     loss = backprop(model.theta, work.gradient, model.layout, A0, data.sparse, rows, Yb, swb,
                     total_weight, work.activations, work.deltas, work.transposed,
-                    work.targets.shape[0], dropout, batch)
+                    work.targets.shape[0], dropout, batch, work.products)
     return loss, total_weight
 
 

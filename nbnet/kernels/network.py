@@ -12,7 +12,9 @@ Activations and errors of a batch live in flat workspaces too; layer ``i``'s blo
 pre-activations ``Z`` of the hidden layers whose activation's derivative needs them (gelu,
 silu), one block per such layer (:func:`preactivation_offset`); without those it is exactly
 the outputs' blocks. Products go to BLAS (:func:`nbnet.kernels._blas.gemm`) on contiguous
-views; transposes are passed as flags, except in the small products of :func:`error_product`.
+views, or to :func:`nbnet.kernels.small_products.small_product`, as a table says for each
+product of a training step (:data:`FORWARD`); transposes are passed as flags, except where
+:func:`error_product` copies ``Wᵀ``.
 """
 
 from collections.abc import Sequence
@@ -22,6 +24,7 @@ import numpy as np
 
 from ._blas import gemm
 from ._jit import jit, subroutine
+from .small_products import fits_output, small_product
 from .activations import ACTIVATIONS, bias_activation, derivative_and_bias_grad
 from .activations import LEAKY_RELU as FIRST_OWN_ACTIVATION
 from .activations import needs_preactivation
@@ -32,12 +35,19 @@ from .losses import OUTPUTS, output_activation, output_loss_and_delta
 
 # δ·Wᵀ with W transposed by a flag is the one slow form of OpenBLAS's AVX-512 ("SkylakeX")
 # kernels on small products (32×64·(64×64)ᵀ took 1.5 times as long as on a copy of Wᵀ, the
-# copy included; 2-core AVX-512 AMD EPYC, 2026-12). The copy pays for batches of at least
-# this many rows and products of fewer than this many multiply-adds (float32 and float64
-# alike); with the AVX2 kernels both forms run at one speed and the copy is a loss. Series
-# in docs/dev/performance_kernels.rst.
+# copy included; 2-core AVX-512 AMD EPYC, 2026-12). Without a measured choice
+# (nbnet.product_choice), error products copy Wᵀ for batches of at least this many rows and
+# products of fewer than this many multiply-adds (float32 and float64 alike). Series in
+# docs/dev/performance_kernels.rst.
 TRANSPOSE_MIN_ROWS = 16
 TRANSPOSE_MAX_PRODUCT = 1 << 19
+
+# How each product of a training step is computed: a table ``products``, (3, n_layers)
+# int64, whose row FORWARD is A_i·W_{i+1}, row WEIGHTS A_iᵀ·δ_{i+1} and row ERRORS
+# δ_{i+1}·W_{i+1}ᵀ (i ≥ 1). BLAS: ?gemm (error products with W as a transpose flag); OWN:
+# nbnet's small_product; error products may copy Wᵀ first and then multiply by either.
+FORWARD, WEIGHTS, ERRORS = 0, 1, 2
+BLAS, OWN, TRANSPOSED_BLAS, TRANSPOSED_OWN = 0, 1, 2, 3
 
 
 class Layout(NamedTuple):
@@ -161,6 +171,18 @@ def transposed_size(layout: Layout) -> int:
     return min(largest, TRANSPOSE_MAX_PRODUCT // TRANSPOSE_MIN_ROWS)
 
 
+def default_products(layout: Layout, rows: int) -> np.ndarray:
+    """The table of products (see :data:`FORWARD`) for batches of ``rows`` rows without a
+    measured choice: BLAS, error products of small batches on a copy of ``Wᵀ``
+    (``TRANSPOSE_MIN_ROWS``, ``TRANSPOSE_MAX_PRODUCT``)."""
+    sizes = layout.sizes
+    table = np.full((3, len(sizes) - 1), BLAS, dtype=np.int64)
+    for i in range(1, len(sizes) - 1):
+        if rows >= TRANSPOSE_MIN_ROWS and rows * sizes[i] * sizes[i + 1] < TRANSPOSE_MAX_PRODUCT:
+            table[ERRORS, i] = TRANSPOSED_BLAS
+    return table
+
+
 @subroutine
 def coef_view(theta, layout, i):
     """Weight matrix ``W_{i+1}`` (``n_i × n_{i+1}``) as a view of ``theta``."""
@@ -222,7 +244,20 @@ def copy_rows(source, rows, out):
 
 
 @subroutine
-def input_product(A0, sparse, rows, W, out):
+def product(A, B, out, products, form, i, trans_a=False):
+    """``out = op(A) · B``, product ``form`` of layer ``i``: by BLAS, or by
+    :func:`nbnet.kernels.small_products.small_product` where the table ``products`` says so
+    and the output fits it (a table is chosen for whole batches; an epoch's last batch may
+    have other rows). None: BLAS, and Numba leaves the other kernel out of the compiled code."""
+    if products is not None:
+        if products[form, i] == OWN and fits_output(out):
+            small_product(A, B, out, trans_a)
+            return
+    gemm(A, B, out, trans_a, False)
+
+
+@subroutine
+def input_product(A0, sparse, rows, W, out, products=None):
     """``out = X[rows] · W`` for the first layer.
 
     Dense input arrives as the batch itself (``A0``, ``m × n_0``); sparse input as the CSR
@@ -231,7 +266,7 @@ def input_product(A0, sparse, rows, W, out):
     prunes the sparse branch when it compiles for dense input.
     """
     if sparse is None:
-        gemm(A0, W, out)
+        product(A0, W, out, products, FORWARD, 0)
         return
     data, indices, indptr = sparse
     _zero(out)
@@ -246,10 +281,10 @@ def input_product(A0, sparse, rows, W, out):
 
 
 @subroutine
-def input_transpose_product(A0, sparse, rows, delta, out):
+def input_transpose_product(A0, sparse, rows, delta, out, products=None):
     """``out = X[rows]ᵀ · δ``: the first layer's weight gradient, dense or sparse (as above)."""
     if sparse is None:
-        gemm(A0, delta, out, True, False)
+        product(A0, delta, out, products, WEIGHTS, 0, True)
         return
     data, indices, indptr = sparse
     _zero(out)
@@ -281,35 +316,41 @@ def _transpose(W, out):
 
 
 @subroutine
-def error_product(delta, W, scratch, out):
+def error_product(delta, W, scratch, out, products=None, i=0):
     """``out = δ · Wᵀ``, the error reaching the layer below (before its activation's derivative).
 
-    Small products on batches of ``TRANSPOSE_MIN_ROWS`` rows or more copy ``Wᵀ`` into
-    ``scratch`` (of :func:`transposed_size`) and multiply without a transpose flag; see
-    ``TRANSPOSE_MAX_PRODUCT`` for why.
+    ``products[ERRORS, i]`` (:data:`BLAS`, :data:`TRANSPOSED_BLAS` or :data:`TRANSPOSED_OWN`)
+    says how; the transposed ones copy ``Wᵀ`` into ``scratch`` (of :func:`transposed_size`)
+    first. Without a table (None), BLAS with ``W`` as a transpose flag.
     """
-    m = delta.shape[0]
-    n_in, n_out = W.shape
-    if m >= TRANSPOSE_MIN_ROWS and m * n_in * n_out < TRANSPOSE_MAX_PRODUCT:
-        W_t = scratch[: n_in * n_out].reshape(n_out, n_in)
-        _transpose(W, W_t)
-        gemm(delta, W_t, out)
-    else:
-        gemm(delta, W, out, False, True)
+    if products is not None:
+        kernel = products[ERRORS, i]
+        if kernel != BLAS:
+            n_in, n_out = W.shape
+            W_t = scratch[: n_in * n_out].reshape(n_out, n_in)
+            _transpose(W, W_t)
+            if kernel == TRANSPOSED_OWN and fits_output(out):
+                small_product(delta, W_t, out)
+            else:
+                gemm(delta, W_t, out)
+            return
+    gemm(delta, W, out, False, True)
 
 
 @subroutine
-def forward(theta, layout, A0, sparse, rows, activations, capacity, m, dropout=None, batch=0):
+def forward(theta, layout, A0, sparse, rows, activations, capacity, m, dropout=None, batch=0,
+            products=None):
     """Forward pass of a batch of ``m`` rows up to the output layer's product.
 
     Hidden layers get bias and activation fused; the output layer's block is left as
     ``A_{L-1} W_L`` (no bias) for the output kernel to finish. With a ``dropout``
     (:class:`nbnet.kernels.dropout.Dropout`; None prunes it), each hidden layer's outputs are
     masked, with the masks of batch ``batch`` of the epoch; ``rows`` are the batch's data rows.
+    ``products``: the table of how each product is computed (see :data:`FORWARD`), or None.
     """
     n_layers = layout.sizes.shape[0] - 1
     Z = layer_block(activations, layout, capacity, 0, m)
-    input_product(A0, sparse, rows, coef_view(theta, layout, 0), Z)
+    input_product(A0, sparse, rows, coef_view(theta, layout, 0), Z, products)
     for i in range(1, n_layers):
         bias_activation(Z, intercept_view(theta, layout, i - 1), layout.activations[i - 1],
                         activations, preactivation_offset(layout, capacity, i - 1),
@@ -320,26 +361,28 @@ def forward(theta, layout, A0, sparse, rows, activations, capacity, m, dropout=N
                 drop(Z, mask, rows, dropout.thresholds[i - 1], dropout.rates[i - 1],
                      layer_key(dropout, batch, i - 1))
         Z_next = layer_block(activations, layout, capacity, i, m)
-        gemm(Z, coef_view(theta, layout, i), Z_next)
+        product(Z, coef_view(theta, layout, i), Z_next, products, FORWARD, i)
         Z = Z_next
     return Z
 
 
 @subroutine
 def backprop(theta, grad, layout, A0, sparse, rows, Y, sw, total_weight, activations, deltas,
-             transposed, capacity, dropout=None, batch=0):
+             transposed, capacity, dropout=None, batch=0, products=None):
     """Loss and gradient of one batch; the batch is ``rows`` (``m`` of them) of the input.
 
     ``grad`` receives ``∂C/∂θ`` without the L2 term, in the layout of ``theta``; the
     returned loss is the batch's weighted mean loss without the penalty (see
     :func:`nbnet.kernels.losses.output_loss_and_delta`). The caller adds both terms of the penalty.
     ``transposed`` is the scratch vector of :func:`error_product`. ``dropout`` and ``batch``:
-    see :func:`forward`; the errors of a masked layer are masked alike.
+    see :func:`forward`; the errors of a masked layer are masked alike. ``products``: see
+    :func:`forward`.
     """
     m = Y.shape[0]
     n_layers = layout.sizes.shape[0] - 1
     last = n_layers - 1
-    Z = forward(theta, layout, A0, sparse, rows, activations, capacity, m, dropout, batch)
+    Z = forward(theta, layout, A0, sparse, rows, activations, capacity, m, dropout, batch,
+                products)
     delta = layer_block(deltas, layout, capacity, last, m)
     loss = output_loss_and_delta(
         Z, intercept_view(theta, layout, last), Y, sw, total_weight, layout.output,
@@ -347,9 +390,9 @@ def backprop(theta, grad, layout, A0, sparse, rows, Y, sw, total_weight, activat
     )
     for i in range(last, 0, -1):
         A_prev = layer_block(activations, layout, capacity, i - 1, m)
-        gemm(A_prev, delta, coef_view(grad, layout, i), True, False)
+        product(A_prev, delta, coef_view(grad, layout, i), products, WEIGHTS, i, True)
         delta_prev = layer_block(deltas, layout, capacity, i - 1, m)
-        error_product(delta, coef_view(theta, layout, i), transposed, delta_prev)
+        error_product(delta, coef_view(theta, layout, i), transposed, delta_prev, products, i)
         if dropout is not None:
             if dropout.thresholds[i - 1] > 0:
                 mask = layer_block(dropout.masks, layout, capacity, i - 1, m)
@@ -358,7 +401,7 @@ def backprop(theta, grad, layout, A0, sparse, rows, Y, sw, total_weight, activat
                                  intercept_view(grad, layout, i - 1), activations,
                                  preactivation_offset(layout, capacity, i - 1), layout.extended)
         delta = delta_prev
-    input_transpose_product(A0, sparse, rows, delta, coef_view(grad, layout, 0))
+    input_transpose_product(A0, sparse, rows, delta, coef_view(grad, layout, 0), products)
     return loss
 
 
