@@ -57,17 +57,16 @@ def candidates(sizes, rows: int, dtype, dense_input: bool, transposed: int) -> l
     """The products of a step on batches of ``rows`` rows that are timed: those of at most
     ``LARGEST`` multiply-adds, except the first layer's of sparse input (which are not
     products of matrices) and error products whose ``Wᵀ`` outgrows the scratch of
-    ``transposed`` values; nbnet's kernel is an option where its output fits it
-    (:func:`nbnet.kernels.small_products.fits`)."""
+    ``transposed`` values, and products whose output does not fit nbnet's kernel
+    (:func:`nbnet.kernels.small_products.fits`) where BLAS is their only option."""
     name, itemsize = np.dtype(dtype).name, np.dtype(dtype).itemsize
     found = []
     for i in range(len(sizes) - 1):
         n_in, n_out = int(sizes[i]), int(sizes[i + 1])
         if rows * n_in * n_out > LARGEST:
             continue
-        own = (OWN,) if fits(rows, n_out, itemsize) else ()
-        if i > 0 or dense_input:
-            found.append(Candidate(FORWARD, i, f"A.W {rows}x{n_in}x{n_out} {name}", (BLAS, *own)))
+        if (i > 0 or dense_input) and fits(rows, n_out, itemsize):
+            found.append(Candidate(FORWARD, i, f"A.W {rows}x{n_in}x{n_out} {name}", (BLAS, OWN)))
         if (i > 0 or dense_input) and fits(n_in, n_out, itemsize):
             found.append(Candidate(WEIGHTS, i, f"At.d {n_in}x{rows}x{n_out} {name}", (BLAS, OWN)))
         if i > 0 and n_in * n_out <= transposed:
