@@ -102,8 +102,7 @@ def epoch_setup(workload: TrainingWorkload, rows: int | None = None) -> EpochSet
     X = np.ascontiguousarray(split.X_train[:rows], dtype=dtype)
     labels = np.unique(split.y_train[:rows], return_inverse=True)[1]
     Y = np.eye(labels.max() + 1, dtype=dtype)[labels]
-    batch_size = workload.params.get("batch_size", "auto")
-    batch_size = min(200, X.shape[0]) if batch_size == "auto" else int(batch_size)
+    batch_size = workload.batch_rows(X.shape[0])
     hidden = workload.params.get("hidden_layer_sizes", (100,))
     layout = make_layout([X.shape[1], *hidden, Y.shape[1]], "relu", "softmax")
     theta = np.random.default_rng(0).uniform(-0.1, 0.1, n_parameters(layout)).astype(dtype)

@@ -17,6 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
+from nbnet.kernels.epochs import splits_batches
+from nbnet.kernels.network import make_layout
+
 from . import cpu
 from .gridsearch import WARM_UP_GRID
 from .measure import LIBRARY_PAUSE
@@ -570,6 +573,16 @@ def docs_page(setting: str | None) -> str:
     return DOCS_PAGE if setting in (None, "native") else DOCS_PAGE.replace(".md", f"_{setting}.md")
 
 
+def nbnet_threads(result) -> int:
+    """Threads nbnet trained a workload on: BLAS's two for L-BFGS's full batches; for SGD and
+    Adam two where it splits batches (:func:`nbnet.kernels.epochs.splits_batches`), else one."""
+    if result.workload.params.get("solver") == "lbfgs":
+        return 2
+    coefs = result.runs[NBNET.name].model.coefs_
+    layout = make_layout([coefs[0].shape[0], *(c.shape[1] for c in coefs)], "relu", "identity")
+    return 2 if splits_batches(layout, result.workload.batch_rows(result.n_train)) else 1
+
+
 def summary(results) -> dict:
     """What :mod:`benchmarks.settings` compares across settings, as JSON-ready values: the
     machine, the kernels, the peaks and each training workload's epoch time per library."""
@@ -583,8 +596,7 @@ def summary(results) -> dict:
         "peaks": results.peaks, "peaks_one_thread": results.peaks_one_thread,
         "training": [{"key": r.workload.key, "title": r.workload.title,
                       "dtype": np.dtype(r.workload.dtype).name, "n_train": r.n_train,
-                      "n_params": r.n_params, "solver": r.workload.params.get("solver", "adam"),
-                      "batch_size": r.workload.params.get("batch_size"),
+                      "n_params": r.n_params, "nbnet_threads": nbnet_threads(r),
                       "ms_per_epoch": {name: run.epoch.median * 1e3 for name, run in r.runs.items()}}
                      for r in results.training],
     }

@@ -10,22 +10,11 @@ over scikit-learn that nbnet would reach at 100% of the peak of the threads it r
 import json
 from pathlib import Path
 
-from nbnet.kernels.epochs import SPLIT_FLOPS
-
 from . import cpu, report
 
 PAGE = "{scale}-settings.md"
 DOCS_PAGE = "benchmark_settings.md"
 _OTHERS = ("scikit-learn", "JAX", "PyTorch")
-
-
-def nbnet_threads(row: dict) -> int:
-    """Threads nbnet trains a workload on: BLAS's two for L-BFGS's full batch; for SGD and
-    Adam two where it splits batches (:func:`nbnet.kernels.epochs.splits_batches`), else one."""
-    if row["solver"] == "lbfgs":
-        return 2
-    batch = row["batch_size"] if isinstance(row["batch_size"], int) else min(200, row["n_train"])
-    return 2 if 6.0 * batch * row["n_params"] >= SPLIT_FLOPS else 1
 
 
 def _rows(summary: dict) -> list[list[str]]:
@@ -37,7 +26,7 @@ def _rows(summary: dict) -> list[list[str]]:
         flops = 6.0 * row["n_train"] * row["n_params"]
         gflops = flops / nbnet_ms / 1e6
         one, every = summary["peaks_one_thread"][row["dtype"]], summary["peaks"][row["dtype"]]
-        threads = nbnet_threads(row)
+        threads = row["nbnet_threads"]
         bound_ms = flops / ((one if threads == 1 else every) * 1e6)
         rows.append([
             row["key"], f"{summary['setting']} ({kernels})",

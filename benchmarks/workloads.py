@@ -143,6 +143,12 @@ class TrainingWorkload:
     def id(self) -> str:
         return self.key.split("-")[0]
 
+    def batch_rows(self, n_train: int) -> int:
+        """Rows of a batch on ``n_train`` training rows: ``batch_size``, or scikit-learn's
+        'auto' (``min(200, n)``) where the workload leaves it out."""
+        batch_size = self.params.get("batch_size", "auto")
+        return min(200, n_train) if batch_size == "auto" else int(batch_size)
+
     def runs_on(self, library: Library) -> bool:
         """Whether ``library`` can run this workload (see :class:`Library`): a fixed-epochs
         loop runs a workload "to convergence" for ``max_iter`` epochs, where its solver is

@@ -48,6 +48,9 @@ def test_every_workload_runs_at_tiny_scale_and_reaches_the_report(tmp_path, caps
     summary = json.loads((tmp_path / "results" / "tiny.json").read_text())
     assert {row["key"] for row in summary["training"]} == training
     assert summary["peaks_one_thread"]["float64"] > 0 and summary["openblas"]
+    # whole batches of P1 on one thread; P3's 200-row batches split in two; L-BFGS on BLAS's two
+    threads = {row["key"]: row["nbnet_threads"] for row in summary["training"]}
+    assert (threads["P1"], threads["P3"], threads["P4"]) == (1, 2, 2)
     page = (docs / report.DOCS_PAGE).read_text()
     assert page.startswith("# nbnet benchmarks (tiny scale)") and "| P1 |" in page
     if "matplotlib" in sys.modules:
@@ -118,9 +121,9 @@ def test_cpu_settings_set_the_environment_before_anything_loads():
 
 def _summary(setting, nbnet_ms, peak_one, peak_all):
     row = {"key": "P1", "title": "t", "dtype": "float64", "n_train": 1000, "n_params": 1000,
-           "solver": "adam", "batch_size": 32, "ms_per_epoch": {"nbnet": nbnet_ms, "scikit-learn": 10.0,
+           "nbnet_threads": 1, "ms_per_epoch": {"nbnet": nbnet_ms, "scikit-learn": 10.0,
                                               "JAX": 3.0}}
-    big = dict(row, key="P3", batch_size=None, n_train=2000, n_params=10_000,
+    big = dict(row, key="P3", nbnet_threads=2, n_train=2000, n_params=10_000,
                ms_per_epoch={"nbnet": 2.0, "scikit-learn": 20.0})
     return {"setting": setting, "cpu": "test CPU", "numba": "haswell (host)",
             "openblas": ["Haswell"], "peaks": {"float64": peak_all, "float32": 2 * peak_all},
@@ -138,15 +141,13 @@ def test_settings_page_sets_each_workload_against_its_own_settings_peak(tmp_path
     rows = {tuple(cell.strip() for cell in line.split("|")[1:3]): line
             for line in text.splitlines() if line.startswith("| P")}
     # 6·n·P = 6 MFLOP in 1 ms: 6 GFLOP/s, 60% of one thread's 10 and 30% of two threads' 20;
-    # one thread (6·32·P is below SPLIT_FLOPS), so the bound is 10 ms / 0.6 ms at 10 GFLOP/s.
+    # on one thread, so the bound is 10 ms / 0.6 ms at 10 GFLOP/s.
     native = rows[("P1", "native (Haswell)")]
     assert "| 6.00 | 60 / 30 | 1 | 10.00× | 3.00× | 16.7× |" in native
     avx2 = rows[("P1", "avx2 (Haswell)")]
     assert "| 3.00 | 60 / 30 | 1 | 5.00× | 1.50× | 8.3× |" in avx2
-    # batches of min(200, n) rows split in two: the bound is at the peak of both threads
-    p1, p3 = _summary("native", 1, 1, 1)["training"]
-    assert settings.nbnet_threads(p3) == 2 and settings.nbnet_threads(p1) == 1
-    assert settings.nbnet_threads(dict(p1, solver="lbfgs")) == 2  # full batch, BLAS's threads
+    # P3 on two threads: the bound is at the peak of both (120 MFLOP at 20 GFLOP/s: 6 ms)
+    assert rows[("P3", "native (Haswell)")].endswith("| 2 | 10.00× | – | 3.3× |")
     assert "| – | – |" in rows[("P3", "native (Haswell)")]  # JAX and PyTorch absent
 
 
