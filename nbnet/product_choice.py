@@ -76,14 +76,18 @@ def candidates(sizes, rows: int, dtype, dense_input: bool, transposed: int) -> l
     return found
 
 
-def _load() -> dict:
-    """This machine's stored choices (empty where there are none, or no cache folder)."""
+def _stored() -> dict:
+    """Every machine's stored choices (empty where there are none, or no cache folder)."""
     folder = _cache.cache_folder()
     try:
-        stored = json.loads((folder / FILE).read_text()) if folder is not None else {}
+        return json.loads((folder / FILE).read_text()) if folder is not None else {}
     except (OSError, ValueError):
         return {}
-    return stored.get(machine(), {})
+
+
+def _load() -> dict:
+    """This machine's stored choices."""
+    return _stored().get(machine(), {})
 
 
 def _save(choices: dict) -> None:
@@ -91,10 +95,7 @@ def _save(choices: dict) -> None:
     if folder is None:
         return
     path = folder / FILE
-    try:
-        stored = json.loads(path.read_text()) if path.exists() else {}
-    except (OSError, ValueError):
-        stored = {}
+    stored = _stored()
     stored.setdefault(machine(), {}).update(choices)
     try:
         temporary = path.with_suffix(f".{os.getpid()}.tmp")
@@ -126,7 +127,7 @@ def choose_products(model: Model, data: Data, batch_size: int, alpha: float, wor
     unknown = [c for c in timed if c.key not in _chosen]
     if unknown:
         # the fit's epoch may compile and save kernels meanwhile, under the cache's own lock
-        with _cache._folder_lock("products.lock"):
+        with _cache.folder_lock("products.lock"):
             _chosen.update(_load())  # another process may have timed them meanwhile
             unknown = [c for c in unknown if c.key not in _chosen]
             if unknown:

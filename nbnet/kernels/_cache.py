@@ -100,7 +100,7 @@ def _cache_path(py_file) -> Path | None:
 
 
 @contextlib.contextmanager
-def _folder_lock(name: str = "save.lock"):
+def folder_lock(name: str = "save.lock"):
     """Hold an exclusive lock on :func:`cache_folder`, through the lock file ``name`` (nothing
     where ``fcntl`` is missing, or there is no folder). Kernels are saved under the default
     one; another name locks something else, and may be held while kernels are saved."""
@@ -117,8 +117,8 @@ def _folder_lock(name: str = "save.lock"):
 
 
 # Numba's FunctionCache, placed by _cache_path, stamped with source_hash, saving under
-# _folder_lock.
-SourceHashCache = (_numba_compat.source_hash_cache_class(_cache_path, source_hash, _folder_lock)
+# folder_lock.
+SourceHashCache = (_numba_compat.source_hash_cache_class(_cache_path, source_hash, folder_lock)
                    if _numba_compat.INTERNALS else None)
 
 
