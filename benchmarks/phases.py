@@ -150,7 +150,7 @@ def profile(workload: TrainingWorkload, repeats: int) -> PhaseProfile:
             "epoch": lambda: stochastic_epochs(
                 Model(theta.copy(), layout), Data(X, sparse, Y, no_weights), order, batch_size,
                 ALPHA, OptimizerState(adam.code, adam.slots, adam.hyper, rates, np.zeros_like(rates),
-                                      None), work, None, one_epoch()),
+                                      np.inf), work, None, one_epoch()),
         }
 
     for task in tasks(permutation[:batch_size]).values():  # compile or load from the cache

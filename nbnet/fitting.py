@@ -317,7 +317,7 @@ def fit_stochastic(state: TrainingState, model: Model, settings: Settings, data:
     keeps_best = validate is not None or restores_best
     tasks = tasks or Tasks(None, None, None)
     diverged = False
-    choose_products(model, data, batch_size, alpha, work, dropout, halves, optimizer.clip or None)
+    choose_products(model, data, batch_size, alpha, work, dropout, halves)
     helper = HalvesHelper(halves) if halves is not None and halves.threads == 2 else None
     # Many epochs a call, unless Python acts after each one.
     each_epoch = (incremental or keeps_best or settings.verbose or tasks.active

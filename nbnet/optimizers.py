@@ -89,8 +89,6 @@ class Optimizer:
         self.lr_step_size = int(lr_step_size)
         self.lr_gamma = None if lr_gamma is None else float(lr_gamma)  # None: derived
         self.warmup_epochs = int(warmup_epochs)
-        # None, not 0.0, without clipping: the compiled epoch then drops the norm's pass at
-        # typing (a default fit compiles less; a clipped fit compiles its own epoch)
         self.clip = None if clip_grad_norm is None else float(clip_grad_norm)
 
     def scheduled_rates(self, n_steps: int, steps_per_epoch: int) -> np.ndarray:
@@ -135,7 +133,7 @@ class Optimizer:
         scheduled = self.scheduled_rates(run.epochs * n_steps, n_steps)
         state = OptimizerState(self.code, self.slots, self.hyper, self.step_sizes(scheduled),
                                self.decays(scheduled),
-                               self.clip or None)  # 0.0: an older pickle's "no clipping"
+                               self.clip or np.inf)  # None (or an older pickle's 0.0): no clip
         if dropout is not None:
             dropout = dropout._replace(step=self.t)
         arguments = (model, data, order, batch_size, float(alpha), state, work, dropout, run)

@@ -13,14 +13,14 @@ Two selections:
   size on a few dozen features already does), L-BFGS's loss and gradient, ``predict``, and
   the helper thread's hand-over;
 - ``--all``: every entry point a fit can use, in both dtypes, for every solver and for dense
-  and sparse input, with and without dropout and gradient clipping (each an epoch signature
-  of its own: their arguments are None when off), with whole and split batches, for networks
-  with scikit-learn's activations and with nbnet's own (a specialisation of its own too:
+  and sparse input, with and without dropout (an epoch signature of its own: its argument is
+  None when off), with whole and split batches, for networks with scikit-learn's activations
+  and with nbnet's own (a specialisation of its own too:
   :class:`nbnet.kernels.network.Layout`'s ``extended``).
 
-Sample weights, the loss within a family, the mix of activations, the estimator kind
-(classifier or regressor) and the stochastic solver select branches at run time, not
-signatures, so they need no fits of their own. The cases run in worker processes, one per
+Sample weights, gradient clipping, the loss within a family, the mix of activations, the
+estimator kind (classifier or regressor) and the stochastic solver select branches at run
+time, not signatures, so they need no fits of their own. The cases run in worker processes, one per
 usable core, in groups that share no signature: an activation family, a dtype and an input
 kind each, the types that make signatures differ.
 """
@@ -42,10 +42,9 @@ from .kernels._cache import SourceHashCache, signatures
 from .kernels.epochs import SYNC_SLOTS, post_epoch
 
 DTYPES = ("float64", "float32")
-# The solvers, and Adam with dropout, clipping or both (any stochastic solver would do: they
-# share the epoch), each also on a network big enough for split batches.
-SOLVERS = ("sgd", "adam", "lbfgs", "adam+dropout", "adam+clip", "adam+dropout+clip",
-           "adam+split", "adam+dropout+split", "adam+clip+split", "adam+dropout+clip+split")
+# The solvers, and Adam with dropout (any stochastic solver would do: they share the epoch),
+# each also on a network big enough for split batches.
+SOLVERS = ("sgd", "adam", "lbfgs", "adam+dropout", "adam+split", "adam+dropout+split")
 # What default fits use: whole batches (sgd and adam share the epoch) or split ones, or L-BFGS.
 DEFAULT_SOLVERS = ("sgd", "adam", "lbfgs", "adam+split")
 INPUTS = ("dense", "sparse")
@@ -81,8 +80,7 @@ def _fit_and_predict(case: Case) -> None:
         X = sp.csr_matrix(X)
     model = MLPClassifier(hidden_layer_sizes=(hidden,), activation=case.activation,
                           solver=solver, max_iter=1, random_state=0,
-                          dropout=0.5 if "dropout" in options else 0.0,
-                          clip_grad_norm=1.0 if "clip" in options else None)
+                          dropout=0.5 if "dropout" in options else 0.0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X, y)

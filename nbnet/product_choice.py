@@ -106,12 +106,12 @@ def _save(choices: dict) -> None:
 
 
 def choose_products(model: Model, data: Data, batch_size: int, alpha: float, work: Workspace,
-                    dropout, halves, clip: float | None) -> None:
+                    dropout, halves) -> None:
     """Fill in ``work.products`` (and ``halves.work.products``) for a fit's steps.
 
     The arguments are the fit's, as :func:`nbnet.kernels.epochs.stochastic_epochs` takes
-    them (``clip``: the optimizer's, None or a float), so that timing runs the compiled epoch
-    the fit runs. Shapes already chosen in this process or stored for this machine are not
+    them, so that timing runs the compiled epoch the fit runs (unclipped: clipping costs
+    every option the same). Shapes already chosen in this process or stored for this machine are not
     timed again.
     """
     if os.environ.get(VARIABLE, "") == "off":
@@ -131,7 +131,7 @@ def choose_products(model: Model, data: Data, batch_size: int, alpha: float, wor
             _chosen.update(_load())  # another process may have timed them meanwhile
             unknown = [c for c in unknown if c.key not in _chosen]
             if unknown:
-                run = _timed_run(model, data, batch_size, alpha, work, dropout, halves, clip)
+                run = _timed_run(model, data, batch_size, alpha, work, dropout, halves)
                 new = _time(unknown, tables, run)
                 _chosen.update(new)
                 _save(new)
@@ -140,7 +140,7 @@ def choose_products(model: Model, data: Data, batch_size: int, alpha: float, wor
             table[c.form, c.layer] = _chosen[c.key]
 
 
-def _timed_run(model, data, batch_size, alpha, work, dropout, halves, clip):
+def _timed_run(model, data, batch_size, alpha, work, dropout, halves):
     """A function timing the fit's epoch over its first batches, with learning rate 0 on
     copies of the weights and of an SGD state: returns seconds per step."""
     n_rows = data.Y.shape[0]
@@ -151,7 +151,7 @@ def _timed_run(model, data, batch_size, alpha, work, dropout, halves, clip):
     def steps_seconds(n_steps):
         order = np.arange(min(n_rows, n_steps * batch_size), dtype=np.int64)
         zeros = np.zeros(n_steps)
-        state = OptimizerState(sgd.code, sgd.slots, sgd.hyper, zeros, zeros, clip)
+        state = OptimizerState(sgd.code, sgd.slots, sgd.hyper, zeros, zeros, np.inf)
         start = time.perf_counter()
         stochastic_epochs(Model(theta, model.layout), data, order, batch_size, float(alpha),
                           state, work, dropout, one_epoch(), one_thread, False)

@@ -187,7 +187,7 @@ def test_entry_points_compile_once_per_dtype_and_family():
     by Adam and then predicted, share one compiled epoch and one compiled predict per dtype
     within each family: the Layout's Numba type depends on neither depth nor activations, nor
     the rule on its code, only on whether the network uses nbnet's own activations."""
-    entry_points = (epochs.stochastic_epochs, network.predict)
+    entry_points = (epochs.whole_epochs, network.predict)
     layout_types = set()
     for extended, networks in NETWORKS.items():
         layouts = [network.make_layout([4, *h, 2], mix, "identity") for h, mix in networks]

@@ -63,7 +63,7 @@ def test_one_compiled_epoch_and_predict_per_dtype_for_every_mix():
     one signature per entry point and dtype: the first fit's."""
     mixes = [((6,), "gelu"), ((6, 5), ["silu", "relu"]), ((6, 5, 4), ["elu", "gelu", "softplus"]),
              ((6, 5), ("leaky_relu", "tanh"))]
-    entry_points = (epochs.stochastic_epochs, network.predict)
+    entry_points = (epochs.whole_epochs, network.predict)
     for dtype in (np.float64, np.float32):
         counts = []
         for hidden, activation in mixes:

@@ -8,7 +8,7 @@ value computed in the same function to True, so kernels test with
 :func:`nbnet.kernels.elementary.finite`). ``error_model='numpy'`` lets loops that divide vectorise, since division no
 longer has to raise.
 
-:func:`jit` makes an entry point, called from Python: ``stochastic_epochs``,
+:func:`jit` makes an entry point, called from Python: ``whole_epochs``, ``split_epochs``,
 ``loss_and_gradient``, ``predict``. :func:`subroutine` makes a kernel that is compiled
 only as part of its compiled callers. Numba compiles every ``@njit`` callee as a complete
 function of its own, with Python and C wrappers, LLVM's module optimisation and machine

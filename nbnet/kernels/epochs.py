@@ -6,13 +6,13 @@ mini-batch by that order, forward, backward, update, scikit-learn's stopping rul
 training loss — runs compiled, in workspaces allocated once per fit. A run is as many
 epochs as make about :data:`CALL_FLOPS` (:func:`epochs_per_call`), or one where Python must
 see each epoch (validation, callbacks, ``verbose``, a helper thread). One compiled epoch
-serves every update rule (:mod:`nbnet.kernels.updates`), network depth and activation; the
+(per batch kind: :func:`whole_epochs`, :func:`split_epochs`) serves every update rule (:mod:`nbnet.kernels.updates`), network depth and activation; the
 arguments come bundled in NamedTuples: :class:`nbnet.kernels.network.Model`, :class:`Data`,
 :class:`OptimizerState`, :class:`Workspace`, :class:`Run` and :class:`Halves`.
 
 Batches big enough to keep two cores busy (:func:`splits_batches`) are computed as two
 halves whose gradients are summed: on one thread, or on two, the second half on a helper
-thread (:mod:`nbnet.threads`) that runs this same compiled epoch in its serving role and
+thread (:mod:`nbnet.threads`) that runs the same compiled epoch in its serving role and
 meets the caller's thread twice a step (:mod:`nbnet.kernels.atomics`). Both ways do the
 same arithmetic, so a fit gives the same weights on one thread or two.
 """
@@ -25,7 +25,7 @@ from ._jit import jit, subroutine
 from .atomics import ABORT, ARRIVALS, atomic_add, atomic_exchange, atomic_load, meet, wait_until
 from .dropout import Dropout
 from .elementary import finite
-from .network import (Layout, backprop, copy_rows, default_products, n_parameters,
+from .network import (Layout, Model, backprop, copy_rows, default_products, n_parameters,
                       transposed_size, workspace_size)
 from .shuffling import NO_SHUFFLE, shuffle
 from .updates import gradient_norm, split_point, update
@@ -57,8 +57,9 @@ class OptimizerState(NamedTuple):
     hyper : float64 hyper-parameters of the rule.
     rates : float64 learning rate of each step of the run's epochs, one per batch.
     decays : float64 decoupled weight decay ``η_t λ`` of each step (AdamW; zeros otherwise).
-    clip : the bound on each batch's gradient norm, or None for no clipping (Numba then
-        prunes the norm's pass at typing: an unclipped fit does not compile it).
+    clip : the bound on each batch's gradient norm, or inf for no clipping: a value, not a
+        type, so that clipped and unclipped fits share the compiled epoch (the norm's pass
+        costs a few hundredths of a second of compiling, a signature a whole epoch).
     """
 
     code: int
@@ -66,7 +67,7 @@ class OptimizerState(NamedTuple):
     hyper: np.ndarray
     rates: np.ndarray
     decays: np.ndarray
-    clip: float | None
+    clip: float
 
 
 class Workspace(NamedTuple):
@@ -300,43 +301,64 @@ def _halves_finite(shared):
     return finite(shared[FIRST_LOSS]) and finite(shared[SECOND_LOSS])
 
 
+@subroutine(inline=True)
+def _clips(clip):
+    """Whether ``clip`` (:class:`OptimizerState`'s) bounds the gradient's norm."""
+    return clip < np.inf
+
+
 @subroutine
-def _halves_update(clip, optimizer, theta, grad, halves, n_coefs, l2, summed, part):
+def _clip_scale(clip, theta, grad, n_coefs, l2):
+    """The factor that scales the batch's gradient (L2 term included) to norm ``clip`` where
+    it is longer; 1.0 without clipping (``clip`` inf), without the norm's pass."""
+    if not _clips(clip):
+        return 1.0
+    norm = gradient_norm(theta, grad, n_coefs, l2)
+    return clip / norm if norm > clip else 1.0
+
+
+@subroutine(inline=True)
+def _add_range(grad, other, begin, end):
+    """``grad[begin:end] += other[begin:end]``."""
+    mine, theirs = grad[begin:end], other[begin:end]
+    for i in range(mine.shape[0]):
+        mine[i] += theirs[i]
+
+
+@subroutine
+def _halves_update(optimizer, theta, grad, halves, n_coefs, l2, summed, part):
     """Sum the halves' gradients and update: what thread ``part`` (0 the fit's, 1 the helper)
     does of a split batch's step. Returns its ``Σ θ_w²`` (the first range's, for the fit's
-    thread on two threads; the helper's range's goes to ``halves.shared``).
+    thread; the second range's goes to ``halves.shared``).
 
-    Without clipping the parameters are two ranges split at
-    :func:`nbnet.kernels.updates.split_point`, one a thread (both on one thread). With
-    clipping (``clip`` must be an argument, for Numba to prune), the norm needs the whole
-    gradient: the fit's thread sums and updates all of it while the helper waits.
+    The parameters are two ranges split at :func:`nbnet.kernels.updates.split_point`, one a
+    thread (both on one thread). With clipping the norm needs the whole gradient: the fit's
+    thread sums all of it and updates both ranges while the helper waits.
     """
     other = halves.work.gradient
     n = theta.shape[0]
-    rate, decay = halves.shared[RATE], halves.shared[DECAY]
-    sq = 0.0
-    if clip is None:
-        split = split_point(n_coefs, n)
-        last = 1 if part == 1 or halves.threads == 1 else 0
-        for which in range(part, last + 1):
-            begin, end = (0, split) if which == 0 else (split, n)
-            if summed:
-                mine, theirs = grad[begin:end], other[begin:end]
-                for i in range(mine.shape[0]):
-                    mine[i] += theirs[i]
-            range_sq = update(optimizer.code, theta, grad, optimizer.slots, n_coefs, l2, rate,
-                              decay, 1.0, optimizer.hyper, begin, end)
-            if which == 0:
-                sq = range_sq
-            else:
-                halves.shared[SECOND_SQ] = range_sq
-    elif part == 0:
+    clipping = _clips(optimizer.clip)
+    if clipping and part == 1:
+        return 0.0
+    scale = 1.0
+    if clipping:
         if summed:
-            for i in range(n):
-                grad[i] += other[i]
-        scale = _clip_scale(clip, theta, grad, n_coefs, l2)
-        sq = update(optimizer.code, theta, grad, optimizer.slots, n_coefs, l2, rate, decay,
-                    scale, optimizer.hyper)
+            _add_range(grad, other, 0, n)
+        scale = _clip_scale(optimizer.clip, theta, grad, n_coefs, l2)
+    rate, decay = halves.shared[RATE], halves.shared[DECAY]
+    split = split_point(n_coefs, n)
+    last = 1 if part == 1 or halves.threads == 1 or clipping else 0
+    sq = 0.0
+    for which in range(part, last + 1):
+        begin, end = (0, split) if which == 0 else (split, n)
+        if summed and not clipping:
+            _add_range(grad, other, begin, end)
+        range_sq = update(optimizer.code, theta, grad, optimizer.slots, n_coefs, l2, rate,
+                          decay, scale, optimizer.hyper, begin, end)
+        if which == 0:
+            sq = range_sq
+        else:
+            halves.shared[SECOND_SQ] = range_sq
     return sq
 
 
@@ -373,14 +395,10 @@ def _halves_epoch(model, data, order, batch_size, alpha, optimizer, work, dropou
             return loss, steps
         l2 = alpha / total_weight
         summed = rows.shape[0] > (rows.shape[0] + 1) // 2
-        sq = _halves_update(optimizer.clip, optimizer, theta, work.gradient, halves, n_coefs,
-                            l2, summed, part)
-        if two:
-            if not meet(halves.sync, count + 2):
-                return np.nan, steps
-            if part == 0 and optimizer.clip is None:
-                sq += halves.shared[SECOND_SQ]
-        elif optimizer.clip is None:
+        sq = _halves_update(optimizer, theta, work.gradient, halves, n_coefs, l2, summed, part)
+        if two and not meet(halves.sync, count + 2):
+            return np.nan, steps
+        if part == 0:
             sq += halves.shared[SECOND_SQ]
         count += 2
         steps += 1
@@ -424,17 +442,6 @@ def _halves_epochs(model, data, order, batch_size, alpha, optimizer, work, dropo
                                epoch_dropout, halves, 1 if serving else 0, sync[BASE], first)
         if not serving:
             return result
-
-
-@subroutine
-def _clip_scale(clip, theta, grad, n_coefs, l2):
-    """The factor that scales the batch's gradient (L2 term included) to norm ``clip`` where
-    it is longer; 1.0 when ``clip`` is None, a branch Numba prunes at typing (``clip`` must be
-    an argument for that, not an attribute)."""
-    if clip is None:
-        return 1.0
-    norm = gradient_norm(theta, grad, n_coefs, l2)
-    return clip / norm if norm > clip else 1.0
 
 
 @subroutine(inline=True)  # called once, in the loop over a run's epochs
@@ -488,9 +495,20 @@ def _stalls(run, loss_sum, rows):
     return progress[1] > run.patience
 
 
-@jit
-def stochastic_epochs(model, data, order, batch_size, alpha, optimizer, work, dropout, run,
-                      halves=None, serving=False):
+@subroutine(inline=True)
+def _ends_epoch(run, epoch, loss_sum, theta, rows):
+    """Keep epoch ``epoch``'s loss sum (over ``rows`` rows) in ``run.losses``; whether it
+    diverged (its loss sum or the weights after it not finite), and whether the run ends
+    there (diverged, or stalled by :func:`_stalls`)."""
+    run.losses[epoch] = loss_sum
+    diverged = not (finite(loss_sum) and _all_finite(theta))
+    return diverged, diverged or _stalls(run, loss_sum, rows)
+
+
+def stochastic_epochs(model: Model, data: Data, order: np.ndarray, batch_size: int,
+                      alpha: float, optimizer: OptimizerState, work: Workspace,
+                      dropout: Dropout | None, run: Run, halves: Halves | None = None,
+                      serving: bool = False) -> tuple[int, int, bool]:
     """Up to ``run.epochs`` epochs of mini-batch training over ``data``, each in the row
     order ``order`` after shuffling it with ``run.generator``.
 
@@ -504,15 +522,16 @@ def stochastic_epochs(model, data, order, batch_size, alpha, optimizer, work, dr
     alpha : L2 strength.
     optimizer : :class:`OptimizerState`; its ``slots`` are updated in place, and its
         ``rates`` and ``decays`` hold an entry for every step of the run's epochs
-        (:func:`n_batches` an epoch). With a ``clip``, a batch's gradient (L2 term
+        (:func:`n_batches` an epoch). With a finite ``clip``, a batch's gradient (L2 term
         included) is scaled to that norm where it is longer: one more pass over the
         gradient, only then.
     work : :class:`Workspace` for batches of ``batch_size`` rows.
     dropout : :class:`nbnet.kernels.dropout.Dropout` with masks for batches of ``batch_size``
         rows, or None for no dropout (the dropout branches are then pruned).
     run : :class:`Run`: how many epochs, the shuffle, the stopping rule, the losses.
-    halves : :class:`Halves` to compute each batch as two halves, or None for whole batches
-        (the halves' branches are then pruned). With ``halves.threads`` 2, the run must be
+    halves : :class:`Halves` to compute each batch as two halves (compiled as
+        :func:`split_epochs`), or None for whole batches (:func:`whole_epochs`). With
+        ``halves.threads`` 2, the run must be
         one epoch, posted to a serving helper (:func:`post_epoch`) over ``order``'s array
         after the caller shuffled it (the helper reads the order as soon as it is posted).
     serving : run as the helper thread instead (``order`` is then the array the epochs are
@@ -532,23 +551,45 @@ def stochastic_epochs(model, data, order, batch_size, alpha, optimizer, work, dr
     diverged : bool
         Whether the last epoch's loss sum or the weights after it are not finite.
     """
-    epochs, steps, diverged = run.epochs, 0, False
+    if halves is None:
+        return whole_epochs(model, data, order, batch_size, alpha, optimizer, work, dropout,
+                            run)
+    return split_epochs(model, data, order, batch_size, alpha, optimizer, work, dropout, run,
+                        halves, serving)
+
+
+# Whole and split batches are two entry points, not one with a branch on ``halves is None``:
+# Numba prunes such a branch only where the argument is None, so a fit with split batches
+# compiled the whole-batch epoch too.
+@jit
+def whole_epochs(model, data, order, batch_size, alpha, optimizer, work, dropout, run):
+    """:func:`stochastic_epochs` with whole batches."""
+    steps, diverged = 0, False
     for epoch in range(run.epochs):
         shuffle(order, run.generator)
-        if halves is None:
-            loss_sum, steps = _whole_epoch(model, data, order, batch_size, alpha, optimizer,
-                                           work, dropout, steps)
-        else:
-            loss_sum, steps = _halves_epochs(model, data, order, batch_size, alpha, optimizer,
-                                             work, dropout, halves, serving, steps)
-            if serving:  # the helper stopped or fell asleep: loss_sum is SLEEP or STOP
-                return int(loss_sum), 0, False
-        run.losses[epoch] = loss_sum
-        diverged = not (finite(loss_sum) and _all_finite(model.theta))
-        if diverged or _stalls(run, loss_sum, order.shape[0]):
-            epochs = epoch + 1
-            break
-    return epochs, steps, diverged
+        loss_sum, steps = _whole_epoch(model, data, order, batch_size, alpha, optimizer, work,
+                                       dropout, steps)
+        diverged, ends = _ends_epoch(run, epoch, loss_sum, model.theta, order.shape[0])
+        if ends:
+            return epoch + 1, steps, diverged
+    return run.epochs, steps, diverged
+
+
+@jit
+def split_epochs(model, data, order, batch_size, alpha, optimizer, work, dropout, run, halves,
+                 serving):
+    """:func:`stochastic_epochs` with batches split in ``halves``, in either role."""
+    steps, diverged = 0, False
+    for epoch in range(run.epochs):
+        shuffle(order, run.generator)
+        loss_sum, steps = _halves_epochs(model, data, order, batch_size, alpha, optimizer,
+                                         work, dropout, halves, serving, steps)
+        if serving:  # the helper stopped or fell asleep: loss_sum is SLEEP or STOP
+            return int(loss_sum), 0, False
+        diverged, ends = _ends_epoch(run, epoch, loss_sum, model.theta, order.shape[0])
+        if ends:
+            return epoch + 1, steps, diverged
+    return run.epochs, steps, diverged
 
 
 @jit
