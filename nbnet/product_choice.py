@@ -8,8 +8,9 @@ BLAS's ``?gemm`` or :func:`nbnet.kernels.small_products.small_product`, and for 
 δ·Wᵀ also on a copy of ``Wᵀ`` — and the faster kept: the fit's own compiled epoch runs its
 first batches with each alternative in turn (learning rate 0, on copies of the weights and
 optimizer state, so nothing changes and nothing more compiles), one product after the other,
-rounds interleaved, best of :data:`ROUNDS`; an alternative must save :data:`MARGIN` of the
-time to replace the current one.
+in :data:`ROUNDS` rounds that time each alternative once; an alternative must save
+:data:`MARGIN` of the time (its times over the current one's in the same rounds, see
+:func:`_time`) to replace the current one.
 
 A choice is kept per product shape for the process, and in the kernel cache folder
 (``products.json``, one entry per machine: CPU, Numba's target, BLAS library and kernels), so
@@ -33,7 +34,7 @@ from .kernels.network import (BLAS, ERRORS, FORWARD, OWN, TRANSPOSED_BLAS, TRANS
 from .kernels.small_products import LARGEST, fits, machine
 from .optimizers import SGD
 
-ROUNDS = 5
+ROUNDS = 10  # an even number: rounds go in pairs of opposite orders
 MARGIN = 0.01
 MEASURE_SECONDS = 0.002  # a timed run is about this long ...
 MAX_STEPS = 32  # ... and at most this many steps
@@ -165,18 +166,30 @@ def _timed_run(model, data, batch_size, alpha, work, dropout, halves):
 
 def _time(unknown: list[Candidate], tables: list, run) -> dict:
     """Time each candidate's options in turn (the others as already chosen); returns the
-    choice of each shape key."""
+    choice of each shape key.
+
+    Each round times every option once, the order reversed every other round, and takes
+    each one's time over the current option's of the same round; the geometric mean of two
+    consecutive rounds' ratios cancels a steady drift of the machine's speed, and the median
+    of these decides. A product is a few percent of a step, about what timed runs drift by on
+    a shared machine: the best time of each option over all rounds, compared, chose
+    differently from run to run.
+    """
     choices = {}
     for c in unknown:
         current = int(tables[0][c.form, c.layer])
-        best = {option: np.inf for option in c.options}
-        for _ in range(ROUNDS):
-            for option in c.options:
+        seconds = {option: [] for option in c.options}
+        for round_ in range(ROUNDS):
+            for option in c.options[::-1] if round_ % 2 else c.options:
                 for table in tables:
                     table[c.form, c.layer] = option
-                best[option] = min(best[option], run())
-        fastest = min(best, key=best.get)
-        chosen = fastest if best[fastest] < best[current] * (1 - MARGIN) else current
+                seconds[option].append(run())
+        ratio = {}
+        for option in c.options:
+            rounds = np.divide(seconds[option], seconds[current])
+            ratio[option] = float(np.median(np.sqrt(rounds[0::2] * rounds[1::2])))
+        fastest = min(ratio, key=ratio.get)
+        chosen = fastest if ratio[fastest] < 1 - MARGIN else current
         for table in tables:
             table[c.form, c.layer] = chosen
         choices[c.key] = chosen

@@ -161,3 +161,20 @@ def test_a_slow_alternative_is_not_chosen_and_a_fast_one_is():
 
     assert product_choice._time(timed, tables, run) == {"a": network.OWN, "b": network.BLAS}
     assert tables[0][network.FORWARD, 1] == network.OWN and tables[0][network.WEIGHTS, 1] == 0
+
+
+def test_a_steady_drift_of_the_machine_does_not_decide():
+    """A machine speeding up by 4% with every timed run is taken for neither option's
+    speed: of options within 0.5% the current stays, a 10% faster one is chosen."""
+    tables = [np.zeros((3, 2), dtype=np.int64)]
+    timed = [product_choice.Candidate(network.FORWARD, 1, "a", (network.BLAS, network.OWN)),
+             product_choice.Candidate(network.WEIGHTS, 1, "b", (network.BLAS, network.OWN))]
+    costs = {(network.OWN, network.BLAS): 0.9, (network.BLAS, network.OWN): 0.995,
+             (network.OWN, network.OWN): 0.895, (network.BLAS, network.BLAS): 1.0}
+    calls = []
+
+    def run():
+        calls.append(None)
+        return costs[tables[0][network.FORWARD, 1], tables[0][network.WEIGHTS, 1]] * 0.96 ** len(calls)
+
+    assert product_choice._time(timed, tables, run) == {"a": network.OWN, "b": network.BLAS}
