@@ -1,12 +1,16 @@
 # The two commands of the README: `make demo` and `make test`. Both create .venv when it is
-# missing and install nbnet into it; the demo compiles the few kernels it uses as it runs, the
-# tests, docs and benchmarks compile every kernel first, in parallel. `make bench` runs the
-# benchmarks, `make docs` builds the documentation.
+# missing and install nbnet into it (the demo with its dependencies alone, the tests with the
+# test extra too); the demo compiles the few kernels it uses as it runs, the tests, docs and
+# benchmarks compile every kernel first, in parallel. `make bench` runs the benchmarks,
+# `make docs` builds the documentation.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
-# The benchmarks need the `bench` extra too; its stamp is removed whenever the one above is remade.
+# The tests need the `test` extra; this stamp and those below are removed whenever the one above
+# is remade.
+TEST_INSTALLED := $(VENV)/.installed-test-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+# The benchmarks need the `bench` extra too.
 BENCH_INSTALLED := $(VENV)/.installed-bench-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 # The documentation needs the `docs` extra (Sphinx and its extensions), with the same rule.
 DOCS_INSTALLED := $(VENV)/.installed-docs-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
@@ -28,8 +32,12 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 $(INSTALLED): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[test]"
+	$(PY) -m pip install --quiet --disable-pip-version-check -e .
 	rm -f $(VENV)/.installed-*
+	touch $@
+
+$(TEST_INSTALLED): $(INSTALLED)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[test]"
 	touch $@
 
 $(BENCH_INSTALLED): $(INSTALLED)
@@ -49,7 +57,7 @@ demo: $(INSTALLED)
 
 # Spread over the cores (pytest-xdist; idle workers take tests queued on busy ones), with the
 # slowest tests listed at the end.
-test: $(COMPILED)
+test: $(TEST_INSTALLED) $(COMPILED)
 	$(PY) -m pytest -q -n auto --dist worksteal --durations=15
 
 # A subset of the suite that runs every kernel, every solver and every extra (ONNX, Dask,
