@@ -112,8 +112,8 @@ def choose_products(model: Model, data: Data, batch_size: int, alpha: float, wor
 
     The arguments are the fit's, as :func:`nbnet.kernels.epochs.stochastic_epochs` takes
     them, so that timing runs the compiled epoch the fit runs (unclipped: clipping costs
-    every option the same). Shapes already chosen in this process or stored for this machine are not
-    timed again.
+    every option the same). Shapes already chosen in this process or stored for this machine
+    are not timed again.
     """
     if os.environ.get(VARIABLE, "") == "off":
         return

@@ -175,6 +175,7 @@ def test_a_steady_drift_of_the_machine_does_not_decide():
 
     def run():
         calls.append(None)
-        return costs[tables[0][network.FORWARD, 1], tables[0][network.WEIGHTS, 1]] * 0.96 ** len(calls)
+        cost = costs[tables[0][network.FORWARD, 1], tables[0][network.WEIGHTS, 1]]
+        return cost * 0.96 ** len(calls)
 
     assert product_choice._time(timed, tables, run) == {"a": network.OWN, "b": network.BLAS}

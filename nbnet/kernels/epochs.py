@@ -6,8 +6,9 @@ mini-batch by that order, forward, backward, update, scikit-learn's stopping rul
 training loss — runs compiled, in workspaces allocated once per fit. A run is as many
 epochs as make about :data:`CALL_FLOPS` (:func:`epochs_per_call`), or one where Python must
 see each epoch (validation, callbacks, ``verbose``, a helper thread). One compiled epoch
-(per batch kind: :func:`whole_epochs`, :func:`split_epochs`) serves every update rule (:mod:`nbnet.kernels.updates`), network depth and activation; the
-arguments come bundled in NamedTuples: :class:`nbnet.kernels.network.Model`, :class:`Data`,
+(per batch kind: :func:`whole_epochs`, :func:`split_epochs`) serves every update rule
+(:mod:`nbnet.kernels.updates`), network depth and activation; the arguments come bundled in
+NamedTuples: :class:`nbnet.kernels.network.Model`, :class:`Data`,
 :class:`OptimizerState`, :class:`Workspace`, :class:`Run` and :class:`Halves`.
 
 Batches big enough to keep two cores busy (:func:`splits_batches`) are computed as two
