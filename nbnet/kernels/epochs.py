@@ -59,8 +59,9 @@ class OptimizerState(NamedTuple):
     rates : float64 learning rate of each step of the run's epochs, one per batch.
     decays : float64 decoupled weight decay ``η_t λ`` of each step (AdamW; zeros otherwise).
     clip : the bound on each batch's gradient norm, or inf for no clipping: a value, not a
-        type, so that clipped and unclipped fits share the compiled epoch (the norm's pass
-        costs a few hundredths of a second of compiling, a signature a whole epoch).
+        type, so that clipped and unclipped fits share the compiled epoch (compiling the
+        norm's pass into every epoch costs a fit a few percent of its cold compile, a
+        signature of its own a whole epoch's).
     """
 
     code: int
