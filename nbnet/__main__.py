@@ -20,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
         description="Compile (or load from the cache) the kernels that default fits and "
                     "predictions of sgd, adam and lbfgs use, in float64 and float32 on dense "
                     "input; with --all, every kernel a fit or prediction can use: sparse "
-                    "input too, the epoch with dropout, clipping or both, with whole and split "
+                    "input too, the epoch with and without dropout, with whole and split "
                     "batches, and networks with nbnet's own activations and losses.")
     compile_.add_argument("--all", action="store_true", dest="every",
                           help="compile every kernel a fit can use, not only the defaults'")

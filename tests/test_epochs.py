@@ -293,6 +293,15 @@ def test_halves_are_bit_identical_on_one_thread_and_two(dtype, solver, clip):
 
 
 @pytest.mark.parametrize("threads", [1, 2])
+def test_clipped_halves_with_a_one_row_batch_match_the_naive_loop(dtype, threads):
+    """Clipping with a last batch of one row, whose second half is empty and not summed,
+    equals the naive loop on one thread and on two."""
+    result, expected, _ = _run_epoch(dtype, "relu", "softmax", 3, "adam-warm", True, False,
+                                     clip=0.05, threads=threads, **HALVES_CASES["one-row batch"])
+    _check_epoch(result, expected, dtype)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
 def test_halves_epoch_stops_on_non_finite_loss(dtype, threads):
     """A non-finite batch ends a split epoch before its update, on both threads."""
     (theta, state, loss_sum, step), expected, _ = _run_epoch(

@@ -533,13 +533,15 @@ def stochastic_epochs(model: Model, data: Data, order: np.ndarray, batch_size: i
     run : :class:`Run`: how many epochs, the shuffle, the stopping rule, the losses.
     halves : :class:`Halves` to compute each batch as two halves (compiled as
         :func:`split_epochs`), or None for whole batches (:func:`whole_epochs`). With
-        ``halves.threads`` 2, the run must be
-        one epoch, posted to a serving helper (:func:`post_epoch`) over ``order``'s array
-        after the caller shuffled it (the helper reads the order as soon as it is posted).
+        ``halves.threads`` 2, the run must be one epoch, posted to a serving helper
+        (:func:`post_epoch`) over ``order``'s array after the caller shuffled it (the helper
+        reads the order as soon as it is posted).
     serving : run as the helper thread instead (``order`` is then the array the epochs are
-        posted over, ``run`` the fit's first, of one epoch without shuffling, and ``work`` and
-        ``optimizer`` are unused): returns ``(SLEEP, 0, False)`` when idle too long,
-        ``(STOP, 0, False)`` when stopped through ``halves.sync[ABORT]``.
+        posted over, ``run`` the fit's first, of one epoch without shuffling, ``work`` is
+        unused, and ``optimizer`` the fit's first: its rule, state and clipping bound must
+        stay the fit's, its rates come through ``halves.shared``): returns
+        ``(SLEEP, 0, False)`` when idle too long, ``(STOP, 0, False)`` when stopped through
+        ``halves.sync[ABORT]``.
 
     Returns
     -------
