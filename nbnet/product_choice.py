@@ -20,6 +20,7 @@ machines at round-off, as BLAS's own kernels do. ``NBNET_PRODUCT_CHOICE=off`` le
 product to BLAS.
 """
 
+import functools
 import json
 import os
 import time
@@ -60,10 +61,19 @@ def candidates(sizes, rows: int, dtype, dense_input: bool, transposed: int) -> l
     products of matrices) and error products whose ``Wᵀ`` outgrows the scratch of
     ``transposed`` values, and products whose output does not fit nbnet's kernel
     (:func:`nbnet.kernels.small_products.fits`) where BLAS is their only option."""
-    name, itemsize = np.dtype(dtype).name, np.dtype(dtype).itemsize
+    return list(_candidates(tuple(int(size) for size in sizes), rows, np.dtype(dtype),
+                            dense_input, transposed))
+
+
+# Kept per network and batch: every fit and partial_fit call asks, and making the list took
+# more than the rest of a call's bookkeeping.
+@functools.lru_cache(maxsize=256)
+def _candidates(sizes: tuple, rows: int, dtype: np.dtype, dense_input: bool,
+                transposed: int) -> tuple:
+    name, itemsize = dtype.name, dtype.itemsize
     found = []
     for i in range(len(sizes) - 1):
-        n_in, n_out = int(sizes[i]), int(sizes[i + 1])
+        n_in, n_out = sizes[i], sizes[i + 1]
         if rows * n_in * n_out > LARGEST:
             continue
         if (i > 0 or dense_input) and fits(rows, n_out, itemsize):
@@ -74,7 +84,7 @@ def candidates(sizes, rows: int, dtype, dense_input: bool, transposed: int) -> l
             own = (TRANSPOSED_OWN,) if fits(rows, n_in, itemsize) else ()
             found.append(Candidate(ERRORS, i, f"d.Wt {rows}x{n_out}x{n_in} {name}",
                                    (BLAS, TRANSPOSED_BLAS, *own)))
-    return found
+    return tuple(found)
 
 
 def _stored() -> dict:
