@@ -21,7 +21,7 @@ from typing import Callable, NamedTuple
 
 from joblib import parallel_config
 
-from .measure import LIBRARY_PAUSE, alternate, timed_fit
+from .measure import alternate, timed_fit
 from .workloads import NBNET, SKLEARN, GridSearchWorkload, Library, Scale, grid_search_workload
 
 # Two candidates, fitted for one epoch: a small network and the grid's largest, whose batches
@@ -106,8 +106,9 @@ def _warm_up(workload: GridSearchWorkload, library: Library, n_jobs: int, X, y) 
     return timed_fit(workload.search(library, n_jobs, WARM_UP_GRID, max_iter=1), X, y)
 
 
-def run_path(workload: GridSearchWorkload, path: ParallelPath, X, y) -> PathRun:
-    """Warm-up searches, then one timed search per library, on ``path``."""
+def run_path(workload: GridSearchWorkload, path: ParallelPath, X, y, pause: float) -> PathRun:
+    """Warm-up searches, then one timed search per library, on ``path``, each after ``pause``
+    seconds (see :data:`benchmarks.measure.LIBRARY_PAUSE`)."""
     libraries = (NBNET, SKLEARN)
 
     def search_once(library):
@@ -117,7 +118,7 @@ def run_path(workload: GridSearchWorkload, path: ParallelPath, X, y) -> PathRun:
     with _running_on(path):
         warm_up = {lib.name: _warm_up(workload, lib, path.n_jobs, X, y) for lib in libraries}
         fits = alternate({lib.name: (lambda lib=lib: search_once(lib)) for lib in libraries}, 1,
-                         LIBRARY_PAUSE)
+                         pause)
     searches = {name: results[0] for name, results in fits.items()}
     return PathRun(path, warm_up, {name: s for name, (s, _) in searches.items()},
                    {name: g.cv_results_["mean_test_score"] for name, (_, g) in searches.items()},
@@ -158,7 +159,7 @@ def run(scale: Scale, cold_workers: bool, log: Callable[[str], None]) -> GridSea
     runs = []
     for path in paths:
         log(f"P9: {path.name}")
-        runs.append(run_path(workload, path, X, y))
+        runs.append(run_path(workload, path, X, y, scale.pause))
     _stop_loky_workers()
     worker_cache = None
     if cold_workers and not notes:

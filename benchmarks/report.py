@@ -22,7 +22,6 @@ from nbnet.kernels.network import make_layout
 
 from . import cpu
 from .gridsearch import WARM_UP_GRID
-from .measure import LIBRARY_PAUSE
 from .workloads import NBNET, SCALES, SKLEARN, find_library, training_workloads
 
 BEGIN, END = "<!-- benchmarks:begin -->", "<!-- benchmarks:end -->"
@@ -170,7 +169,7 @@ def _header(results) -> list[str]:
         f"({_num(results.peaks_one_thread['float64'])}) GFLOP/s",
         f"- timing: {_fits_per_library(scale)} with the same hyperparameters and "
         "random_state=0, libraries alternating in one process, with a pause of "
-        f"{LIBRARY_PAUSE} s before each fit so that the other library's BLAS threads have "
+        f"{scale.pause} s before each fit so that the other library's BLAS threads have "
         "stopped spinning; median (min–max). ms/epoch = fit "
         "time / n_iter_ (an L-BFGS iteration for P4); fixed-epoch workloads use tol=0 and "
         "n_iter_no_change > max_iter so exactly the stated epochs run. GFLOP/s = 6·n·P / epoch "

@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import cpu, gridsearch, phases, report, settings
-from .measure import (LIBRARY_PAUSE, CompileRun, Stats, alternate, compile_command,
+from .measure import (CompileRun, Stats, alternate, compile_command,
                       compile_seconds, first_fits, gemm_peak, peak_memory, stats, timed,
                       timed_fit)
 from .workloads import (NBNET, SCALES, SKLEARN, Library, PartialFitWorkload, Scale,
@@ -128,7 +128,7 @@ def _skipped(what: str, error: ImportError) -> str:
 
 
 def time_training(workload: TrainingWorkload, libs: list[Library], repeats: int,
-                  split=None) -> TrainingResult:
+                  pause: float, split=None) -> TrainingResult:
     """Fit ``workload`` ``repeats`` times per library, libraries alternating; score the last fits.
 
     Parameters
@@ -154,7 +154,7 @@ def time_training(workload: TrainingWorkload, libs: list[Library], repeats: int,
         return timed_fit(model, split.X_train, split.y_train), model
 
     fits = alternate({lib.name: (lambda lib=lib: fit_once(lib)) for lib in libs}, repeats,
-                     LIBRARY_PAUSE)
+                     pause)
     runs = {}
     for name, results in fits.items():
         seconds = [s for s, _ in results]
@@ -173,7 +173,7 @@ def run_training(workload: TrainingWorkload, scale: Scale, libs: list[Library],
 
     ``compiles`` caches compile times by solver across workloads.
     """
-    result = time_training(workload, libs, workload.repeats(scale))
+    result = time_training(workload, libs, workload.repeats(scale), scale.pause)
     runs = dict(result.runs)
     if scale.memory_keys is None or workload.key in scale.memory_keys:
         for name in runs:
@@ -193,7 +193,7 @@ def run_latency(scale: Scale, libs: list[Library],
     workload = next(w for w in training_workloads(scale) if w.key == LATENCY_MODEL)
     split = workload.load()
     if fitted is None:  # P2 was not run: fit its models once, untimed
-        fitted = time_training(workload, libs, 1, split)
+        fitted = time_training(workload, libs, 1, scale.pause, split)
     models = {name: run.model for name, run in fitted.runs.items()}
     one = split.X_test[:1]
     batch = np.resize(split.X_test, (scale.latency_rows, split.X_test.shape[1]))
@@ -202,9 +202,9 @@ def run_latency(scale: Scale, libs: list[Library],
         return [timed(model.predict, one) for _ in range(scale.latency_calls)]
 
     singles = alternate({n: (lambda m=m: one_row_calls(m)) for n, m in models.items()},
-                        scale.repeats, LIBRARY_PAUSE)
+                        scale.repeats, scale.pause)
     batches = alternate({n: (lambda m=m: timed(m.predict, batch)) for n, m in models.items()},
-                        scale.repeats, LIBRARY_PAUSE)
+                        scale.repeats, scale.pause)
     return LatencyResult(scale.latency_rows,
                          {name: stats(np.concatenate(calls)) for name, calls in singles.items()},
                          {name: stats(seconds) for name, seconds in batches.items()})
@@ -225,7 +225,7 @@ def run_partial_fit(workload: PartialFitWorkload, scale: Scale) -> PartialFitRes
         return [timed(model.partial_fit, X, y) for X, y in stream[1:]]
 
     rounds = alternate({lib.name: (lambda lib=lib: calls(lib)) for lib in (NBNET, SKLEARN)},
-                       scale.repeats, LIBRARY_PAUSE)
+                       scale.repeats, scale.pause)
     return PartialFitResult(workload, {name: stats(np.concatenate(seconds))
                                        for name, seconds in rounds.items()})
 
@@ -351,7 +351,7 @@ def main(argv=None) -> Results | None:
         for axis, value, workload in scaling_workloads(scale):
             if workload.key not in measured:
                 log(f"P8: {workload.title}")
-                measured[workload.key] = time_training(workload, libs, scale.repeats)
+                measured[workload.key] = time_training(workload, libs, scale.repeats, scale.pause)
             results.scaling.append((axis, value, measured[workload.key]))
     if "P9" in args.only:
         cold_workers = scale.cold_compile is None or "adam" in scale.cold_compile

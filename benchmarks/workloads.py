@@ -20,7 +20,7 @@ import nbnet
 from nbnet.datasets import Split, load, load_mnist1d, make_synthetic
 
 from . import jax_baseline, torch_baseline
-from .measure import timed_fit
+from .measure import LIBRARY_PAUSE, timed_fit
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class Scale:
 
     name: str
     repeats: int  # timed fits per library and workload: the median of these is reported
+    pause: float  # seconds of sleep before each timed fit (LIBRARY_PAUSE where times count)
     rows: dict  # training rows of the synthetic workloads P1, P2 and P5
     epoch_cap: int | None  # fewer epochs than stated (tiny only)
     max_iter: int | None  # cap on the fits "to convergence" (tiny only)
@@ -54,16 +55,17 @@ class Scale:
 
 SCALES = {
     "full": Scale(
-        "full", repeats=3, rows={"P1": 20_000, "P2": 60_000, "P5": 20_000}, epoch_cap=None,
-        max_iter=None, real_rows=None, scaling_rows=(10_000, 30_000, 100_000, 300_000, 1_000_000),
+        "full", repeats=3, pause=LIBRARY_PAUSE, rows={"P1": 20_000, "P2": 60_000, "P5": 20_000},
+        epoch_cap=None, max_iter=None, real_rows=None,
+        scaling_rows=(10_000, 30_000, 100_000, 300_000, 1_000_000),
         scaling_widths=(64, 128, 256, 512, 1024, 2048), scaling_width_rows=10_000,
         accuracy_seeds=(0, 1, 2), mnist1d_seeds=(0, 1, 2), gemm_size=2048, latency_calls=200,
         latency_rows=10_000, partial_fit_calls=100, cold_compile=None, memory_keys=None,
         first_fit_solvers=("adam", "sgd", "lbfgs"), compile_all=True,
         profile_rounds=5, grid_max_iter=50, grid_folds=5, grid_rows=None),
     "quick": Scale(
-        "quick", repeats=3, rows={"P1": 5_000, "P2": 6_000, "P5": 5_000}, epoch_cap=None,
-        max_iter=None, real_rows=None, scaling_rows=(10_000, 30_000, 100_000),
+        "quick", repeats=3, pause=LIBRARY_PAUSE, rows={"P1": 5_000, "P2": 6_000, "P5": 5_000},
+        epoch_cap=None, max_iter=None, real_rows=None, scaling_rows=(10_000, 30_000, 100_000),
         scaling_widths=(64, 128, 256, 512), scaling_width_rows=5_000, accuracy_seeds=(0, 1, 2),
         mnist1d_seeds=(0,), gemm_size=1024, latency_calls=100, latency_rows=10_000,
         partial_fit_calls=50,
@@ -71,8 +73,8 @@ SCALES = {
         first_fit_solvers=("adam", "sgd", "lbfgs"), compile_all=True,
         profile_rounds=5, grid_max_iter=30, grid_folds=5, grid_rows=None),
     "tiny": Scale(
-        "tiny", repeats=2, rows={"P1": 300, "P2": 300, "P5": 300}, epoch_cap=2, max_iter=3,
-        real_rows=200, scaling_rows=(200, 400), scaling_widths=(8, 16), scaling_width_rows=200,
+        "tiny", repeats=2, pause=0.0, rows={"P1": 300, "P2": 300, "P5": 300}, epoch_cap=2,
+        max_iter=3, real_rows=200, scaling_rows=(200, 400), scaling_widths=(8, 16), scaling_width_rows=200,
         accuracy_seeds=(0,), mnist1d_seeds=(0,), gemm_size=1024, latency_calls=5,
         latency_rows=100, partial_fit_calls=3, cold_compile=(), memory_keys=("P1",),
         first_fit_solvers=("adam",), compile_all=False,

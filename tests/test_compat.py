@@ -32,13 +32,13 @@ with warnings.catch_warnings(record=True) as caught:
     import nbnet
     X, y = make_classification(80, 6, n_classes=3, n_informative=4, random_state=0)
     Xr, yr = make_regression(80, 6, random_state=0)
-    models = [nbnet.MLPClassifier(hidden_layer_sizes=(7,), max_iter=8, random_state=0),
-              nbnet.MLPClassifier(hidden_layer_sizes=(7,), solver="sgd", batch_size=16,
-                                  max_iter=8, random_state=1),
+    # both compiled paths, both dtypes: the stochastic epoch (every update rule is compiled
+    # into it) in float32, L-BFGS's loss and gradient in float64
+    models = [nbnet.MLPClassifier(hidden_layer_sizes=(7,), batch_size=16, max_iter=8,
+                                  random_state=1),
               nbnet.MLPRegressor(hidden_layer_sizes=(5,), solver="lbfgs", max_iter=15,
                                  random_state=0)]
-    fits = [models[0].fit(X, y), models[1].fit(X.astype(np.float32), y),
-            models[2].fit(Xr, yr)]
+    fits = [models[0].fit(X.astype(np.float32), y), models[1].fit(Xr, yr)]
 weights = [[w.tolist() for w in model.coefs_ + model.intercepts_] for model in fits]
 print(json.dumps({"file": nbnet.__file__, "weights": weights,
                   "warnings": [f"{w.category.__name__}: {w.message}" for w in caught]}))
