@@ -150,6 +150,13 @@ def _fits_per_library(scale) -> str:
     return f"{scale.repeats} fits per library" + (f" ({more}: short fits)" if more else "")
 
 
+def _pause(scale) -> str:
+    if not scale.pause:
+        return "with no pause between fits (their times are not compared at this scale)"
+    return (f"with a pause of {scale.pause} s before each fit so that the other library's BLAS "
+            "threads have stopped spinning")
+
+
 def _header(results) -> list[str]:
     scale, peaks = results.scale, results.peaks
     now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -168,9 +175,8 @@ def _header(results) -> list[str]:
         f"({_num(results.peaks_one_thread['float32'])}), float64 {_num(peaks['float64'])} "
         f"({_num(results.peaks_one_thread['float64'])}) GFLOP/s",
         f"- timing: {_fits_per_library(scale)} with the same hyperparameters and "
-        "random_state=0, libraries alternating in one process, with a pause of "
-        f"{scale.pause} s before each fit so that the other library's BLAS threads have "
-        "stopped spinning; median (min–max). ms/epoch = fit "
+        f"random_state=0, libraries alternating in one process, {_pause(scale)}; median "
+        "(min–max). ms/epoch = fit "
         "time / n_iter_ (an L-BFGS iteration for P4); fixed-epoch workloads use tol=0 and "
         "n_iter_no_change > max_iter so exactly the stated epochs run. GFLOP/s = 6·n·P / epoch "
         "time (docs/MATH.md: n training rows, P parameters); % peak against the GEMM peaks of the "
