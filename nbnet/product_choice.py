@@ -12,8 +12,9 @@ in :data:`ROUNDS` rounds that time each alternative once; an alternative must sa
 :data:`MARGIN` of the time (its times over the current one's in the same rounds, see
 :func:`_time`) to replace the current one.
 
-A choice is kept per product shape for the process, and in the kernel cache folder
-(``products.json``, one entry per machine: CPU, Numba's target, BLAS library and kernels), so
+A choice is kept per product shape (nearby batch sizes share one, :func:`rows_key`) for the
+process, and in the kernel cache folder (``products.json``, one entry per machine: CPU,
+Numba's target, BLAS library and kernels), so
 that later fits and processes on the machine use it without timing and train with the same
 arithmetic: a fit's weights are the same from run to run on a machine, and differ between
 machines at round-off, as BLAS's own kernels do. ``NBNET_PRODUCT_CHOICE=off`` leaves every
@@ -65,24 +66,39 @@ def candidates(sizes, rows: int, dtype, dense_input: bool, transposed: int) -> l
                             dense_input, transposed))
 
 
+def rows_key(rows: int) -> int:
+    """The batch size that names a choice made for batches of ``rows`` rows: ``rows`` with
+    all but its three leading bits cleared (32 for 32–39 rows, 192 for 192–223).
+
+    Fits of small data sets (a batch of all ``n`` rows) and streams of ``partial_fit`` calls
+    meet many nearby batch sizes; timing each one cost 0.1–0.4 s once per machine. A product's
+    time is smooth in its rows, so nearby sizes share the choice timed on the first of them
+    (where it names nbnet's kernel for a batch that the kernel does not fit, BLAS computes
+    it), and a fit's weights stay the same from run to run.
+    """
+    drop = max(rows.bit_length() - 3, 0)
+    return rows >> drop << drop
+
+
 # Kept per network and batch: every fit and partial_fit call asks, and making the list took
 # more than the rest of a call's bookkeeping.
 @functools.lru_cache(maxsize=256)
 def _candidates(sizes: tuple, rows: int, dtype: np.dtype, dense_input: bool,
                 transposed: int) -> tuple:
     name, itemsize = dtype.name, dtype.itemsize
+    key = rows_key(rows)
     found = []
     for i in range(len(sizes) - 1):
         n_in, n_out = sizes[i], sizes[i + 1]
         if rows * n_in * n_out > LARGEST:
             continue
         if (i > 0 or dense_input) and fits(rows, n_out, itemsize):
-            found.append(Candidate(FORWARD, i, f"A.W {rows}x{n_in}x{n_out} {name}", (BLAS, OWN)))
+            found.append(Candidate(FORWARD, i, f"A.W {key}x{n_in}x{n_out} {name}", (BLAS, OWN)))
         if (i > 0 or dense_input) and fits(n_in, n_out, itemsize):
-            found.append(Candidate(WEIGHTS, i, f"At.d {n_in}x{rows}x{n_out} {name}", (BLAS, OWN)))
+            found.append(Candidate(WEIGHTS, i, f"At.d {n_in}x{key}x{n_out} {name}", (BLAS, OWN)))
         if i > 0 and n_in * n_out <= transposed:
             own = (TRANSPOSED_OWN,) if fits(rows, n_in, itemsize) else ()
-            found.append(Candidate(ERRORS, i, f"d.Wt {rows}x{n_out}x{n_in} {name}",
+            found.append(Candidate(ERRORS, i, f"d.Wt {key}x{n_out}x{n_in} {name}",
                                    (BLAS, TRANSPOSED_BLAS, *own)))
     return tuple(found)
 

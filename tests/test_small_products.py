@@ -130,6 +130,25 @@ def test_choices_are_timed_once_per_machine_and_kept_in_the_cache_folder(fresh_c
             np.testing.assert_array_equal(ours, theirs)
 
 
+def test_nearby_batch_sizes_share_one_timing(fresh_choices, monkeypatch):
+    assert [product_choice.rows_key(rows) for rows in (7, 32, 39, 40, 100, 110, 200)] == [
+        7, 32, 32, 40, 96, 96, 192]
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((110, 20))
+    y = (X[:, 0] > 0).astype(int) + (X[:, 1] > 0)
+    MLPClassifier((64, 64), max_iter=1, random_state=0).fit(X[:100], y[:100])  # batches of 100
+    stored = json.loads((fresh_choices / product_choice.FILE).read_text())
+    assert all(" 96x" in key or "x96x" in key for key in stored[product_choice.machine()])
+
+    def no_timing(*args):
+        raise AssertionError("timed again")
+
+    monkeypatch.setattr(product_choice, "_time", no_timing)
+    MLPClassifier((64, 64), max_iter=1, random_state=0).fit(X, y)  # batches of 110
+    monkeypatch.setattr(product_choice, "_chosen", {})  # another process's, from the file
+    MLPClassifier((64, 64), random_state=0).partial_fit(X[:104], y[:104], classes=[0, 1, 2])
+
+
 def test_choices_off_leave_every_product_to_blas(fresh_choices, monkeypatch):
     monkeypatch.setenv(product_choice.VARIABLE, "off")
     off = _fit()
