@@ -76,9 +76,9 @@ SCALES = {
         "tiny", repeats=2, pause=0.0, rows={"P1": 300, "P2": 300, "P5": 300}, epoch_cap=2,
         max_iter=3, real_rows=200, scaling_rows=(200, 400), scaling_widths=(8, 16),
         scaling_width_rows=200, accuracy_seeds=(0,), mnist1d_seeds=(0,), gemm_size=1024,
-        latency_calls=5, latency_rows=100, partial_fit_calls=3, cold_compile=(), memory_keys=("P1",),
-        first_fit_solvers=("adam",), compile_all=False,
-        profile_rounds=2, grid_max_iter=2, grid_folds=2, grid_rows=200),
+        latency_calls=5, latency_rows=100, partial_fit_calls=3, cold_compile=(),
+        memory_keys=("P1",), first_fit_solvers=("adam",), compile_all=False, profile_rounds=2,
+        grid_max_iter=2, grid_folds=2, grid_rows=200),
 }
 
 
