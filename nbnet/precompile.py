@@ -20,14 +20,18 @@ Two selections:
 
 Sample weights, gradient clipping, the loss within a family, the mix of activations, the
 estimator kind (classifier or regressor) and the stochastic solver select branches at run
-time, not signatures, so they need no fits of their own. The cases run in worker processes, one per
-usable core, in groups that share no signature: an activation family, a dtype and an input
-kind each, the types that make signatures differ.
+time, not signatures, so they need no fits of their own. The cases run in worker processes,
+one per usable core, each taking a contiguous share of the units that share no signature
+(an activation family, a dtype and an input kind each, the types that make signatures
+differ), ordered by dtype, so that a process types a dtype's leaf kernels once for all its
+units.
 """
 
 import concurrent.futures
+import contextlib
 import itertools
 import multiprocessing
+import os
 import sys
 import time
 import warnings
@@ -37,7 +41,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
-from . import MLPClassifier, kernel_cache_stats
+from . import MLPClassifier, kernel_cache_stats, product_choice
 from .kernels._cache import SourceHashCache, signatures
 from .kernels.epochs import SYNC_SLOTS, post_epoch
 
@@ -94,13 +98,31 @@ class _Done(NamedTuple):
     loaded: int
 
 
+@contextlib.contextmanager
+def _products_untimed():
+    """The cases' fits leave their products to BLAS: their tiny shapes are no user's, so
+    timing them (:mod:`nbnet.product_choice`) would only store choices no fit uses, and
+    delay the fits' epochs (a helper thread idle meanwhile falls asleep, and its hand-over
+    then compiles in every process). The compiled signatures are the same."""
+    saved = os.environ.get(product_choice.VARIABLE)
+    os.environ[product_choice.VARIABLE] = "off"
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ[product_choice.VARIABLE]
+        else:
+            os.environ[product_choice.VARIABLE] = saved
+
+
 def _run_group(group: list[Case], hand_over: bool) -> _Done:
     """Run ``group``'s cases (and with ``hand_over`` the helper thread's hand-over, which
     the cases' fits skip: each starts right after the last) in this process."""
     lines, start, known = [], kernel_cache_stats(), signatures()
     for case in group:
         before, tic = kernel_cache_stats(), time.perf_counter()
-        _fit_and_predict(case)
+        with _products_untimed():
+            _fit_and_predict(case)
         after = kernel_cache_stats()
         lines.append(f"{case.activation:>4} {case.dtype:>7} {case.kind:>6} {case.solver:>5}: "
                      f"compiled {after.compiled - before.compiled}, loaded "
@@ -127,19 +149,29 @@ def _results(groups: list[list[Case]], workers: int):
             yield future.result()
 
 
+def _unit(case: Case) -> tuple:
+    return case.dtype, case.activation, case.kind
+
+
 def compile_cases(selected: list[Case], workers: int = 1, out=sys.stdout) -> set[str]:
     """Compile or load what ``selected`` use, in ``workers`` processes (this one if 1); one
     line of ``out`` per case, a total at the end. Returns the signatures the cases used.
 
     Cases of one activation family, dtype and input kind share signatures (``predict``'s,
-    the epoch's), those of different ones none, so each such group runs in one process:
-    no signature is compiled twice, and the totals count each once.
+    the epoch's), those of different ones none, so each such unit runs in one process: no
+    signature is compiled twice, and the totals count each once. The units go to the
+    processes in contiguous shares ordered by dtype: the units of a dtype share the kernels
+    below the entry points that take no layout or input (activations, losses, updates,
+    products), typed and lowered once per process (``--all`` on two cores of a Zen 3: 3% less
+    CPU than one unit at a time to whichever process was free, 2026-12).
     """
     began = time.perf_counter()
-    groups = [list(group) for _, group in itertools.groupby(
-        sorted(selected, key=lambda case: case[:3]), key=lambda case: case[:3])]
+    units = [list(group) for _, group in itertools.groupby(
+        sorted(selected, key=_unit), key=_unit)]
     # Numba's own cache (the compatibility fallback) saves without nbnet's lock: one process.
-    workers = max(1, min(workers, len(groups))) if SourceHashCache is not None else 1
+    workers = max(1, min(workers, len(units))) if SourceHashCache is not None else 1
+    bounds = [len(units) * i // workers for i in range(workers + 1)]
+    groups = [sum(units[a:b], []) for a, b in zip(bounds, bounds[1:])]
     done = []
     for result in _results(groups, workers):
         print(*result.lines, sep="\n", file=out, flush=True)

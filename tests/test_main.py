@@ -3,14 +3,17 @@
 
 import io
 import json
+import os
 import re
 import subprocess
 import sys
 
 import pytest
 
+from nbnet import product_choice
 from nbnet.__main__ import main
-from nbnet.precompile import cases, compile_cases
+from nbnet.kernels import _cache
+from nbnet.precompile import Case, _run_group, cases, compile_cases
 from nbnet.threads import usable_cpus
 
 # The most signatures `compile --all` may compile, about 1 s of a core each (2 s on a slow
@@ -126,6 +129,22 @@ def test_compile_by_default_is_what_default_fits_use():
     assert len(used) <= DEFAULT_BUDGET
     assert set(_run(_DEFAULT_FITS)) == used
     assert set(cases()) < set(cases(every=True))
+
+
+@pytest.mark.parametrize("setting", [None, "on"])
+def test_compile_times_no_products_and_restores_the_setting(setting, tmp_path, monkeypatch):
+    """The command's tiny fits store no product choices (their shapes are no user's, and
+    timing them let a helper thread fall asleep, so that its hand-over compiled in both
+    processes); the environment is as it was."""
+    monkeypatch.setattr(product_choice, "_chosen", {})
+    monkeypatch.setattr(_cache, "cache_folder", lambda: tmp_path)
+    if setting is None:
+        monkeypatch.delenv(product_choice.VARIABLE, raising=False)
+    else:
+        monkeypatch.setenv(product_choice.VARIABLE, setting)
+    _run_group([Case("relu", "float64", "dense", "adam+split")], False)
+    assert not (tmp_path / product_choice.FILE).exists() and not product_choice._chosen
+    assert os.environ.get(product_choice.VARIABLE) == setting
 
 
 def test_help_lists_the_compile_command(capsys):
