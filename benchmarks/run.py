@@ -137,6 +137,9 @@ def time_training(workload: TrainingWorkload, libs: list[Library], repeats: int,
     libs : list of Library
         Those that cannot run the workload are left out.
     repeats : int
+    pause : float
+        Seconds of sleep before each fit (:data:`benchmarks.measure.LIBRARY_PAUSE`, or none
+        where times are not compared).
     split : Split, optional
         The workload's data, when already loaded.
 
