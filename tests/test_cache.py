@@ -17,18 +17,21 @@ import pytest
 from nbnet import kernel_cache_stats
 from nbnet.kernels import _cache
 
-# A tiny identity network: its hidden layer is `bias_activation`'s identity branch.
+# A tiny identity network, trained by scikit-learn so that only nbnet's predict compiles: its
+# hidden layer is `bias_activation`'s identity branch.
 _FIT = """
 import json, warnings
 import numpy as np
+from sklearn.neural_network import MLPRegressor as ScikitLearnMLP
 import nbnet
 from nbnet import MLPRegressor, kernel_cache_stats
 X = np.linspace(-1, 1, 24).reshape(12, 2)
 y = X @ np.array([1.0, -2.0])
-model = MLPRegressor(hidden_layer_sizes=(3,), activation="identity", solver="lbfgs", max_iter=3, random_state=0)
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
-    model.fit(X, y)
+    trained = ScikitLearnMLP(hidden_layer_sizes=(3,), activation="identity", solver="lbfgs",
+                             max_iter=3, random_state=0).fit(X, y)
+model = MLPRegressor.from_sklearn(trained)
 print(json.dumps({"file": nbnet.__file__, "prediction": model.predict(X[:3]).tolist(),
                   "compiled": kernel_cache_stats().compiled}))
 """
