@@ -9,8 +9,8 @@ value computed in the same function to True, so kernels test with
 longer has to raise.
 
 :func:`jit` makes an entry point, called from Python: ``whole_epochs``, ``split_epochs``,
-``loss_and_gradient``, ``predict`` (and the helper thread's hand-over, ``post_epoch``). :func:`subroutine` makes a kernel that is compiled
-only as part of its compiled callers. Numba compiles every ``@njit`` callee as a complete
+``loss_and_gradient``, ``predict`` (and the helper thread's hand-over, ``post_epoch``).
+:func:`subroutine` makes a kernel that is compiled only as part of its compiled callers. Numba compiles every ``@njit`` callee as a complete
 function of its own, with Python and C wrappers, LLVM's module optimisation and machine
 code, and then links its IR into each caller and optimises and compiles it again there; a
 subroutine is typed and lowered once per signature and then only linked, so that each
