@@ -10,11 +10,12 @@ longer has to raise.
 
 :func:`jit` makes an entry point, called from Python: ``whole_epochs``, ``split_epochs``,
 ``loss_and_gradient``, ``predict`` (and the helper thread's hand-over, ``post_epoch``).
-:func:`subroutine` makes a kernel that is compiled only as part of its compiled callers. Numba compiles every ``@njit`` callee as a complete
-function of its own, with Python and C wrappers, LLVM's module optimisation and machine
-code, and then links its IR into each caller and optimises and compiles it again there; a
-subroutine is typed and lowered once per signature and then only linked, so that each
-entry point is optimised and turned into machine code once. That halves the cold compile
+:func:`subroutine` makes a kernel that is compiled only as part of its compiled callers.
+Numba compiles every ``@njit`` callee as a complete function of its own, with Python and C
+wrappers, LLVM's module optimisation and machine code, and then links its IR into each
+caller and optimises and compiles it again there; a subroutine is typed and lowered once per
+signature and then only linked, so that each entry point is optimised and turned into
+machine code once. That halves the cold compile
 (of a fit and score, float64 then float32 in one process: 14.3 s as subroutines on a 2-core
 AVX-512 AMD EPYC, 2026-11; series in docs/dev/performance_kernels.rst). Subroutines use
 Numba's internals, in :mod:`._numba_compat`.
