@@ -16,8 +16,8 @@ A choice is kept per product shape (nearby batch sizes share one, :func:`rows_ke
 process, and in the kernel cache folder (``products.json``, one entry per machine: CPU,
 Numba's target, BLAS library and kernels), so that later fits and processes on the machine
 use it without timing and train with the same arithmetic: a fit's weights are the same from
-run to run on a machine, and differ between machines at round-off, as BLAS's own kernels do. ``NBNET_PRODUCT_CHOICE=off`` leaves every
-product to BLAS.
+run to run on a machine, and differ between machines at round-off, as BLAS's own kernels do.
+``NBNET_PRODUCT_CHOICE=off`` leaves every product to BLAS.
 """
 
 import functools
