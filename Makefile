@@ -6,14 +6,21 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-INSTALLED := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
-# The tests need the `test` extra; this stamp and those below are removed whenever the one above
-# is remade.
-TEST_INSTALLED := $(VENV)/.installed-test-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+# Each install is marked by a stamp named after pyproject.toml's checksum, so that a change to
+# it installs again: the plain one (the demo's), and one per set of extras, each of which
+# includes the plain one.
+HASH := $(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+INSTALLED := $(VENV)/.installed-$(HASH)
+TEST_INSTALLED := $(VENV)/.installed-test-$(HASH)
 # The benchmarks need the `bench` extra too.
-BENCH_INSTALLED := $(VENV)/.installed-bench-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
-# The documentation needs the `docs` extra (Sphinx and its extensions), with the same rule.
-DOCS_INSTALLED := $(VENV)/.installed-docs-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+BENCH_INSTALLED := $(VENV)/.installed-bench-$(HASH)
+# The documentation needs the `docs` extra (Sphinx and its extensions).
+DOCS_INSTALLED := $(VENV)/.installed-docs-$(HASH)
+# pip installs without compiling every module to bytecode (half of an install's time, mostly
+# for modules that nothing imports); Python compiles each module when it is first imported,
+# which needs bytecode writing on.
+unexport PYTHONDONTWRITEBYTECODE
+PIP := -m pip install --quiet --disable-pip-version-check --no-compile
 # Compiled kernels are cached inside the checkout (`make clean` removes them); nbnet itself
 # keys them on a hash of its sources (nbnet/kernels/_cache.py), so an edit never loads stale code.
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba_cache
@@ -22,33 +29,40 @@ export NBNET_DATA_DIR ?= $(CURDIR)/datasets/cache
 
 # Every kernel a fit can use, compiled once per install and per change to nbnet's sources
 # (older versions' kernels are pruned) in one process per core, so that the tests' and the
-# benchmarks' fits load them.
+# benchmarks' fits load them. It runs `python -m nbnet` from the checkout, so it needs nbnet's
+# dependencies only: every goal that uses it names one of the installs first, and the goals'
+# steps run in order (.NOTPARALLEL), never a compile beside a pip install.
 COMPILED := $(VENV)/.compiled
 NBNET_SOURCES := $(shell find nbnet -name '*.py')
 
 .PHONY: demo test test-oldest bench bench-quick clean docs
+.NOTPARALLEL:
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
+comma := ,
+# One pip install per stamp, with the extras given (none for the plain one); it also marks the
+# plain install done and forgets the stamps of an older pyproject.toml.
+define install
+	$(PY) $(PIP) -e ".$(1)"
+	find $(VENV) -maxdepth 1 -name '.installed-*' ! -name '*-$(HASH)' -delete
+	touch $@ $(INSTALLED)
+endef
+
 $(INSTALLED): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e .
-	rm -f $(VENV)/.installed-*
-	touch $@
+	$(call install,)
 
-$(TEST_INSTALLED): $(INSTALLED)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[test]"
-	touch $@
+$(TEST_INSTALLED): pyproject.toml | $(PY)
+	$(call install,[test])
 
-$(BENCH_INSTALLED): $(INSTALLED)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[test,bench]"
-	touch $@
+$(BENCH_INSTALLED): pyproject.toml | $(PY)
+	$(call install,[test$(comma)bench])
 
-$(DOCS_INSTALLED): $(INSTALLED)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[test,docs]"
-	touch $@
+$(DOCS_INSTALLED): pyproject.toml | $(PY)
+	$(call install,[test$(comma)docs])
 
-$(COMPILED): $(INSTALLED) $(NBNET_SOURCES)
+$(COMPILED): pyproject.toml $(NBNET_SOURCES) | $(PY)
 	$(PY) -m nbnet compile --all --prune
 	touch $@
 
@@ -64,7 +78,7 @@ test: $(TEST_INSTALLED) $(COMPILED)
 # skops), in a venv of the oldest versions pyproject.toml declares (.ci/oldest_constraints.py
 # pins each lower bound), with a cache folder of its own (another Numba version).
 OLDEST_VENV := .venv-oldest
-OLDEST_INSTALLED := $(OLDEST_VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+OLDEST_INSTALLED := $(OLDEST_VENV)/.installed-$(HASH)
 OLDEST_TESTS := tests/test_import.py tests/test_compat.py tests/test_elementary.py \
 	tests/test_activations.py tests/test_losses.py tests/test_updates.py tests/test_dropout.py \
 	tests/test_atomics.py tests/test_blas.py tests/test_shuffling.py tests/test_network.py \
@@ -75,8 +89,7 @@ $(OLDEST_INSTALLED): pyproject.toml .ci/oldest_constraints.py
 	rm -rf $(OLDEST_VENV)
 	$(PYTHON) -m venv $(OLDEST_VENV)
 	$(PYTHON) .ci/oldest_constraints.py test > $(OLDEST_VENV)/constraints.txt
-	$(OLDEST_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
-		-c $(OLDEST_VENV)/constraints.txt -e ".[test]"
+	$(OLDEST_VENV)/bin/python $(PIP) -c $(OLDEST_VENV)/constraints.txt -e ".[test]"
 	touch $@
 
 test-oldest: $(OLDEST_INSTALLED)
