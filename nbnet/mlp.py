@@ -130,6 +130,18 @@ def _in_dtype(a, dtype, name):
     return a.astype(dtype)
 
 
+def _read_only(a: np.ndarray) -> np.ndarray:
+    """A read-only view of ``a``, for the compiled core, which never writes its input.
+
+    Numba compiles a read-only array apart from a writable one, so that read-only input (a
+    memory map, as joblib gives parallel searches' workers, or a pandas column under
+    copy-on-write) would compile every kernel again; as views, all input has one type.
+    """
+    view = a.view()
+    view.flags.writeable = False
+    return view
+
+
 def _csr_arrays(X, dtype):
     """CSR ``(data, indices, indptr)`` of sparse ``X`` in ``dtype``, or None for dense ``X``."""
     if not sp.issparse(X):
@@ -137,18 +149,17 @@ def _csr_arrays(X, dtype):
     X = X.tocsr()
     index_dtype = np.int32 if X.nnz < np.iinfo(np.int32).max else np.int64
     return (
-        np.ascontiguousarray(X.data, dtype=dtype),
-        X.indices.astype(index_dtype, copy=False),
-        X.indptr.astype(index_dtype, copy=False),
+        _read_only(np.ascontiguousarray(X.data, dtype=dtype)),
+        _read_only(X.indices.astype(index_dtype, copy=False)),
+        _read_only(X.indptr.astype(index_dtype, copy=False)),
     )
 
 
 def _compiled_input(X, dtype):
     """``(dense, sparse)`` arguments of the compiled core for input ``X`` in ``dtype``."""
     X = _in_dtype(X, dtype, "X")
-    if sp.issparse(X):
-        return np.empty((0, X.shape[1]), dtype), _csr_arrays(X, dtype)
-    return np.ascontiguousarray(X, dtype=dtype), _csr_arrays(X, dtype)
+    dense = np.empty((0, X.shape[1]), dtype) if sp.issparse(X) else np.ascontiguousarray(X)
+    return _read_only(dense), _csr_arrays(X, dtype)
 
 
 class _OnState:
@@ -560,7 +571,8 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         X_in, sparse = _compiled_input(X, dtype)
         sw = np.empty(0, dtype) if sample_weight is None else _in_dtype(
             np.ascontiguousarray(sample_weight), dtype, "sample_weight")
-        return Data(X_in, sparse, np.ascontiguousarray(_in_dtype(y, dtype, "y")), sw)
+        Y = np.ascontiguousarray(_in_dtype(y, dtype, "y"))
+        return Data(X_in, sparse, _read_only(Y), _read_only(sw))
 
     def _fit_lbfgs(self, X, y, sample_weight, tasks):
         data = self._data(X, y, sample_weight)

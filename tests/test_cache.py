@@ -1,7 +1,8 @@
-"""The kernel cache is keyed on all of nbnet's sources: a changed callee never loads stale code.
+"""The kernel cache is keyed on all of nbnet's sources: a changed callee never loads stale code;
+and read-only input shares the signatures of writable input.
 
-Each run is a fresh process on a copy of the package, with the copy first on ``sys.path``
-and its own ``NUMBA_CACHE_DIR``.
+Each run of a changed copy is a fresh process on a copy of the package, with the copy first on
+``sys.path`` and its own ``NUMBA_CACHE_DIR``.
 """
 
 import json
@@ -12,9 +13,11 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
+import scipy.sparse as sp
 
-from nbnet import kernel_cache_stats
+from nbnet import MLPRegressor, kernel_cache_stats
 from nbnet.kernels import _cache
 
 # A tiny identity network, trained by scikit-learn so that only nbnet's predict compiles: its
@@ -70,6 +73,38 @@ def test_a_changed_callee_in_another_file_is_recompiled(tmp_path):
     estimators = root / "nbnet" / "mlp.py"
     estimators.write_text(estimators.read_text() + "\n# an edit of the estimators\n")
     assert _run(root, cache)["compiled"] == 0
+
+
+def _frozen(a):
+    """A read-only copy of ``a`` (dense or CSR), as a memory map opened for reading is."""
+    a = a.copy()
+    for array in [a.data, a.indices, a.indptr] if sp.issparse(a) else [a]:
+        array.flags.writeable = False
+    return a
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_read_only_input_runs_the_kernels_of_writable_input(solver):
+    """Read-only input (a memory map, pandas under copy-on-write) compiles and loads no
+    signature of its own, and trains the same weights."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 5))
+    y, weights = X @ rng.standard_normal(5), rng.uniform(0.5, 2.0, 40)
+    X_sparse = sp.random(40, 5, density=0.4, format="csr", random_state=0)
+
+    def fits(X, y, weights, X_sparse):
+        def model():
+            return MLPRegressor(hidden_layer_sizes=(4,), solver=solver, max_iter=5,
+                                random_state=0)
+        dense, sparse = model().fit(X, y, sample_weight=weights), model().fit(X_sparse, y)
+        return [*dense.coefs_, *sparse.coefs_, dense.predict(X), sparse.predict(X_sparse)]
+
+    expected = fits(X, y, weights, X_sparse)
+    known = _cache.signatures()
+    found = fits(_frozen(X), _frozen(y), _frozen(weights), _frozen(X_sparse))
+    assert _cache.signatures() == known
+    for ours, theirs in zip(found, expected, strict=True):
+        np.testing.assert_array_equal(ours, theirs)
 
 
 def test_source_hash_is_cheap_and_stable():
