@@ -19,7 +19,7 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
-from nbnet.kernels.epochs import (Data, OptimizerState, make_workspace, one_epoch,
+from nbnet.kernels.epochs import (OptimizerState, make_data, make_workspace, one_epoch,
                                  stochastic_epochs)
 from nbnet.kernels.network import (Layout, Model, backprop, copy_rows, forward, make_layout,
                                    n_coefficients, n_parameters)
@@ -148,7 +148,7 @@ def profile(workload: TrainingWorkload, repeats: int) -> PhaseProfile:
                                             n_coefficients(layout), ALPHA / batch_size, rates,
                                             adam.hyper),
             "epoch": lambda: stochastic_epochs(
-                Model(theta.copy(), layout), Data(X, sparse, Y, no_weights), order, batch_size,
+                Model(theta.copy(), layout), make_data(X, sparse, Y, no_weights), order, batch_size,
                 ALPHA, OptimizerState(adam.code, adam.slots, adam.hyper, rates, np.zeros_like(rates),
                                       np.inf), work, None, one_epoch()),
         }

@@ -38,9 +38,9 @@ from .fitting import Rollback, Settings, Tasks, fit_lbfgs, fit_stochastic
 from .initializers import INITIALIZERS, draw
 from .kernels.activations import ACTIVATIONS
 from .kernels.dropout import make_dropout
-from .kernels.epochs import Data, make_halves, make_workspace, splits_batches
-from .kernels.network import (Model, make_layout, n_parameters, predict as network_predict, unpack,
-                              with_activations, workspace_size)
+from .kernels.epochs import Data, make_data, make_halves, make_workspace, splits_batches
+from .kernels.network import (Model, make_layout, n_parameters, predict as network_predict,
+                              read_only_input, unpack, with_activations, workspace_size)
 from .optimizers import OPTIMIZERS, make_optimizer
 from .robust_losses import ROBUST_LOSSES, SKLEARN_LOSSES
 from .schedules import SCHEDULES, decays_to_min
@@ -130,18 +130,6 @@ def _in_dtype(a, dtype, name):
     return a.astype(dtype)
 
 
-def _read_only(a: np.ndarray) -> np.ndarray:
-    """A read-only view of ``a``, for the compiled core, which never writes its input.
-
-    Numba compiles a read-only array apart from a writable one, so that read-only input (a
-    memory map, as joblib gives parallel searches' workers, or a pandas column under
-    copy-on-write) would compile every kernel again; as views, all input has one type.
-    """
-    view = a.view()
-    view.flags.writeable = False
-    return view
-
-
 def _csr_arrays(X, dtype):
     """CSR ``(data, indices, indptr)`` of sparse ``X`` in ``dtype``, or None for dense ``X``."""
     if not sp.issparse(X):
@@ -149,9 +137,9 @@ def _csr_arrays(X, dtype):
     X = X.tocsr()
     index_dtype = np.int32 if X.nnz < np.iinfo(np.int32).max else np.int64
     return (
-        _read_only(np.ascontiguousarray(X.data, dtype=dtype)),
-        _read_only(X.indices.astype(index_dtype, copy=False)),
-        _read_only(X.indptr.astype(index_dtype, copy=False)),
+        np.ascontiguousarray(X.data, dtype=dtype),
+        X.indices.astype(index_dtype, copy=False),
+        X.indptr.astype(index_dtype, copy=False),
     )
 
 
@@ -159,7 +147,7 @@ def _compiled_input(X, dtype):
     """``(dense, sparse)`` arguments of the compiled core for input ``X`` in ``dtype``."""
     X = _in_dtype(X, dtype, "X")
     dense = np.empty((0, X.shape[1]), dtype) if sp.issparse(X) else np.ascontiguousarray(X)
-    return _read_only(dense), _csr_arrays(X, dtype)
+    return dense, _csr_arrays(X, dtype)
 
 
 class _OnState:
@@ -571,8 +559,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator, ABC):
         X_in, sparse = _compiled_input(X, dtype)
         sw = np.empty(0, dtype) if sample_weight is None else _in_dtype(
             np.ascontiguousarray(sample_weight), dtype, "sample_weight")
-        Y = np.ascontiguousarray(_in_dtype(y, dtype, "y"))
-        return Data(X_in, sparse, _read_only(Y), _read_only(sw))
+        return make_data(X_in, sparse, np.ascontiguousarray(_in_dtype(y, dtype, "y")), sw)
 
     def _fit_lbfgs(self, X, y, sample_weight, tasks):
         data = self._data(X, y, sample_weight)
@@ -724,7 +711,7 @@ default=None
             X = self._validated_input(X)
         model = self._compiled_model()
         theta, layout = model
-        X_in, sparse = _compiled_input(X, theta.dtype)
+        X_in, sparse = read_only_input(*_compiled_input(X, theta.dtype))
         out = np.empty((X.shape[0], self.n_outputs_), dtype=theta.dtype)
         chunk = max(1, min(X.shape[0], _PREDICT_CHUNK))
         workspace = np.empty(workspace_size(layout, chunk), dtype=theta.dtype)

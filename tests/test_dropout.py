@@ -115,7 +115,7 @@ def test_stochastic_epoch_with_dropout(dtype, solver, threads, monkeypatch):
     monkeypatch.setattr(nbnet_threads, "BLAS_SPIN_SECONDS", 0.0)  # the helper starts at once
     with HalvesHelper(halves) if threads == 2 else contextlib.nullcontext() as helper:
         loss_sum = opt.epochs(network.Model(theta, layout),
-                              epochs.Data(X, no_sparse(dtype), Y, sw), order, 4, 0.1, work,
+                              epochs.make_data(X, no_sparse(dtype), Y, sw), order, 4, 0.1, work,
                               None, drop, halves, helper)[0][0]
     assert threads != 2 or halves.sync[epochs.POSTED] == 1
     e_theta, _, e_loss_sum, e_t = naive.epoch(

@@ -83,7 +83,7 @@ def _run_epoch(dtype, hidden, out, n_out, solver_name, weighted, sparse_input, d
     halves = None if threads is None else epochs.make_halves(
         layout, BATCH, dtype, threads, sparse_input=sparse_input, weighted=weighted)
     with HalvesHelper(halves) if threads == 2 else contextlib.nullcontext() as helper:
-        loss_sum = opt.epochs(network.Model(theta, layout), epochs.Data(X_in, arrays, Y, sw),
+        loss_sum = opt.epochs(network.Model(theta, layout), epochs.make_data(X_in, arrays, Y, sw),
                               permutation, BATCH, alpha, work, None, None, halves, helper)[0][0]
     if threads == 2:
         assert halves.sync[epochs.POSTED] == 1  # the helper ran the second halves
@@ -165,7 +165,7 @@ def test_loss_and_gradient(dtype, hidden, out, n_out, weighted, alpha, sparse_in
         arrays, X_in, X_ref = no_sparse(dtype), X, f64(X)
     work.gradient[:] = np.nan
     value = epochs.loss_and_gradient(network.Model(theta, layout),
-                                     epochs.Data(X_in, arrays, Y, sw), alpha, work)
+                                     epochs.make_data(X_in, arrays, Y, sw), alpha, work)
     e_value, e_grad = naive.flat_loss_and_grad(f64(theta), units, X_ref, f64(Y), hidden, out,
                                                alpha, f64(sw) if weighted else None,
                                                eps=np.finfo(dtype).eps)
@@ -240,7 +240,7 @@ def test_clipped_sgd_steps_are_at_most_the_rate_times_the_bound(dtype):
     params = dict(learning_rate_init=lr, momentum=0.0, clip_grad_norm=bound)
     opt = optimizers.make_optimizer("sgd", P, dtype, params)
     work = epochs.make_workspace(layout, BATCH, dtype)
-    data = epochs.Data(X, no_sparse(dtype), Y, sw)
+    data = epochs.make_data(X, no_sparse(dtype), Y, sw)
     steps = []
     for start in range(0, N, BATCH):  # one batch per epoch: every step seen
         before = f64(theta)

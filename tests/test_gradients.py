@@ -65,7 +65,8 @@ def _check_gradient(hidden, out, n_out, weighted, alpha, dtype=np.float64,
 
     def loss_and_gradient(t, dtype):
         work = epochs.make_workspace(layout, N, dtype, weighted=weighted)
-        data = epochs.Data(X.astype(dtype), no_sparse(dtype), Y.astype(dtype), sw.astype(dtype))
+        data = epochs.make_data(X.astype(dtype), no_sparse(dtype), Y.astype(dtype),
+                                sw.astype(dtype))
         work.gradient[:] = np.nan
         value = epochs.loss_and_gradient(network.Model(t.astype(dtype), layout), data, alpha, work)
         return value, work.gradient

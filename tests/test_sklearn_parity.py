@@ -91,7 +91,8 @@ def test_loss_and_gradient_match_sklearn(hidden, task, weighted, alpha):
 
     work = epochs.make_workspace(layout, N, np.float64, weighted=weighted)
     work.gradient[:] = np.nan
-    data = epochs.Data(X, no_sparse(np.float64), Y, no_weights(np.float64) if sw is None else sw)
+    data = epochs.make_data(X, no_sparse(np.float64), Y,
+                            no_weights(np.float64) if sw is None else sw)
     value = epochs.loss_and_gradient(network.Model(theta, layout), data, alpha, work)
     assert_within(value, est.loss_, RTOL)
     coefs, intercepts = network.unpack(work.gradient, layout)
@@ -152,7 +153,8 @@ def test_train_epoch_matches_sklearn_fit(task, solver, weighted):
 
     opt = optimizers.make_optimizer(params["solver"], theta.size, np.float64, est.get_params())
     work = epochs.make_workspace(layout, batch, np.float64, weighted=weighted)
-    data = epochs.Data(X, no_sparse(np.float64), Y, no_weights(np.float64) if sw is None else sw)
+    data = epochs.make_data(X, no_sparse(np.float64), Y,
+                            no_weights(np.float64) if sw is None else sw)
     loss_sum = opt.epochs(network.Model(theta, layout), data, np.arange(N, dtype=np.int64),
                           batch, alpha, work)[0][0]
     assert opt.t == 3

@@ -27,7 +27,7 @@ from .atomics import ABORT, ARRIVALS, atomic_add, atomic_exchange, atomic_load, 
 from .dropout import Dropout
 from .elementary import finite
 from .network import (Layout, Model, backprop, copy_rows, default_products, n_parameters,
-                      transposed_size, workspace_size)
+                      read_only, read_only_input, transposed_size, workspace_size)
 from .shuffling import NO_SHUFFLE, shuffle
 from .updates import gradient_norm, split_point, update
 
@@ -47,6 +47,13 @@ class Data(NamedTuple):
     sparse: tuple | None
     Y: np.ndarray
     sw: np.ndarray
+
+
+def make_data(X: np.ndarray, sparse: tuple | None, Y: np.ndarray, sw: np.ndarray) -> Data:
+    """:class:`Data` of read-only views of the arrays (no copy), so that every fit shares the
+    signatures of the entry points, whether its arrays are writable or not
+    (:func:`~nbnet.kernels.network.read_only`)."""
+    return Data(*read_only_input(X, sparse), read_only(Y), read_only(sw))
 
 
 class OptimizerState(NamedTuple):

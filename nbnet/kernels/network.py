@@ -83,6 +83,24 @@ class Model(NamedTuple):
     layout: Layout
 
 
+def read_only(array: np.ndarray) -> np.ndarray:
+    """A read-only view of ``array`` (no copy), as the entry points take their input.
+
+    The compiled core never writes its input, and Numba compiles a read-only array apart from
+    a writable one: as views, writable input and read-only input (a memory map, as joblib gives
+    a parallel search's workers; a pandas column under copy-on-write) share one signature.
+    """
+    view = array.view()
+    view.flags.writeable = False
+    return view
+
+
+def read_only_input(X: np.ndarray, sparse: tuple | None) -> tuple:
+    """``(X, sparse)``, the dense input and the CSR arrays (or None), as :func:`read_only`
+    views."""
+    return read_only(X), None if sparse is None else tuple(read_only(a) for a in sparse)
+
+
 def make_layout(layer_units: Sequence[int], activation: str | Sequence[str],
                 output: str) -> Layout:
     """Build the :class:`Layout` of a network.
