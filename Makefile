@@ -47,7 +47,7 @@ comma := ,
 define install
 	$(PY) $(PIP) -e ".$(1)"
 	find $(VENV) -maxdepth 1 -name '.installed-*' ! -name '*-$(HASH)' -delete
-	touch $@ $(INSTALLED)
+	touch $(sort $@ $(INSTALLED))
 endef
 
 $(INSTALLED): pyproject.toml | $(PY)
