@@ -146,8 +146,9 @@ def _csr_arrays(X, dtype):
 def _compiled_input(X, dtype):
     """``(dense, sparse)`` arguments of the compiled core for input ``X`` in ``dtype``."""
     X = _in_dtype(X, dtype, "X")
-    dense = np.empty((0, X.shape[1]), dtype) if sp.issparse(X) else np.ascontiguousarray(X)
-    return dense, _csr_arrays(X, dtype)
+    if sp.issparse(X):
+        return np.empty((0, X.shape[1]), dtype), _csr_arrays(X, dtype)
+    return np.ascontiguousarray(X, dtype=dtype), _csr_arrays(X, dtype)
 
 
 class _OnState:

@@ -250,10 +250,10 @@ if INTERNALS:
             _impl_class = _Impl
 
             def load_overload(self, sig, target_context):
-                # Numba's refreshes the target context first, importing and installing every
-                # implementation registry: a third of a cached first fit (~0.2 s, once per
-                # process). Loaded code needs the runtime (NRT) only; a compile refreshes
-                # the context itself.
+                # Numba's load_overload refreshes the target context first, importing and
+                # installing every implementation registry: a third of a cached first fit
+                # (~0.2 s, once per process). Loaded code needs the runtime (NRT) only; a
+                # compile refreshes the context itself.
                 rtsys.initialize(target_context)
                 with self._guard_against_spurious_io_errors():
                     return self._load_overload(sig, target_context)
