@@ -252,8 +252,8 @@ if INTERNALS:
             def load_overload(self, sig, target_context):
                 # Numba's load_overload refreshes the target context first, importing and
                 # installing every implementation registry: a third of a cached first fit
-                # (~0.2 s, once per process). Loaded code needs the runtime (NRT) only; a
-                # compile refreshes the context itself.
+                # (~0.2 s once per process on a Zen 3, 2026-12). Loaded code needs the
+                # runtime (NRT) only; a compile refreshes the context itself.
                 rtsys.initialize(target_context)
                 with self._guard_against_spurious_io_errors():
                     return self._load_overload(sig, target_context)
