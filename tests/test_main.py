@@ -26,8 +26,8 @@ DEFAULT_BUDGET = 9
 
 # Fits unlike the command's own (regressors, sample weights, early stopping, partial_fit,
 # Fortran-ordered and CSC input, robust losses, activation mixes, dropout, class weights,
-# clipping), in both dtypes, dense and sparse, with every solver, with scikit-learn's
-# activations and losses and with nbnet's own.
+# clipping, no stopping rule), in both dtypes, dense and sparse, with every solver, with
+# scikit-learn's activations and losses and with nbnet's own.
 _FITS = """
 import itertools, json, warnings
 import numpy as np, scipy.sparse as sp
@@ -53,6 +53,7 @@ for dtype, solver, kind in itertools.product((np.float32, np.float64), ("sgd", "
             MLPClassifier(dropout=[0.1, 0.0], max_iter=2, class_weight="balanced",
                           **options).fit(X, y[:, 0] > 0).predict(X[:1])
             MLPClassifier(dropout=0.2, clip_grad_norm=1.0, max_iter=1, **options).fit(X, y[:, 0] > 0)
+            MLPClassifier(n_iter_no_change=np.inf, max_iter=1, **options).fit(X, y[:, 0] > 0)
 # networks whose batches are split in halves (a regressor, sample weights, early stopping)
 Xs = rng.standard_normal((240, 64))
 for dtype, kind, activation in itertools.product((np.float32, np.float64), ("fortran", "csc"),
