@@ -60,8 +60,19 @@ def test_inlined_subroutine_gives_the_results_of_each_call():
     assert _calls_inlined(np.arange(4.0)) == (-6.0, 6.0)
 
 
+@subroutine
+def _offset_sum(x, offset=1.0, negate=False):
+    return -(x.sum() + offset) if negate else x.sum() + offset
+
+
 def test_subroutine_is_callable_from_python():
     assert _scaled_sum(np.arange(3.0), 0.5) == 1.5
+
+
+def test_a_python_call_that_omits_defaults_runs_the_signature_of_one_that_passes_them():
+    x = np.arange(3.0)
+    assert (_offset_sum(x), _offset_sum(x, 2.0), _offset_sum(x, 2.0, True)) == (4.0, 5.0, -5.0)
+    assert len(_offset_sum.signatures) == 1, _offset_sum.signatures
 
 
 def test_subroutine_propagates_errors_to_its_compiled_caller():

@@ -149,7 +149,8 @@ if INTERNALS:
         Called from compiled code, it is compiled once per signature of its positional
         arguments (literals are typed as their plain types; omitted trailing arguments take
         the Python defaults). Called from Python (the tests do), it runs through the
-        dispatcher that ``python_dispatcher`` makes on first use.
+        dispatcher that ``python_dispatcher`` makes on first use, with the defaults passed
+        for omitted arguments likewise.
         """
 
         def __init__(self, function, inline, fastmath, error_model, python_dispatcher):
@@ -181,7 +182,9 @@ if INTERNALS:
         def __call__(self, *args):
             if self._dispatcher is None:
                 self._dispatcher = self._make_dispatcher(self.py_func)
-            return self._dispatcher(*args)
+            # the omitted arguments' defaults as values: Numba types an omitted argument as a
+            # type of its own, so a call that omits them would compile a second signature
+            return self._dispatcher(*args, *self._defaults[len(args):])
 
         def _argument_types(self, given):
             """The plain types of the ``given`` arguments, and those with the defaults added."""
