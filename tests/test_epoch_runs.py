@@ -81,6 +81,25 @@ def test_epochs_per_call_follows_the_work_of_an_epoch():
     assert epochs.epochs_per_call(large, 60_000) == 1
 
 
+@pytest.mark.parametrize("never", [np.inf, 2**70])
+def test_a_patience_past_any_count_never_stops_the_fit(never):
+    """``n_iter_no_change`` may be np.inf or any integer, as scikit-learn's: such a fit runs
+    every epoch, as one whose patience exceeds its epochs does (int64 overflowed before)."""
+    X = np.random.default_rng(0).standard_normal((40, 5))
+    y = X[:, 0] > 0
+
+    def fit(patience):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            return MLPClassifier(hidden_layer_sizes=(4,), max_iter=6, tol=1e3,
+                                 n_iter_no_change=patience, random_state=0).fit(X, y)
+
+    found, expected = fit(never), fit(7)
+    assert found.n_iter_ == expected.n_iter_ == 6
+    for ours, theirs in zip(found.coefs_, expected.coefs_, strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+
+
 def _sklearn_rule(losses, tol, patience):
     """scikit-learn's own ``_update_no_improvement_count`` (training loss) on ``losses``:
     the counter and best loss after each, and where its fit would stop."""
