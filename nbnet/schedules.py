@@ -72,7 +72,9 @@ def _decayed(schedule: str, rate: float, exponent: np.ndarray, params: dict) -> 
 def step(rate: float, steps: np.ndarray, steps_per_epoch: int, **params) -> np.ndarray:
     """``η_t = η₀ γ^⌊epoch / lr_step_size⌋`` with ``epoch = ⌊t / steps_per_epoch⌋`` (see
     :func:`_decayed`)."""
-    return _decayed("step", rate, steps // steps_per_epoch // params["lr_step_size"], params)
+    # any integer is a valid step size: one past int64 never ends a step, as int64's largest
+    size = min(params["lr_step_size"], np.iinfo(np.int64).max)
+    return _decayed("step", rate, steps // steps_per_epoch // size, params)
 
 
 def exponential(rate: float, steps: np.ndarray, steps_per_epoch: int, **params) -> np.ndarray:

@@ -50,6 +50,14 @@ def test_a_step_schedule_without_a_decay_in_the_fit_keeps_the_rate():
     np.testing.assert_array_equal(schedules.rates("step", 0.1, 0, 50, 5, **params), 0.1)
 
 
+@pytest.mark.parametrize("lr_gamma", [None, 0.5])
+@pytest.mark.parametrize("size", [10**6, 2**70])
+def test_a_step_longer_than_the_fit_keeps_the_rate(lr_gamma, size):
+    """``lr_step_size`` may be any integer (int64 overflowed before)."""
+    params = dict(PARAMS, lr_gamma=lr_gamma, lr_step_size=size)
+    np.testing.assert_array_equal(schedules.rates("step", 0.1, 40, 50, 5, **params), 0.1)
+
+
 def test_warmup_rises_linearly_to_the_schedule():
     rates = schedules.rates("constant", 0.5, 0, 8, 2, warmup_epochs=2)
     np.testing.assert_allclose(rates, [0.125, 0.25, 0.375, 0.5, 0.5, 0.5, 0.5, 0.5])
