@@ -330,8 +330,9 @@ def fit_stochastic(state: TrainingState, model: Model, settings: Settings, data:
     shuffles_compiled = settings.shuffle and helper is None and SHUFFLES_COMPILED
     generator, lock = (generator_of(random_state) if shuffles_compiled
                        else (NO_SHUFFLE, nullcontext()))
-    # an int even for n_iter_no_change=np.inf (never stop): a float would be an epoch
-    # signature of its own, which `python -m nbnet compile` does not make
+    # an int64 even for n_iter_no_change=np.inf (never stop) or past int64: a float would be
+    # an epoch signature of its own (which `python -m nbnet compile` does not make), a larger
+    # int overflows
     patience = (-1 if settings.early_stopping
                 else int(min(settings.n_iter_no_change, np.iinfo(np.int64).max)))
     with interrupt_requests() as interrupt, helper or nullcontext():
