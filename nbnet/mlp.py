@@ -39,8 +39,8 @@ from .initializers import INITIALIZERS, draw
 from .kernels.activations import ACTIVATIONS
 from .kernels.dropout import make_dropout
 from .kernels.epochs import Data, make_data, make_halves, make_workspace, splits_batches
-from .kernels.network import (Model, make_layout, n_parameters, predict as network_predict,
-                              read_only_input, unpack, with_activations, workspace_size)
+from .kernels.network import (Model, make_layout, n_parameters, predict_outputs, unpack,
+                              with_activations, workspace_size)
 from .optimizers import OPTIMIZERS, make_optimizer
 from .robust_losses import ROBUST_LOSSES, SKLEARN_LOSSES
 from .schedules import SCHEDULES, decays_to_min
@@ -712,12 +712,11 @@ default=None
             X = self._validated_input(X)
         model = self._compiled_model()
         theta, layout = model
-        X_in, sparse = read_only_input(*_compiled_input(X, theta.dtype))
+        X_in, sparse = _compiled_input(X, theta.dtype)
         out = np.empty((X.shape[0], self.n_outputs_), dtype=theta.dtype)
         chunk = max(1, min(X.shape[0], _PREDICT_CHUNK))
         workspace = np.empty(workspace_size(layout, chunk), dtype=theta.dtype)
-        # a plain tuple: Numba's dispatcher types one in C, a NamedTuple in Python (2 µs)
-        network_predict((theta, tuple(layout)), X_in, sparse, out, workspace)
+        predict_outputs(model, X_in, sparse, out, workspace)
         if check_input:  # a prediction, not a fit's validation pass between its epochs
             note_blas_use()
             if not np.isfinite(out).all():

@@ -113,13 +113,6 @@ def no_sparse(dtype):
     return None
 
 
-def network_predict(theta, layout, X, sparse, out, work):
-    """``network.predict`` called as the estimators call it (the model as a plain tuple, the
-    input read-only), so that the tests run the signatures ``python -m nbnet compile`` makes
-    instead of compiling their own."""
-    network.predict((theta, tuple(layout)), *network.read_only_input(X, sparse), out, work)
-
-
 def no_weights(dtype):
     """The empty sample-weight array that means unit weights."""
     return np.empty(0, dtype)

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import naive
-from conftest import (HIDDEN, OUTPUT_CASES, OUTPUT_IDS, assert_close, csr_arrays, f64,
-                      network_predict, no_sparse, no_weights, problem, sample_weights)
+from conftest import (HIDDEN, OUTPUT_CASES, OUTPUT_IDS, assert_close, csr_arrays, f64, no_sparse,
+                      no_weights, problem, sample_weights)
 from nbnet import optimizers, threads
 from nbnet.kernels import epochs, network
 from nbnet.threads import HalvesHelper
@@ -202,9 +202,9 @@ def test_entry_points_compile_once_per_dtype_and_family():
                     _run_epoch(dtype, mix, "identity", 2, solver, True, False,
                                hidden_units=hidden_units)
                 theta = np.zeros(network.n_parameters(layout), dtype)
-                network_predict(theta, layout, np.ones((3, 4), dtype),
-                                no_sparse(dtype), np.empty((3, 2), dtype),
-                                np.empty(network.workspace_size(layout, 3), dtype))
+                network.predict_outputs(network.Model(theta, layout), np.ones((3, 4), dtype),
+                                        no_sparse(dtype), np.empty((3, 2), dtype),
+                                        np.empty(network.workspace_size(layout, 3), dtype))
                 counts.append([len(f.signatures) for f in entry_points])
             assert all(c <= b + 1 for c, b in zip(counts[0], before)), "more than one new signature"
             assert counts == [counts[0]] * len(networks), f"signatures grew: {counts}"

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 import naive
-from conftest import (HIDDEN, OUTPUT_CASES, OUTPUT_IDS, assert_close, csr_arrays, f64,
-                      network_predict, no_sparse, no_weights, problem, sample_weights)
+from conftest import (HIDDEN, OUTPUT_CASES, OUTPUT_IDS, assert_close, csr_arrays, f64, no_sparse,
+                      no_weights, problem, sample_weights)
 from nbnet.kernels import activations, losses, network
 
 N_FEATURES, HIDDEN_UNITS = 4, [5, 3]  # two hidden layers, so δ flows through a hidden GEMM
@@ -47,8 +47,8 @@ def test_predict(dtype, hidden, out, n_out, chunk):
     units, _, layout, theta, X, _ = _problem(dtype, hidden, out, n_out)
     expected = naive.forward(*naive.split(f64(theta), units), f64(X), hidden, out)[-1]
     result = np.full((X.shape[0], n_out), np.nan, dtype)
-    network_predict(theta, layout, X, no_sparse(dtype), result,
-                    np.empty(network.workspace_size(layout, chunk), dtype))
+    network.predict_outputs(network.Model(theta, layout), X, no_sparse(dtype), result,
+                            np.empty(network.workspace_size(layout, chunk), dtype))
     assert_close(result, expected, dtype)
 
 
@@ -57,12 +57,13 @@ def test_predict(dtype, hidden, out, n_out, chunk):
 def test_predict_sparse(dtype, hidden, out, n_out):
     """CSR input (with an empty row) gives the same outputs as the same matrix dense."""
     units, _, layout, theta, X, _ = _problem(dtype, hidden, out, n_out, density=0.4)
+    model = network.Model(theta, layout)
     arrays, M = csr_arrays(X)
     dense = np.empty((X.shape[0], n_out), dtype)
     sparse = np.full((X.shape[0], n_out), np.nan, dtype)
     work = np.empty(network.workspace_size(layout, 4), dtype)
-    network_predict(theta, layout, X, no_sparse(dtype), dense, work)
-    network_predict(theta, layout, np.empty((0, N_FEATURES), dtype), arrays, sparse, work)
+    network.predict_outputs(model, X, no_sparse(dtype), dense, work)
+    network.predict_outputs(model, np.empty((0, N_FEATURES), dtype), arrays, sparse, work)
     expected = naive.forward(*naive.split(f64(theta), units), f64(M), hidden, out)[-1]
     assert_close(sparse, expected, dtype)
     assert_close(sparse, dense, dtype)
@@ -202,8 +203,8 @@ def test_backprop_and_predict_with_one_activation_per_layer(dtype, mix):
     assert_close(value, e_value, dtype)
     assert_close(grad, e_grad, dtype)
     result = np.full((6, 3), np.nan, dtype)
-    network_predict(theta, layout, X, no_sparse(dtype), result,
-                    np.empty(size, dtype))
+    network.predict_outputs(network.Model(theta, layout), X, no_sparse(dtype), result,
+                            np.empty(size, dtype))
     assert_close(result, naive.forward(*naive.split(f64(theta), units), f64(X), mix, "softmax")[-1],
                  dtype)
 
@@ -227,7 +228,8 @@ def test_preactivation_blocks_do_not_overlap(chunk):
     mix = ["gelu", "relu", "silu"]
     _, layout, theta, X, _ = problem(5, np.float64, units, mix, "softmax", 6)
     work = np.full(network.workspace_size(layout, chunk), np.nan)
-    network_predict(theta, layout, X, no_sparse(np.float64), np.empty((6, 2)), work)
+    network.predict_outputs(network.Model(theta, layout), X, no_sparse(np.float64),
+                            np.empty((6, 2)), work)
     _, Zs = naive.forward(*naive.split(theta, units), X, mix, "softmax", preactivations=True)
     last = 6 - (6 - 1) % chunk - 1  # first row of the last chunk
     m = 6 - last
@@ -254,7 +256,8 @@ def test_unknown_codes_raise_in_compiled_code():
     theta = np.zeros(network.n_parameters(layout))
     X, out, work = np.ones((2, 3)), np.empty((2, 2)), np.empty(network.workspace_size(layout, 2))
     with pytest.raises(ValueError, match="unknown activation code"):
-        network_predict(theta, layout._replace(activations=np.array([99])), X, None,
-                        out, work)
+        network.predict_outputs(network.Model(theta, layout._replace(activations=np.array([99]))),
+                                X, None, out, work)
     with pytest.raises(ValueError, match="unknown output code"):
-        network_predict(theta, layout._replace(output=9), X, None, out, work)
+        network.predict_outputs(network.Model(theta, layout._replace(output=9)), X, None, out,
+                                work)

@@ -12,8 +12,7 @@ import numpy as np
 import pytest
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
-from conftest import (SKLEARN_HIDDEN, assert_within, network_predict, no_sparse, no_weights,
-                      sample_weights)
+from conftest import SKLEARN_HIDDEN, assert_within, no_sparse, no_weights, sample_weights
 from nbnet import optimizers
 from nbnet.kernels import epochs, network
 
@@ -115,8 +114,8 @@ def test_predict_matches_sklearn(hidden, task):
     est.partial_fit(X, y, **_fit_kwargs(task))
     _set_parameters(est, theta, layout)
     result = np.empty((N, n_out))
-    network_predict(theta, layout, X, no_sparse(np.float64), result,
-                    np.empty(network.workspace_size(layout, 3)))
+    network.predict_outputs(network.Model(theta, layout), X, no_sparse(np.float64), result,
+                            np.empty(network.workspace_size(layout, 3)))
     if TASKS[task][0] is MLPClassifier:
         ref = est.predict_proba(X)
         if task == "binary":  # predict_proba returns [1 - p, p]

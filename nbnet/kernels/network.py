@@ -429,7 +429,7 @@ def predict(model, X, sparse, out, activations):
 
     ``model`` is a :class:`Model`, or the plain tuple ``(theta, tuple(layout))`` of one,
     which Numba's dispatcher types faster (in C, where a NamedTuple takes 2 µs of Python per
-    call): the estimators' one-row predictions pass that.
+    call): :func:`predict_outputs` passes that.
 
     The input is ``X`` (dense, with ``sparse`` None), or the CSR arrays ``sparse`` with
     ``X`` an empty ``(0, n_features)`` array. ``activations`` is a flat workspace for
@@ -449,3 +449,12 @@ def predict(model, X, sparse, out, activations):
         Z = forward(theta, layout, A0, sparse, rows[start : start + m], activations, chunk, m)
         output_activation(Z, intercept_view(theta, layout, last), layout.output)
         copy_rows(Z, rows[:m], out[start : start + m])
+
+
+def predict_outputs(model: Model, X: np.ndarray, sparse: tuple | None, out: np.ndarray,
+                    activations: np.ndarray) -> None:
+    """:func:`predict` called with the argument types of the signatures that fits compile
+    (and ``python -m nbnet compile`` makes): the model as a plain tuple, which Numba's
+    dispatcher types in C, and the input as :func:`read_only` views, writable or not."""
+    theta, layout = model
+    predict((theta, tuple(layout)), *read_only_input(X, sparse), out, activations)
