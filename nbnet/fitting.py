@@ -485,9 +485,11 @@ def fit_lbfgs(model: Model, settings: Settings, data: Data, work, tasks: Tasks |
     alpha = float(settings.alpha)
     tasks = tasks or Tasks(None, None, None)
 
+    rows = np.arange(data.Y.shape[0])
+
     def loss_grad(x):
         theta[:] = x
-        loss = loss_and_gradient(model, data, alpha, work)
+        loss = loss_and_gradient(model, data, alpha, work, rows)
         return loss, work.gradient.astype(np.float64)  # a copy: scipy keeps what it gets
 
     accepted = []  # (iteration, x, loss) of the last accepted iterate

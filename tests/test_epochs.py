@@ -165,7 +165,8 @@ def test_loss_and_gradient(dtype, hidden, out, n_out, weighted, alpha, sparse_in
         arrays, X_in, X_ref = no_sparse(dtype), X, f64(X)
     work.gradient[:] = np.nan
     value = epochs.loss_and_gradient(network.Model(theta, layout),
-                                     epochs.make_data(X_in, arrays, Y, sw), alpha, work)
+                                     epochs.make_data(X_in, arrays, Y, sw), alpha, work,
+                                     np.arange(N))
     e_value, e_grad = naive.flat_loss_and_grad(f64(theta), units, X_ref, f64(Y), hidden, out,
                                                alpha, f64(sw) if weighted else None,
                                                eps=np.finfo(dtype).eps)

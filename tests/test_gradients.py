@@ -68,7 +68,8 @@ def _check_gradient(hidden, out, n_out, weighted, alpha, dtype=np.float64,
         data = epochs.make_data(X.astype(dtype), no_sparse(dtype), Y.astype(dtype),
                                 sw.astype(dtype))
         work.gradient[:] = np.nan
-        value = epochs.loss_and_gradient(network.Model(t.astype(dtype), layout), data, alpha, work)
+        value = epochs.loss_and_gradient(network.Model(t.astype(dtype), layout), data, alpha,
+                                         work, np.arange(N))
         return value, work.gradient
 
     def objective(t):

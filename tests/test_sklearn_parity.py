@@ -93,7 +93,8 @@ def test_loss_and_gradient_match_sklearn(hidden, task, weighted, alpha):
     work.gradient[:] = np.nan
     data = epochs.make_data(X, no_sparse(np.float64), Y,
                             no_weights(np.float64) if sw is None else sw)
-    value = epochs.loss_and_gradient(network.Model(theta, layout), data, alpha, work)
+    value = epochs.loss_and_gradient(network.Model(theta, layout), data, alpha, work,
+                                     np.arange(N))
     assert_within(value, est.loss_, RTOL)
     coefs, intercepts = network.unpack(work.gradient, layout)
     for i, (ours, ref) in enumerate(zip(coefs + intercepts, sk_grads)):

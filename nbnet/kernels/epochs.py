@@ -604,15 +604,16 @@ def split_epochs(model, data, order, batch_size, alpha, optimizer, work, dropout
 
 
 @jit
-def loss_and_gradient(model, data, alpha, work):
+def loss_and_gradient(model, data, alpha, work, rows):
     """Full-batch penalised loss, and its gradient into ``work.gradient``, for scipy's L-BFGS-B.
 
     ``work`` is a :class:`Workspace` sized for all ``n`` rows; dense ``data.X`` is used in place.
+    ``rows`` is ``np.arange(n)``, the batch's rows: made by the caller, since Numba's own
+    ``np.arange`` (and the ``np.empty`` under it) compiled for half a second in each process.
     """
     theta, layout = model
     grad = work.gradient
     n = data.Y.shape[0]
-    rows = np.arange(n)
     total_weight = _total_weight(data.sw, n)
     loss = backprop(theta, grad, layout, data.X, data.sparse, rows, data.Y, data.sw,
                     total_weight, work.activations, work.deltas, work.transposed, n)

@@ -424,7 +424,7 @@ def backprop(theta, grad, layout, A0, sparse, rows, Y, sw, total_weight, activat
 
 
 @jit
-def predict(model, X, sparse, out, activations):
+def predict(model, X, sparse, rows, out, activations):
     """Network outputs ``A_L`` of ``model`` for every row of the input, written into ``out``.
 
     ``model`` is a :class:`Model`, or the plain tuple ``(theta, tuple(layout))`` of one,
@@ -432,9 +432,10 @@ def predict(model, X, sparse, out, activations):
     call): :func:`predict_outputs` passes that.
 
     The input is ``X`` (dense, with ``sparse`` None), or the CSR arrays ``sparse`` with
-    ``X`` an empty ``(0, n_features)`` array. ``activations`` is a flat workspace for
-    ``chunk`` rows (:func:`workspace_size`); rows go through in chunks of that many, so that
-    it stays small whatever the number of rows.
+    ``X`` an empty ``(0, n_features)`` array. ``rows`` is ``np.arange(n)``, made by the caller
+    (Numba's own ``np.arange`` compiled for half a second). ``activations`` is a flat
+    workspace for ``chunk`` rows (:func:`workspace_size`); rows go through in chunks of that
+    many, so that it stays small whatever the number of rows.
     """
     theta, fields = model
     layout = Layout(*fields)
@@ -442,7 +443,6 @@ def predict(model, X, sparse, out, activations):
     last = layout.sizes.shape[0] - 2
     width = preactivation_offset(layout, 1, last)  # units per row of the workspace
     chunk = activations.shape[0] // width
-    rows = np.arange(n)
     for start in range(0, n, chunk):
         m = chunk if start + chunk <= n else n - start
         A0 = X[start : start + m] if sparse is None else X
@@ -457,4 +457,5 @@ def predict_outputs(model: Model, X: np.ndarray, sparse: tuple | None, out: np.n
     (and ``python -m nbnet compile`` makes): the model as a plain tuple, which Numba's
     dispatcher types in C, and the input as :func:`read_only` views, writable or not."""
     theta, layout = model
-    predict((theta, tuple(layout)), *read_only_input(X, sparse), out, activations)
+    X, sparse = read_only_input(X, sparse)
+    predict((theta, tuple(layout)), X, sparse, np.arange(out.shape[0]), out, activations)
