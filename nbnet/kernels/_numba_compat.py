@@ -16,9 +16,10 @@ was tested with (Numba 0.66 to 0.68): the import succeeds, the code library's co
 set the attributes that :class:`_LinkOnlyLibrary` reads, and the dispatcher's
 ``enable_caching`` sets ``_cache``. Otherwise (a Numba that changed them, or
 ``NBNET_COMPAT_FALLBACK`` naming ``numba``, which the tests use) :mod:`._jit` and
-:mod:`._cache` use public API only: subroutines are plain ``@njit`` functions, and Numba's
-own cache (``cache=True``) is kept in nbnet's source-hash folder; fits give the same
-weights to round-off and compile slower, and one :class:`CompatibilityWarning` says so.
+:mod:`._cache` use public API only: subroutines are overloads (``numba.extending``),
+compiled on their own and then linked, and Numba's own cache (``cache=True``) is kept in
+nbnet's source-hash folder; fits give the same weights to round-off and compile slower, and
+one :class:`CompatibilityWarning` says so.
 
 Besides, the intrinsics use ``cgutils`` and ``TypingError`` from ``numba.core``, part of
 Numba's documented extension API (the ``@intrinsic`` examples of its manual); they are
@@ -89,7 +90,7 @@ except (ImportError, AttributeError, ValueError):
 if not INTERNALS:
     warnings.warn(
         f"nbnet does not use Numba {numba.__version__}'s internals (tested with 0.66 to "
-        "0.68): kernels compile as plain @njit functions, more slowly, with the same results",
+        "0.68): kernels compile through its public API, more slowly, with the same results",
         CompatibilityWarning, stacklevel=2)
 
 
