@@ -4,7 +4,9 @@ import numba
 import numpy as np
 import pytest
 
-from nbnet.kernels._jit import jit, subroutine
+from numba.core import event
+
+from nbnet.kernels._jit import FASTMATH_FLAGS, _public_subroutine, jit, subroutine
 
 
 @subroutine
@@ -96,3 +98,26 @@ def _divide(a, b):
 @jit
 def _divides(x, zero):
     return _divide(x[0], zero)
+
+
+def _times(x, factor, negate=False):
+    return -x * factor if negate else x * factor
+
+
+# The subroutine Numba's public API makes, where nbnet cannot use its internals.
+_public_times = _public_subroutine(_times, FASTMATH_FLAGS, numba.njit)
+
+
+@numba.njit(cache=False)
+def _calls_public_with_literals(x):
+    return _public_times(x, 1, False) + _public_times(x, 2, False) + _public_times(x, 3, True)
+
+
+def test_public_api_subroutine_compiles_once_for_literal_arguments():
+    """Literal arguments at call sites are typed as plain types first: one compile, where a
+    plain ``@njit`` callee compiled one per literal value."""
+    with event.install_recorder("numba:compile") as recorder:
+        assert _calls_public_with_literals(2.0) == 0.0
+    compiled = [e.data["dispatcher"].py_func for _, e in recorder.buffer if e.is_start]
+    assert compiled.count(_times) == 1, compiled
+    assert (_public_times(2.0, 3), _public_times(2.0, 3, True)) == (6.0, -6.0)  # from Python
