@@ -3,7 +3,6 @@
 import numba
 import numpy as np
 import pytest
-
 from numba.core import event
 
 from nbnet.kernels._jit import FASTMATH_FLAGS, _public_subroutine, jit, subroutine

@@ -75,8 +75,8 @@ def _public_subroutine(function, fastmath, python_dispatcher):
     """A subroutine made with public API only: ``function`` as the overload of a stand-in
     (``numba.extending.overload``), which compiled callers compile for their argument types,
     plain types before literal ones, without a Python wrapper. (A plain ``@njit`` callee
-    compiled a signature per literal value at its call sites: 108 for a stochastic fit and an
-    L-BFGS one, 2.5 times the compile time; Zen 3, 2026-12.) Called from Python, the stand-in
+    compiled a signature per literal value at its call sites: a stochastic fit and an L-BFGS
+    one took 2.5 times as long to compile; Zen 3, 2026-12.) Called from Python, the stand-in
     runs ``python_dispatcher(function)``, made on first use, passing the defaults of omitted
     arguments as :class:`._numba_compat.Subroutine` does."""
     defaults = [p.default for p in inspect.signature(function).parameters.values()]

@@ -608,8 +608,8 @@ def loss_and_gradient(model, data, alpha, work, rows):
     """Full-batch penalised loss, and its gradient into ``work.gradient``, for scipy's L-BFGS-B.
 
     ``work`` is a :class:`Workspace` sized for all ``n`` rows; dense ``data.X`` is used in place.
-    ``rows`` is ``np.arange(n)``, the batch's rows: made by the caller, since Numba's own
-    ``np.arange`` (and the ``np.empty`` under it) compiled for half a second in each process.
+    ``rows`` is ``np.arange(n)``, the batch's rows, made by the caller as for
+    :func:`nbnet.kernels.network.predict`.
     """
     theta, layout = model
     grad = work.gradient
