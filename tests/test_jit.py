@@ -1,11 +1,14 @@
 """``nbnet.kernels._jit``: subroutines compile inside their callers, once per signature."""
 
+import sys
+
 import numba
 import numpy as np
 import pytest
 from numba.core import event
 
 from nbnet.kernels._jit import FASTMATH_FLAGS, _public_subroutine, jit, subroutine
+from nbnet.kernels._numba_compat import INTERNALS
 
 
 @subroutine
@@ -120,3 +123,64 @@ def test_public_api_subroutine_compiles_once_for_literal_arguments():
     compiled = [e.data["dispatcher"].py_func for _, e in recorder.buffer if e.is_start]
     assert compiled.count(_times) == 1, compiled
     assert (_public_times(2.0, 3), _public_times(2.0, 3, True)) == (6.0, -6.0)  # from Python
+
+
+@subroutine
+def _halves_of(x):
+    middle = x.shape[0] // 2
+    return x[:middle], x[middle:]
+
+
+@subroutine
+def _half_sums(x):
+    first, second = _halves_of(x)
+    return first.sum(), second.sum()
+
+
+@jit
+def _entry_half_sums(x):
+    return _half_sums(x)
+
+
+def test_views_returned_between_subroutines_keep_the_arguments_reference_counts():
+    """Entry points count no references, calls from Python count them all: either way each
+    call leaves its argument's reference count as it was (no view leaked or freed twice)."""
+    x = np.arange(6.0)
+    before = sys.getrefcount(x)
+    for _ in range(50):
+        assert _entry_half_sums(x) == (3.0, 12.0)
+        assert _half_sums(x) == (3.0, 12.0)
+        first, second = _halves_of(x)
+        assert np.shares_memory(first, x) and second.tolist() == [3.0, 4.0, 5.0]
+        del first, second
+    assert sys.getrefcount(x) == before
+
+
+@subroutine
+def _zeros(n):
+    return np.zeros(n)
+
+
+@subroutine
+def _head_of_copy(x):
+    return x.copy()[:2]
+
+
+@jit
+def _sum_of_zeros(n):
+    return _zeros(n).sum()
+
+
+@jit
+def _sum_of_head_of_copy(x):
+    return _head_of_copy(x).sum()
+
+
+@pytest.mark.skipif(not INTERNALS, reason="Numba's public API: entry points count references")
+def test_a_subroutine_that_allocates_does_not_compile_into_an_entry_point():
+    """Entry points count no references, so no array they use may be allocated: Numba's
+    ``np.zeros`` fails to type there, and a view of a copy fails when it is linked."""
+    with pytest.raises(numba.core.errors.TypingError, match="returning of array"):
+        _sum_of_zeros(3)
+    with pytest.raises(numba.core.errors.TypingError, match="_head_of_copy allocates"):
+        _sum_of_head_of_copy(np.zeros(3))

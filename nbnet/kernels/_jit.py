@@ -5,8 +5,10 @@ flags below are the whole story: kernels are cached on disk, release the GIL, an
 fast-math flags that allow reassociation and FMA contraction but keep NaN and infinity
 semantics (``nnan`` and ``ninf`` are left out; even so, LLVM folded ``np.isfinite`` of a
 value computed in the same function to True, so kernels test with
-:func:`nbnet.kernels.elementary.finite`). ``error_model='numpy'`` lets loops that divide vectorise, since division no
-longer has to raise.
+:func:`nbnet.kernels.elementary.finite`). ``error_model='numpy'`` lets loops that divide
+vectorise, since division no longer has to raise. Kernels allocate nothing, and entry points
+and their subroutines count no references to the arrays (see
+:class:`._numba_compat.Subroutine`).
 
 :func:`jit` makes an entry point, called from Python: ``whole_epochs``, ``split_epochs``,
 ``loss_and_gradient``, ``predict`` (and the helper thread's hand-over, ``post_epoch``).
@@ -33,14 +35,25 @@ FASTMATH_FLAGS = frozenset({"nsz", "arcp", "contract", "reassoc"})
 ERROR_MODEL = "numpy"
 
 
-def jit(function=None, *, parallel: bool = False, fastmath: frozenset = FASTMATH_FLAGS):
-    """Compile ``function`` with nbnet's Numba options (usable with or without arguments)."""
+def jit(function=None, *, parallel: bool = False, fastmath: frozenset = FASTMATH_FLAGS,
+        reference_counted: bool = False):
+    """Compile ``function`` with nbnet's Numba options (usable with or without arguments).
+
+    An entry point takes every array from Python and allocates none, so it is compiled
+    without Numba's reference counting (``reference_counted=False``; see
+    :class:`._numba_compat.Subroutine`): it must not allocate, nor return an array that is
+    not one of its arguments. Functions that return views to Python, as a subroutine called
+    from Python may, need ``reference_counted=True``, and so do entry points where
+    subroutines are overloads (:func:`_public_subroutine`), which Numba compiles with their
+    caller's setting.
+    """
     options = dict(
         cache=False,  # cached by _cache instead, keyed on all of nbnet's sources
         nogil=True,
         fastmath=set(fastmath),
         error_model=ERROR_MODEL,
         parallel=parallel,
+        _nrt=reference_counted or not _numba_compat.INTERNALS,
     )
     if function is None:
         return lambda f: _cache.enable(numba.njit(**options)(f))
@@ -64,7 +77,7 @@ def subroutine(function=None, *, inline: bool = False, fastmath: frozenset = FAS
 
 def _make_subroutine(function, inline, fastmath):
     def python_dispatcher(f):
-        return jit(f, fastmath=fastmath)
+        return jit(f, fastmath=fastmath, reference_counted=True)
 
     if not _numba_compat.INTERNALS:
         return _public_subroutine(function, fastmath, python_dispatcher)

@@ -5,7 +5,8 @@ or load from the right place; neither changes what a kernel computes:
 
 - :class:`Subroutine` (see :mod:`._jit`) compiles a kernel only as part of its compiled
   callers: a code library that links and never optimises on its own, typed and lowered
-  through Numba's compiler pipeline, with a typing template and a lowering of its own.
+  through Numba's compiler pipeline, with a typing template and a lowering of its own, and
+  without reference counting where its callers have no counts.
 - :class:`SourceHashCache` (see :mod:`._cache`) keys the disk cache on a hash of all of the
   kernels' sources: a subclass of Numba's cache locator, set as a dispatcher's ``_cache``.
   It loads a kernel with Numba's runtime initialised but not the rest of its target context
@@ -29,6 +30,7 @@ imported from here so that no other module imports ``numba.core``.
 import functools
 import inspect
 import os
+import threading
 import warnings
 from pathlib import Path
 
@@ -132,11 +134,30 @@ if INTERNALS:
                 self._reload_init.update(library._reload_init)
                 self._final_module.link_in(library._get_module_for_linking(), preserve=True)
             self._final_module.verify()
+            allocators = [f.name for f in self._final_module.functions
+                          if f.name.startswith(_ALLOCATORS)]
+            if allocators:  # see Subroutine: its arrays' lifetimes would go unmanaged
+                raise TypingError(f"the subroutine {self.name} allocates ({allocators[0]}); "
+                                  "nbnet's kernels take every array from their callers")
             self._finalized = True
 
-    def _subroutine_flags(fastmath, error_model) -> compiler.Flags:
+    # Numba's runtime functions that allocate memory (numba.core.runtime.context).
+    _ALLOCATORS = ("NRT_Allocate", "NRT_MemInfo_alloc", "NRT_MemInfo_new",
+                   "NRT_MemInfo_varsize")
+    # What Numba's type inference says of a function that returns an array it did not take
+    # as an argument, compiled without reference counting.
+    _RETURNS_A_VIEW = "Only accept returning of array passed into the function as argument"
+    # How many calls from Python into subroutines this thread is in (Subroutine.__call__).
+    _python_calls = threading.local()
+
+    def _counts_references() -> bool:
+        """Whether a subroutine typed now is compiled with reference counting: inside a
+        call from Python, whose arrays have reference counts (see :class:`Subroutine`)."""
+        return getattr(_python_calls, "depth", 0) > 0
+
+    def _subroutine_flags(fastmath, error_model, reference_counted) -> compiler.Flags:
         flags = compiler.Flags()
-        flags.nrt = True
+        flags.nrt = reference_counted
         flags.no_compile = True
         flags.no_cpython_wrapper = True
         flags.no_cfunc_wrapper = True
@@ -152,6 +173,19 @@ if INTERNALS:
         the Python defaults). Called from Python (the tests do), it runs through the
         dispatcher that ``python_dispatcher`` makes on first use, with the defaults passed
         for omitted arguments likewise.
+
+        Reference counts: an entry point takes every array from Python and allocates none,
+        so Numba unboxes its arrays without a count (a null ``meminfo``), and the code that
+        would count them — an increment and a decrement for every array of every argument
+        tuple, at each call and assignment — is only compile time (about a tenth of a cold
+        fit's; Zen 3, 2026-12). So a subroutine typed for an entry point compiles without
+        reference counting, except one that returns an array (a view of an argument), which
+        Numba compiles only with counting, harmless on null counts. Inside a call from
+        Python the arrays are counted, and a caller that counts must not get views from a
+        callee that does not: subroutines typed there compile with counting, as signatures
+        of their own. Either way a subroutine must not allocate (Numba's functions that
+        return a new array included): an array made inside an entry point would never be
+        freed. Linking one raises a TypingError.
         """
 
         def __init__(self, function, inline, fastmath, error_model, python_dispatcher):
@@ -178,14 +212,19 @@ if INTERNALS:
         def signatures(self) -> list:
             """Argument types compiled so far, for compiled callers and for Python calls."""
             python = self._dispatcher.signatures if self._dispatcher is not None else []
-            return list(self._compiled) + list(python)
+            return list(dict.fromkeys(types for _, types in self._compiled)) + list(python)
 
         def __call__(self, *args):
             if self._dispatcher is None:
                 self._dispatcher = self._make_dispatcher(self.py_func)
-            # the omitted arguments' defaults as values: Numba types an omitted argument as a
-            # type of its own, so a call that omits them would compile a second signature
-            return self._dispatcher(*args, *self._defaults[len(args):])
+            _python_calls.depth = getattr(_python_calls, "depth", 0) + 1
+            try:
+                # the omitted arguments' defaults as values: Numba types an omitted argument
+                # as a type of its own, so a call that omits them would compile a second
+                # signature
+                return self._dispatcher(*args, *self._defaults[len(args):])
+            finally:
+                _python_calls.depth -= 1
 
         def _argument_types(self, given):
             """The plain types of the ``given`` arguments, and those with the defaults added."""
@@ -195,21 +234,32 @@ if INTERNALS:
 
         def _type_call(self, typing_context, args):
             given, complete = self._argument_types(args)
-            if complete not in self._compiled:
-                target_context = cpu_target.target_context
-                library = _LinkOnlyLibrary(target_context.codegen(), self.py_func.__qualname__)
-                self._compiled[complete] = compiler.compile_internal(
-                    typing_context, target_context, library, self.py_func, complete, None,
-                    _subroutine_flags(*self._flags), {})
-                if self._inline:
-                    compiled = self._compiled[complete]
-                    library.get_function(compiled.fndesc.llvm_func_name).add_function_attribute(
-                        "alwaysinline")
-            return signature(self._compiled[complete].signature.return_type, *given)
+            key = (_counts_references(), complete)
+            if key not in self._compiled:
+                self._compiled[key] = self._compile(typing_context, complete, key[0])
+            return signature(self._compiled[key].signature.return_type, *given)
+
+        def _compile(self, typing_context, types, reference_counted):
+            target_context = cpu_target.target_context
+            library = _LinkOnlyLibrary(target_context.codegen(), self.py_func.__qualname__)
+            try:
+                compiled = compiler.compile_internal(
+                    typing_context, target_context, library, self.py_func, types, None,
+                    _subroutine_flags(*self._flags, reference_counted), {})
+            except TypingError as error:
+                # a view of an argument: counting its references is harmless where there
+                # are none, and Numba needs it to return an array it did not take
+                if reference_counted or _RETURNS_A_VIEW not in str(error):
+                    raise
+                return self._compile(typing_context, types, True)
+            if self._inline:
+                library.get_function(compiled.fndesc.llvm_func_name).add_function_attribute(
+                    "alwaysinline")
+            return compiled
 
         def _lower_call(self, context, builder, sig, args):
             given, complete = self._argument_types(sig.args)
-            compiled = self._compiled[complete]
+            compiled = self._compiled[(_counts_references(), complete)]
             defaults = [context.get_constant_generic(builder, kind, value) for kind, value in
                         zip(complete[len(given):], self._defaults[len(given):])]
             context.active_code_library.add_linking_library(compiled.library)
