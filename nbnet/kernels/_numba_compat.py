@@ -196,6 +196,7 @@ if INTERNALS:
             self._make_dispatcher = python_dispatcher
             self._defaults = [p.default for p in inspect.signature(function).parameters.values()]
             self._compiled = {}
+            self._returns_a_view = False  # learnt from the first signature that does
             self._dispatcher = None
             this = self
 
@@ -240,6 +241,7 @@ if INTERNALS:
             return signature(self._compiled[key].signature.return_type, *given)
 
         def _compile(self, typing_context, types, reference_counted):
+            reference_counted = reference_counted or self._returns_a_view
             target_context = cpu_target.target_context
             library = _LinkOnlyLibrary(target_context.codegen(), self.py_func.__qualname__)
             try:
@@ -251,6 +253,7 @@ if INTERNALS:
                 # are none, and Numba needs it to return an array it did not take
                 if reference_counted or _RETURNS_A_VIEW not in str(error):
                     raise
+                self._returns_a_view = True
                 return self._compile(typing_context, types, True)
             if self._inline:
                 library.get_function(compiled.fndesc.llvm_func_name).add_function_attribute(
