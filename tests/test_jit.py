@@ -184,3 +184,37 @@ def test_a_subroutine_that_allocates_does_not_compile_into_an_entry_point():
         _sum_of_zeros(3)
     with pytest.raises(numba.core.errors.TypingError, match="_head_of_copy allocates"):
         _sum_of_head_of_copy(np.zeros(3))
+
+
+@subroutine(reads=("x",))
+def _first_of(x):
+    return x[0]
+
+
+@jit
+def _firsts(writable, read_only):
+    return _first_of(writable) + _first_of(read_only)
+
+
+@pytest.mark.skipif(not INTERNALS, reason="Numba's public API types each argument as it is")
+def test_a_parameter_only_read_shares_one_signature_for_writable_and_read_only_arrays():
+    read_only = np.arange(3.0)
+    read_only.flags.writeable = False
+    assert _firsts(np.ones(3), read_only) == 1.0
+    assert len(_first_of.signatures) == 1, _first_of.signatures
+
+
+@subroutine(reads=("x",))
+def _writes_into(x):
+    x[0] = 1.0
+
+
+@jit
+def _calls_writes_into(x):
+    _writes_into(x)
+
+
+@pytest.mark.skipif(not INTERNALS, reason="Numba's public API types each argument as it is")
+def test_a_parameter_declared_read_only_cannot_be_written():
+    with pytest.raises(numba.core.errors.TypingError):
+        _calls_writes_into(np.zeros(2))

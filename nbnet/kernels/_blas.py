@@ -145,7 +145,7 @@ def _fortran_gemv(typingctx, trans, m, n, alpha, a, lda, x, incx, beta, y, incy)
     return sig, _fortran_call("gemv", dtype, n_flags=1)
 
 
-@subroutine
+@subroutine(reads=("a", "b"))
 def gemm(a, b, out, trans_a=False, trans_b=False, alpha=1.0, beta=0.0):
     """``out = alpha · op(a) · op(b) + beta · out`` for C-contiguous 2-D arrays of one dtype.
 

@@ -60,28 +60,32 @@ def jit(function=None, *, parallel: bool = False, fastmath: frozenset = FASTMATH
     return _cache.enable(numba.njit(**options)(function))
 
 
-def subroutine(function=None, *, inline: bool = False, fastmath: frozenset = FASTMATH_FLAGS):
+def subroutine(function=None, *, inline: bool = False, fastmath: frozenset = FASTMATH_FLAGS,
+               reads: tuple = ()):
     """Compile ``function`` only as part of its compiled callers (see the module docstring).
 
     ``inline=True`` has LLVM inline every call, so that constant arguments at a call site
     resolve the branches on them, and so that a loop calling it can be vectorised.
     ``fastmath`` replaces the fast-math flags; LLVM keeps them per instruction, so they hold
-    inside callers compiled with other flags. Where :mod:`._numba_compat` cannot use Numba's
-    internals, it is an overload of itself through Numba's public extension API
-    (:func:`_public_subroutine`).
+    inside callers compiled with other flags. ``reads`` names array parameters that the
+    function only reads: they are typed read-only whether the caller's array is or not, so
+    that a read-only input and a writable workspace share one compiled signature. Where
+    :mod:`._numba_compat` cannot use Numba's internals, it is an overload of itself through
+    Numba's public extension API (:func:`_public_subroutine`; ``reads`` is then unused).
     """
     if function is None:
-        return lambda f: _make_subroutine(f, inline, fastmath)
-    return _make_subroutine(function, inline, fastmath)
+        return lambda f: _make_subroutine(f, inline, fastmath, reads)
+    return _make_subroutine(function, inline, fastmath, reads)
 
 
-def _make_subroutine(function, inline, fastmath):
+def _make_subroutine(function, inline, fastmath, reads):
     def python_dispatcher(f):
         return jit(f, fastmath=fastmath, reference_counted=True)
 
     if not _numba_compat.INTERNALS:
         return _public_subroutine(function, fastmath, python_dispatcher)
-    return _numba_compat.Subroutine(function, inline, fastmath, ERROR_MODEL, python_dispatcher)
+    return _numba_compat.Subroutine(function, inline, fastmath, ERROR_MODEL, python_dispatcher,
+                                    reads)
 
 
 def _public_subroutine(function, fastmath, python_dispatcher):

@@ -188,10 +188,13 @@ if INTERNALS:
         freed. Linking one raises a TypingError.
         """
 
-        def __init__(self, function, inline, fastmath, error_model, python_dispatcher):
+        def __init__(self, function, inline, fastmath, error_model, python_dispatcher,
+                     reads=()):
             functools.update_wrapper(self, function)
             self.py_func = function
             self._inline = inline
+            parameters = list(inspect.signature(function).parameters)
+            self._reads = frozenset(parameters.index(name) for name in reads)
             self._flags = (fastmath, error_model)
             self._make_dispatcher = python_dispatcher
             self._defaults = [p.default for p in inspect.signature(function).parameters.values()]
@@ -228,10 +231,16 @@ if INTERNALS:
                 _python_calls.depth -= 1
 
         def _argument_types(self, given):
-            """The plain types of the ``given`` arguments, and those with the defaults added."""
+            """The plain types of the ``given`` arguments, and the compiled signature's: with
+            the defaults added, and read-only arrays for the parameters only read (a
+            writable array has the same data model, so it is passed as it is)."""
             given = tuple(numba.types.unliteral(arg) for arg in given)
             defaults = tuple(numba.typeof(value) for value in self._defaults[len(given):])
-            return given, given + defaults
+            complete = tuple(
+                kind.copy(readonly=True) if i in self._reads and isinstance(
+                    kind, numba.types.Array) else kind
+                for i, kind in enumerate(given + defaults))
+            return given, complete
 
         def _type_call(self, typing_context, args):
             given, complete = self._argument_types(args)

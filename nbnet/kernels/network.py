@@ -189,12 +189,19 @@ def transposed_size(layout: Layout) -> int:
     return min(largest, TRANSPOSE_MAX_PRODUCT // TRANSPOSE_MIN_ROWS)
 
 
+def blas_products(layout: Layout) -> np.ndarray:
+    """The table of products (see :data:`FORWARD`) that computes every product by BLAS."""
+    table = np.empty((3, len(layout.sizes) - 1), dtype=np.int64)
+    table.fill(BLAS)  # half the time of np.full: each predict makes one
+    return table
+
+
 def default_products(layout: Layout, rows: int) -> np.ndarray:
     """The table of products (see :data:`FORWARD`) for batches of ``rows`` rows without a
     measured choice: BLAS, error products of small batches on a copy of ``Wᵀ``
     (``TRANSPOSE_MIN_ROWS``, ``TRANSPOSE_MAX_PRODUCT``)."""
     sizes = layout.sizes
-    table = np.full((3, len(sizes) - 1), BLAS, dtype=np.int64)
+    table = blas_products(layout)
     for i in range(1, len(sizes) - 1):
         if rows >= TRANSPOSE_MIN_ROWS and rows * sizes[i] * sizes[i + 1] < TRANSPOSE_MAX_PRODUCT:
             table[ERRORS, i] = TRANSPOSED_BLAS
@@ -250,7 +257,7 @@ def _zero(out):
             row[j] = 0
 
 
-@subroutine
+@subroutine(reads=("source",))
 def copy_rows(source, rows, out):
     """``out[r] = source[rows[r]]`` for every ``r`` (an explicit loop compiles fastest)."""
     n = out.shape[1]
@@ -261,7 +268,7 @@ def copy_rows(source, rows, out):
             dst[j] = src[j]
 
 
-@subroutine
+@subroutine(reads=("A", "B"))
 def product(A, B, out, products, form, i, trans_a=False):
     """``out = op(A) · B``, product ``form`` of layer ``i``: by BLAS, or by
     :func:`nbnet.kernels.small_products.small_product` where the table ``products`` says so
@@ -274,7 +281,7 @@ def product(A, B, out, products, form, i, trans_a=False):
     gemm(A, B, out, trans_a, False)
 
 
-@subroutine
+@subroutine(reads=("A0", "W"))
 def input_product(A0, sparse, rows, W, out, products=None):
     """``out = X[rows] · W`` for the first layer.
 
@@ -298,7 +305,7 @@ def input_product(A0, sparse, rows, W, out, products=None):
                 o[j] += v * w[j]
 
 
-@subroutine
+@subroutine(reads=("A0", "delta"))
 def input_transpose_product(A0, sparse, rows, delta, out, products=None):
     """``out = X[rows]ᵀ · δ``: the first layer's weight gradient, dense or sparse (as above)."""
     if sparse is None:
@@ -333,7 +340,7 @@ def _transpose(W, out):
             out[j, i] = W[i, j]
 
 
-@subroutine
+@subroutine(reads=("delta", "W"))
 def error_product(delta, W, scratch, out, products=None, i=0):
     """``out = δ · Wᵀ``, the error reaching the layer below (before its activation's derivative).
 
@@ -355,7 +362,7 @@ def error_product(delta, W, scratch, out, products=None, i=0):
     gemm(delta, W, out, False, True)
 
 
-@subroutine
+@subroutine(reads=("A0",))
 def forward(theta, layout, A0, sparse, rows, activations, capacity, m, dropout=None, batch=0,
             products=None):
     """Forward pass of a batch of ``m`` rows up to the output layer's product.
@@ -424,7 +431,7 @@ def backprop(theta, grad, layout, A0, sparse, rows, Y, sw, total_weight, activat
 
 
 @jit
-def predict(model, X, sparse, rows, out, activations):
+def predict(model, X, sparse, rows, out, activations, products):
     """Network outputs ``A_L`` of ``model`` for every row of the input, written into ``out``.
 
     ``model`` is a :class:`Model`, or the plain tuple ``(theta, tuple(layout))`` of one,
@@ -436,7 +443,9 @@ def predict(model, X, sparse, rows, out, activations):
     Numba compiles its own ``np.arange`` (and the ``np.empty`` under it) once per process, 0.5 s
     of a cold first predict (Zen 3, 2026-12). ``activations`` is a flat workspace for
     ``chunk`` rows (:func:`workspace_size`); rows go through in chunks of that many, so that
-    it stays small whatever the number of rows.
+    it stays small whatever the number of rows. ``products`` is a table of BLAS products
+    (:func:`blas_products`), as the epochs' :func:`forward` takes one: with the same types
+    (their input typed read-only), predict's forward pass is the epochs' compiled one.
     """
     theta, fields = model
     layout = Layout(*fields)
@@ -447,7 +456,8 @@ def predict(model, X, sparse, rows, out, activations):
     for start in range(0, n, chunk):
         m = chunk if start + chunk <= n else n - start
         A0 = X[start : start + m] if sparse is None else X
-        Z = forward(theta, layout, A0, sparse, rows[start : start + m], activations, chunk, m)
+        Z = forward(theta, layout, A0, sparse, rows[start : start + m], activations, chunk, m,
+                    None, 0, products)
         output_activation(Z, intercept_view(theta, layout, last), layout.output)
         copy_rows(Z, rows[:m], out[start : start + m])
 
@@ -459,4 +469,5 @@ def predict_outputs(model: Model, X: np.ndarray, sparse: tuple | None, out: np.n
     dispatcher types in C, and the input as :func:`read_only` views, writable or not."""
     theta, layout = model
     X, sparse = read_only_input(X, sparse)
-    predict((theta, tuple(layout)), X, sparse, np.arange(out.shape[0]), out, activations)
+    predict((theta, tuple(layout)), X, sparse, np.arange(out.shape[0]), out, activations,
+            blas_products(layout))

@@ -127,7 +127,7 @@ def fits_output(out):
     return out.shape[0] % ROWS == 0 and out.shape[1] % (LINE_BYTES // out.itemsize // 4) == 0
 
 
-@subroutine
+@subroutine(reads=("A", "B"))
 def small_product(A, B, out, trans_a=False):
     """``out = op(A) · B``, ``op(A)`` = ``Aᵀ`` if ``trans_a`` else ``A`` (see the module
     docstring); ``out`` is ``m × n`` (see :func:`fits`), ``B`` is ``k × n``, all
