@@ -193,11 +193,11 @@ if INTERNALS:
             functools.update_wrapper(self, function)
             self.py_func = function
             self._inline = inline
-            parameters = list(inspect.signature(function).parameters)
-            self._reads = frozenset(parameters.index(name) for name in reads)
+            parameters = inspect.signature(function).parameters
+            self._reads = frozenset(list(parameters).index(name) for name in reads)
             self._flags = (fastmath, error_model)
             self._make_dispatcher = python_dispatcher
-            self._defaults = [p.default for p in inspect.signature(function).parameters.values()]
+            self._defaults = [p.default for p in parameters.values()]
             self._compiled = {}
             self._returns_a_view = False  # learnt from the first signature that does
             self._dispatcher = None
