@@ -17,7 +17,13 @@ def test_layout_matches_sklearn_packing():
     intercepts); the views alias the flat vector."""
     units = [3, 4, 2]
     layout = network.make_layout(units, "tanh", "softmax")
-    assert all(a.dtype == np.int64 for a in layout[:4])
+    # one column per layer; the last column of the offsets ends the weights and the vector
+    np.testing.assert_array_equal(layout.table, [[3, 4, 2], [0, 12, 20], [20, 24, 26],
+                                                 [activations.TANH, 0, 0]])
+    assert layout.table.dtype == np.int64 and layout.table.flags.c_contiguous
+    np.testing.assert_array_equal(layout.sizes, units)
+    np.testing.assert_array_equal(layout.coef_offsets, [0, 12])
+    np.testing.assert_array_equal(layout.intercept_offsets, [20, 24])
     np.testing.assert_array_equal(layout.activations, [activations.TANH])
     assert layout.output == losses.SOFTMAX
     assert network.n_parameters(layout) == 3 * 4 + 4 * 2 + 4 + 2
@@ -255,9 +261,11 @@ def test_unknown_codes_raise_in_compiled_code():
     layout = network.make_layout([3, 4, 2], "relu", "softmax")
     theta = np.zeros(network.n_parameters(layout))
     X, out, work = np.ones((2, 3)), np.empty((2, 2)), np.empty(network.workspace_size(layout, 2))
+    table = layout.table.copy()
+    table[network.HIDDEN_ACTIVATION, 0] = 99
     with pytest.raises(ValueError, match="unknown activation code"):
-        network.predict_outputs(network.Model(theta, layout._replace(activations=np.array([99]))),
-                                X, None, out, work)
+        network.predict_outputs(network.Model(theta, layout._replace(table=table)), X, None,
+                                out, work)
     with pytest.raises(ValueError, match="unknown output code"):
         network.predict_outputs(network.Model(theta, layout._replace(output=9)), X, None, out,
                                 work)

@@ -26,8 +26,9 @@ from ._jit import jit, subroutine
 from .atomics import ABORT, ARRIVALS, atomic_add, atomic_exchange, atomic_load, meet, wait_until
 from .dropout import Dropout
 from .elementary import finite
-from .network import (Layout, Model, backprop, copy_rows, default_products, n_parameters,
-                      read_only, read_only_input, transposed_size, workspace_size)
+from .network import (COEF_START, Layout, Model, backprop, copy_rows, default_products,
+                      n_parameters, read_only, read_only_input, transposed_size,
+                      workspace_size)
 from .shuffling import NO_SHUFFLE, shuffle
 from .updates import gradient_norm, split_point, update
 
@@ -383,7 +384,7 @@ def _halves_epoch(model, data, order, batch_size, alpha, optimizer, work, dropou
     after it as :func:`_whole_epoch` (NaN if the other thread was stopped).
     """
     theta = model.theta
-    n_coefs = model.layout.intercept_offsets[0]
+    n_coefs = model.layout.table[COEF_START, -1]
     two = halves.threads == 2
     last = 1 if part == 1 or not two else 0
     loss_sum = 0.0
@@ -459,7 +460,7 @@ def _whole_epoch(model, data, order, batch_size, alpha, optimizer, work, dropout
     its rate, decay and dropout masks); returns its loss sum (as :func:`stochastic_epochs`)
     and the run's steps after it, fewer than a whole epoch's if a batch's loss was not finite."""
     theta = model.theta
-    n_coefs = model.layout.intercept_offsets[0]
+    n_coefs = model.layout.table[COEF_START, -1]
     loss_sum = 0.0
     steps = first
     for start in range(0, order.shape[0], batch_size):
@@ -617,7 +618,7 @@ def loss_and_gradient(model, data, alpha, work, rows):
     total_weight = _total_weight(data.sw, n)
     loss = backprop(theta, grad, layout, data.X, data.sparse, rows, data.Y, data.sw,
                     total_weight, work.activations, work.deltas, work.transposed, n)
-    n_coefs = layout.intercept_offsets[0]
+    n_coefs = layout.table[COEF_START, -1]
     l2 = theta.dtype.type(alpha / total_weight)
     sq = 0.0
     for i in range(n_coefs):

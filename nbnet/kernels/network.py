@@ -50,14 +50,23 @@ FORWARD, WEIGHTS, ERRORS = 0, 1, 2
 BLAS, OWN, TRANSPOSED_BLAS, TRANSPOSED_OWN = 0, 1, 2, 3
 
 
+# The rows of a Layout's table (see Layout).
+SIZE, COEF_START, INTERCEPT_START, HIDDEN_ACTIVATION = range(4)
+
+
 class Layout(NamedTuple):
     """Where each layer's parameters sit in the flat vector, and what each layer applies.
 
-    sizes : (n_layers + 1,) int64, units per layer, inputs first.
-    coef_offsets : (n_layers,) int64, start of each weight matrix.
-    intercept_offsets : (n_layers,) int64, start of each bias vector.
-    activations : (n_layers - 1,) int64, activation code of each hidden layer
-        (:data:`nbnet.kernels.activations.ACTIVATIONS`).
+    table : (4, n_layers + 1) int64, one column per layer: row ``SIZE``, units per layer,
+        inputs first; row ``COEF_START``, where the weight matrix ``W_{i+1}`` starts (column
+        ``n_layers``: the number of weights); row ``INTERCEPT_START``, where the bias vector
+        ``b_{i+1}`` starts (column ``n_layers``: the number of parameters); row
+        ``HIDDEN_ACTIVATION``, the activation code of hidden layer ``i + 1``
+        (:data:`nbnet.kernels.activations.ACTIVATIONS`; the last two columns unused). One
+        array rather than four, because every kernel takes the layout: each array of a
+        tuple is about a tenth of a second of a cold fit's compile (Zen 3, 2026-12).
+        Python reads the rows by name (:attr:`sizes`, :attr:`coef_offsets`,
+        :attr:`intercept_offsets`, :attr:`activations`); compiled code indexes the table.
     output : output code (:data:`nbnet.kernels.losses.OUTPUTS`).
     output_parameter : the output loss's parameter (Huber's δ, the quantile q), a float.
     extended : None when every activation and the output are scikit-learn's, True when one
@@ -67,13 +76,30 @@ class Layout(NamedTuple):
         dtype, serving every mix and depth; see :mod:`nbnet.kernels.activations`).
     """
 
-    sizes: np.ndarray
-    coef_offsets: np.ndarray
-    intercept_offsets: np.ndarray
-    activations: np.ndarray
+    table: np.ndarray
     output: int
     output_parameter: float = 0.0
     extended: bool | None = None
+
+    @property
+    def sizes(self) -> np.ndarray:
+        """(n_layers + 1,) units per layer, inputs first."""
+        return self.table[SIZE]
+
+    @property
+    def coef_offsets(self) -> np.ndarray:
+        """(n_layers,) start of each weight matrix."""
+        return self.table[COEF_START, :-1]
+
+    @property
+    def intercept_offsets(self) -> np.ndarray:
+        """(n_layers,) start of each bias vector."""
+        return self.table[INTERCEPT_START, :-1]
+
+    @property
+    def activations(self) -> np.ndarray:
+        """(n_layers - 1,) activation code of each hidden layer."""
+        return self.table[HIDDEN_ACTIVATION, :-2]
 
 
 class Model(NamedTuple):
@@ -121,13 +147,12 @@ def make_layout(layer_units: Sequence[int], activation: str | Sequence[str],
     ValueError
         For an unknown name, or a list of names whose length is not the number of hidden layers.
     """
-    sizes = np.asarray(layer_units, dtype=np.int64)
-    coef_sizes = sizes[:-1] * sizes[1:]
-    coef_offsets = np.concatenate(([0], np.cumsum(coef_sizes)[:-1])).astype(np.int64)
-    n_coefs = coef_sizes.sum()
-    intercept_offsets = (n_coefs + np.concatenate(([0], np.cumsum(sizes[1:])[:-1]))).astype(np.int64)
-    return with_activations(Layout(sizes, coef_offsets, intercept_offsets, sizes[:0], 0),
-                            activation, output)
+    table = np.zeros((4, len(layer_units)), dtype=np.int64)
+    table[SIZE] = layer_units
+    sizes = table[SIZE]
+    table[COEF_START, 1:] = np.cumsum(sizes[:-1] * sizes[1:])
+    table[INTERCEPT_START] = table[COEF_START, -1] + np.concatenate(([0], np.cumsum(sizes[1:])))
+    return with_activations(Layout(table, 0), activation, output)
 
 
 def with_activations(layout: Layout, activation: str | Sequence[str], output: str,
@@ -143,18 +168,19 @@ def with_activations(layout: Layout, activation: str | Sequence[str], output: st
     codes = np.array([ACTIVATIONS[name].code for name in names], dtype=np.int64)
     code = OUTPUTS[output].code
     extended = True if (codes >= FIRST_OWN_ACTIVATION).any() or code >= FIRST_OWN_OUTPUT else None
-    return layout._replace(activations=codes, output=code,
-                           output_parameter=float(output_parameter), extended=extended)
+    table = layout.table.copy()
+    table[HIDDEN_ACTIVATION, :n_hidden] = codes
+    return Layout(table, code, float(output_parameter), extended)
 
 
 def n_parameters(layout: Layout) -> int:
     """Length of the flat parameter vector."""
-    return int(layout.intercept_offsets[-1] + layout.sizes[-1])
+    return int(layout.table[INTERCEPT_START, -1])
 
 
 def n_coefficients(layout: Layout) -> int:
     """Number of weights (the penalised part, at the start of the flat vector)."""
-    return int(layout.intercept_offsets[0])
+    return int(layout.table[COEF_START, -1])
 
 
 def unpack(theta: np.ndarray, layout: Layout) -> tuple[list, list]:
@@ -211,16 +237,16 @@ def default_products(layout: Layout, rows: int) -> np.ndarray:
 @subroutine
 def coef_view(theta, layout, i):
     """Weight matrix ``W_{i+1}`` (``n_i × n_{i+1}``) as a view of ``theta``."""
-    n_in, n_out = layout.sizes[i], layout.sizes[i + 1]
-    start = layout.coef_offsets[i]
+    n_in, n_out = layout.table[SIZE, i], layout.table[SIZE, i + 1]
+    start = layout.table[COEF_START, i]
     return theta[start : start + n_in * n_out].reshape(n_in, n_out)
 
 
 @subroutine
 def intercept_view(theta, layout, i):
     """Bias vector ``b_{i+1}`` as a view of ``theta``."""
-    start = layout.intercept_offsets[i]
-    return theta[start : start + layout.sizes[i + 1]]
+    start = layout.table[INTERCEPT_START, i]
+    return theta[start : start + layout.table[SIZE, i + 1]]
 
 
 @subroutine
@@ -228,8 +254,8 @@ def layer_block(buffer, layout, capacity, i, m):
     """The ``m × n_{i+1}`` block of layer ``i``'s outputs in a flat workspace."""
     start = 0
     for j in range(1, i + 1):
-        start += capacity * layout.sizes[j]
-    n = layout.sizes[i + 1]
+        start += capacity * layout.table[SIZE, j]
+    n = layout.table[SIZE, i + 1]
     return buffer[start : start + m * n].reshape(m, n)
 
 
@@ -241,11 +267,11 @@ def preactivation_offset(layout, capacity, i):
     (:func:`nbnet.kernels.activations.needs_preactivation`); for ``i`` = the number of hidden
     layers and ``capacity`` 1, the workspace's units per row."""
     start = 0
-    for j in range(1, layout.sizes.shape[0]):
-        start += capacity * layout.sizes[j]
+    for j in range(1, layout.table.shape[1]):
+        start += capacity * layout.table[SIZE, j]
     for j in range(i):
-        if needs_preactivation(layout.activations[j]):
-            start += capacity * layout.sizes[j + 1]
+        if needs_preactivation(layout.table[HIDDEN_ACTIVATION, j]):
+            start += capacity * layout.table[SIZE, j + 1]
     return start
 
 
@@ -373,11 +399,11 @@ def forward(theta, layout, A0, sparse, rows, activations, capacity, m, dropout=N
     masked, with the masks of batch ``batch`` of the epoch; ``rows`` are the batch's data rows.
     ``products``: the table of how each product is computed (see :data:`FORWARD`), or None.
     """
-    n_layers = layout.sizes.shape[0] - 1
+    n_layers = layout.table.shape[1] - 1
     Z = layer_block(activations, layout, capacity, 0, m)
     input_product(A0, sparse, rows, coef_view(theta, layout, 0), Z, products)
     for i in range(1, n_layers):
-        bias_activation(Z, intercept_view(theta, layout, i - 1), layout.activations[i - 1],
+        bias_activation(Z, intercept_view(theta, layout, i - 1), layout.table[HIDDEN_ACTIVATION, i - 1],
                         activations, preactivation_offset(layout, capacity, i - 1),
                         layout.extended)
         if dropout is not None:
@@ -404,7 +430,7 @@ def backprop(theta, grad, layout, A0, sparse, rows, Y, sw, total_weight, activat
     :func:`forward`.
     """
     m = Y.shape[0]
-    n_layers = layout.sizes.shape[0] - 1
+    n_layers = layout.table.shape[1] - 1
     last = n_layers - 1
     Z = forward(theta, layout, A0, sparse, rows, activations, capacity, m, dropout, batch,
                 products)
@@ -422,7 +448,7 @@ def backprop(theta, grad, layout, A0, sparse, rows, Y, sw, total_weight, activat
             if dropout.thresholds[i - 1] > 0:
                 mask = layer_block(dropout.masks, layout, capacity, i - 1, m)
                 undo_drop(A_prev, delta_prev, mask, dropout.rates[i - 1])
-        derivative_and_bias_grad(A_prev, delta_prev, layout.activations[i - 1],
+        derivative_and_bias_grad(A_prev, delta_prev, layout.table[HIDDEN_ACTIVATION, i - 1],
                                  intercept_view(grad, layout, i - 1), activations,
                                  preactivation_offset(layout, capacity, i - 1), layout.extended)
         delta = delta_prev
@@ -450,7 +476,7 @@ def predict(model, X, sparse, rows, out, activations, products):
     theta, fields = model
     layout = Layout(*fields)
     n = out.shape[0]
-    last = layout.sizes.shape[0] - 2
+    last = layout.table.shape[1] - 2
     width = preactivation_offset(layout, 1, last)  # units per row of the workspace
     chunk = activations.shape[0] // width
     for start in range(0, n, chunk):
