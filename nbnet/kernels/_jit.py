@@ -54,6 +54,9 @@ def jit(function=None, *, parallel: bool = False, fastmath: frozenset = FASTMATH
         error_model=ERROR_MODEL,
         parallel=parallel,
         _nrt=reference_counted or not _numba_compat.INTERNALS,
+        # called from Python only: no C wrapper (for passing a dispatcher to compiled code
+        # as a first-class function) to compile with each signature
+        no_cfunc_wrapper=True,
     )
     if function is None:
         return lambda f: _cache.enable(numba.njit(**options)(f))
