@@ -2,7 +2,7 @@
 
 All weights and biases of a network live in one contiguous vector ``theta``, in
 scikit-learn's packing order: every layer's weight matrix (row-major) first, then every
-layer's bias. A :class:`Layout` of small integer arrays says where each piece is and which
+layer's bias. A :class:`Layout`, a small integer table, says where each piece is and which
 activation each layer applies, so one compiled function serves networks of any depth and
 any mix of activations, and ``coefs_``/``intercepts_`` are views.
 
@@ -403,9 +403,9 @@ def forward(theta, layout, A0, sparse, rows, activations, capacity, m, dropout=N
     Z = layer_block(activations, layout, capacity, 0, m)
     input_product(A0, sparse, rows, coef_view(theta, layout, 0), Z, products)
     for i in range(1, n_layers):
-        bias_activation(Z, intercept_view(theta, layout, i - 1), layout.table[HIDDEN_ACTIVATION, i - 1],
-                        activations, preactivation_offset(layout, capacity, i - 1),
-                        layout.extended)
+        bias_activation(Z, intercept_view(theta, layout, i - 1),
+                        layout.table[HIDDEN_ACTIVATION, i - 1], activations,
+                        preactivation_offset(layout, capacity, i - 1), layout.extended)
         if dropout is not None:
             if dropout.thresholds[i - 1] > 0:
                 mask = layer_block(dropout.masks, layout, capacity, i - 1, m)
