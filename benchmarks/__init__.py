@@ -12,5 +12,6 @@ Modules: :mod:`~benchmarks.workloads` (what is run, sized by a scale),
 training step), :mod:`~benchmarks.fixed_epochs` with :mod:`~benchmarks.torch_baseline` and
 :mod:`~benchmarks.jax_baseline` (the optional PyTorch loop and JAX epoch), :mod:`~benchmarks.cpu`
 and :mod:`~benchmarks.settings` (the CPU settings, side by side), :mod:`~benchmarks.report`
-(Markdown and plots) and :mod:`~benchmarks.run` (the CLI).
+(Markdown and plots) and :mod:`~benchmarks.run` (the CLI); :mod:`~benchmarks.ab` compares
+nbnet with an earlier revision of itself (``python -m benchmarks.ab BASE``).
 """

@@ -9,6 +9,9 @@
 ``python -m benchmarks.child first_fit SOLVER``
     Seconds of the first fit and prediction of a default ``MLPClassifier`` of ``SOLVER`` on
     digits in float64, and then in float32, in a fresh process: compiling (or loading) included.
+``python -m benchmarks.child epochs KEY SCALE REPEATS``
+    nbnet's fastest seconds per epoch over ``REPEATS`` fits of workload ``KEY``, after a
+    warm-up fit, and the kernel cache folder it used (for :mod:`benchmarks.ab`).
 """
 
 import json
@@ -17,11 +20,11 @@ from time import perf_counter
 
 import numpy as np
 
-from nbnet import MLPClassifier
+from nbnet import MLPClassifier, kernel_cache_stats
 from nbnet.datasets import load, make_synthetic
 
 from .measure import peak_rss_mib, reset_peak_rss, rss_mib, timed_fit
-from .workloads import SCALES, find_library, find_workload, warm_up
+from .workloads import NBNET, SCALES, find_library, find_workload, warm_up
 
 MEMORY_EPOCHS = 2
 
@@ -73,9 +76,24 @@ def first_fit(solver: str) -> dict:
     return seconds
 
 
+def epochs(key: str, scale_name: str, repeats: str) -> dict:
+    """nbnet's fastest seconds per epoch (fit time over ``n_iter_``) over ``repeats`` fits of
+    workload ``key``, compiling excluded, and its kernel cache folder."""
+    workload = find_workload(key, SCALES[scale_name])
+    split = workload.load()
+    warm_up(workload, NBNET, split)
+    seconds = []
+    for _ in range(int(repeats)):
+        model = workload.estimator(NBNET)
+        seconds.append(timed_fit(model, split.X_train, split.y_train) / model.n_iter_)
+    return {"seconds": min(seconds), "cache": str(kernel_cache_stats().folder)}
+
+
 def main(argv: list[str]) -> None:
-    """Dispatch ``memory``, ``compile`` or ``first_fit`` and print the result as JSON."""
-    commands = {"memory": memory, "compile": compile_time, "first_fit": first_fit}
+    """Dispatch ``memory``, ``compile``, ``first_fit`` or ``epochs`` and print the result as
+    JSON."""
+    commands = {"memory": memory, "compile": compile_time, "first_fit": first_fit,
+                "epochs": epochs}
     print(json.dumps(commands[argv[0]](*argv[1:])))
 
 
