@@ -1,5 +1,5 @@
 """nbnet against an earlier version of itself: ``python -m benchmarks.ab BASE [--compile N]
-[--epochs N] [--only P1,P3,P2-f32] [--scale quick] [--cpu native|avx2]``.
+[--solver adam] [--epochs N] [--only P1,P3,P2-f32] [--scale quick] [--cpu native|avx2]``.
 
 The working tree's nbnet ("new") runs against nbnet as of the git revision ``BASE`` ("base",
 checked out in a temporary worktree), each in processes of its own that run this tree's
@@ -7,12 +7,12 @@ benchmark code. On a shared machine a process often runs 10–20% slower or fast
 twin, more than most changes are worth, so the comparison is made of pairs built for that
 noise to cancel:
 
-- ``--compile N``: N rounds of the first default fit and prediction on digits, float64 then
-  float32, from empty caches (:func:`benchmarks.child.first_fit`), both versions at once,
-  each on a core of its own where two are free. The cores swap every round, and which
-  version starts first every second round: started a moment apart, the first process was
-  often the faster (a version against itself on a Zen 3, 2026-12: in four rounds of four,
-  by 0.3–1.0 s of a 9 s fit).
+- ``--compile N``: N rounds of the first fit and prediction of a default model of
+  ``--solver`` on digits, float64 then float32, from empty caches
+  (:func:`benchmarks.child.first_fit`), both versions at once, each on a core of its own
+  where two are free. The cores swap every round, and which version starts first every
+  second round: started a moment apart, the first process was often the faster (a version
+  against itself on a Zen 3, 2026-12: in four rounds of four, by 0.3–1.0 s of a 9 s fit).
 - ``--epochs N``: N rounds of each workload's fastest epoch over a few fits
   (``benchmarks.child epochs``), one version after the other in alternating order, from
   warm caches that hold the same product choices (:mod:`nbnet.product_choice`): each
@@ -103,7 +103,8 @@ def result(process) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
-def compare_compile(sides: dict, rounds: int, setting: str | None, out=sys.stdout) -> dict:
+def compare_compile(sides: dict, rounds: int, setting: str | None, solver: str = "adam",
+                    out=sys.stdout) -> dict:
     """Seconds of each round's cold first fits (see the module docstring) by version and
     dtype; prints each round and the mean difference new − base."""
     usable = sorted(os.sched_getaffinity(0))
@@ -114,10 +115,10 @@ def compare_compile(sides: dict, rounds: int, setting: str | None, out=sys.stdou
             for name in order:
                 env = _environment(Path(caches) / name, setting)
                 if len(usable) >= 2:
-                    running[name] = start(sides[name], ["first_fit", "adam"], env,
+                    running[name] = start(sides[name], ["first_fit", solver], env,
                                           usable[cores[name]])
                 else:  # one core: one after the other
-                    done[name] = result(start(sides[name], ["first_fit", "adam"], env))
+                    done[name] = result(start(sides[name], ["first_fit", solver], env))
             done.update({name: result(process) for name, process in running.items()})
         for name in sides:
             for dtype in DTYPES:
@@ -127,7 +128,7 @@ def compare_compile(sides: dict, rounds: int, setting: str | None, out=sys.stdou
             for dtype in DTYPES), file=out, flush=True)
     for dtype in DTYPES:
         differences = [n - b for b, n in zip(seconds["base"][dtype], seconds["new"][dtype])]
-        print(f"compile {dtype}: new − base {mean(differences):+.2f} s on average "
+        print(f"compile {solver} {dtype}: new − base {mean(differences):+.2f} s on average "
               f"(rounds {', '.join(f'{d:+.2f}' for d in differences)})", file=out)
     return seconds
 
@@ -177,6 +178,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("base", help="git revision to compare the working tree's nbnet with")
     parser.add_argument("--compile", type=int, default=0, metavar="ROUNDS",
                         help="rounds of cold first fits (default 0)")
+    parser.add_argument("--solver", default="adam", choices=("adam", "sgd", "lbfgs"),
+                        help="solver of the --compile fits (default adam)")
     parser.add_argument("--epochs", type=int, default=0, metavar="ROUNDS",
                         help="rounds of per-epoch timings (default 0)")
     parser.add_argument("--only", default=",".join(WORKLOADS),
@@ -197,7 +200,7 @@ def main(argv=None) -> None:
     with versions(args.base) as (base, new):
         sides = {"base": base, "new": new}
         if args.compile:
-            compare_compile(sides, args.compile, args.cpu)
+            compare_compile(sides, args.compile, args.cpu, args.solver)
         if args.epochs:
             compare_epochs(sides, args.epochs, args.only.split(","), args.scale, args.cpu)
 

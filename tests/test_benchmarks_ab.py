@@ -53,10 +53,11 @@ def test_compile_pairs_start_together_on_two_cores_and_in_turn_on_one(monkeypatc
     monkeypatch.setattr(ab.os, "sched_getaffinity", lambda pid: cores)
     out = io.StringIO()
     sides = {"base": ab.Version("base", ROOT), "new": ab.Version("new", ROOT)}
-    seconds = ab.compare_compile(sides, 4, None, out)
+    seconds = ab.compare_compile(sides, 4, None, "sgd", out)
     assert seconds["base"]["float64"] == [20.0] * 4 and seconds["new"]["float32"] == [5.0] * 4
-    assert "float64: new − base -10.00 s" in out.getvalue()
-    assert "float32: new − base -5.00 s" in out.getvalue()
+    assert "sgd float64: new − base -10.00 s" in out.getvalue()
+    assert "sgd float32: new − base -5.00 s" in out.getvalue()
+    assert {args for _, args, *_ in fake.starts} == {("first_fit", "sgd")}
     firsts = [fake.starts[i][0] for i in range(0, 8, 2)]
     assert firsts == ["base", "base", "new", "new"]
     used = {name: [core for started, *_, core in fake.starts if started == name]
@@ -96,5 +97,6 @@ def test_the_command_needs_rounds_of_something(capsys):
         ab.parse_args(["HEAD"])
     assert "nothing to compare" in capsys.readouterr().err
     args = ab.parse_args(["HEAD~1", "--epochs", "3", "--only", "P1", "--cpu", "avx2"])
-    assert (args.base, args.epochs, args.compile, args.only, args.cpu) == (
-        "HEAD~1", 3, 0, "P1", "avx2")
+    assert (args.base, args.epochs, args.compile, args.only, args.cpu, args.solver) == (
+        "HEAD~1", 3, 0, "P1", "avx2", "adam")
+    assert ab.parse_args(["HEAD", "--compile", "2", "--solver", "lbfgs"]).solver == "lbfgs"
