@@ -145,7 +145,8 @@ def compare_epochs(sides: dict, rounds: int, keys, scale: str, setting: str | No
     """Each round's fastest seconds per epoch by version and workload (see the module
     docstring); prints each round and the median ratio new / base."""
     with tempfile.TemporaryDirectory(prefix="nbnet-ab-cache-") as root:
-        env = _environment(Path(root), setting)
+        # a folder inside root: the AVX2 setting appends to its name (benchmarks.cpu)
+        env = _environment(Path(root) / "cache", setting)
         # a fit of each workload compiles what it needs and tells the cache folder; base's
         # times the product choices, new's leaves them untimed and gets base's
         off = dict(env, NBNET_PRODUCT_CHOICE="off")

@@ -31,10 +31,12 @@ class _FakeChildren:
     seconds of the version (base twice as slow as new) or its cache folder."""
 
     def __init__(self, folders):
-        self.starts, self.folders = [], folders
+        self.starts, self.folders, self.caches = [], folders, set()
 
     def start(self, version, args, env, core=None):
         self.starts.append((version.name, tuple(args), env.get("NBNET_PRODUCT_CHOICE"), core))
+        self.caches.add(Path(env["NUMBA_CACHE_DIR"]))
+        Path(env["NUMBA_CACHE_DIR"]).mkdir(parents=True, exist_ok=True)  # as Numba would
         return version.name, args
 
     def result(self, started):
@@ -68,7 +70,8 @@ def test_compile_pairs_start_together_on_two_cores_and_in_turn_on_one(monkeypatc
         assert used == {"base": [0, 1, 0, 1], "new": [1, 0, 1, 0]}
 
 
-def test_epochs_share_base_product_choices_and_report_the_ratio(monkeypatch, tmp_path):
+@pytest.mark.parametrize("setting", [None, "avx2"])
+def test_epochs_share_base_product_choices_and_report_the_ratio(monkeypatch, tmp_path, setting):
     folders = {name: tmp_path / name for name in ("base", "new")}
     for folder in folders.values():
         folder.mkdir()
@@ -78,7 +81,7 @@ def test_epochs_share_base_product_choices_and_report_the_ratio(monkeypatch, tmp
     monkeypatch.setattr(ab, "result", fake.result)
     out = io.StringIO()
     sides = {"base": ab.Version("base", ROOT), "new": ab.Version("new", ROOT)}
-    seconds = ab.compare_epochs(sides, 2, ["P1", "P3"], "tiny", None, out)
+    seconds = ab.compare_epochs(sides, 2, ["P1", "P3"], "tiny", setting, out)
     # warm-up fits first: base's time the products, new's do not (they get base's choices)
     warm = fake.starts[:4]
     assert [(name, args[1], choice) for name, args, choice, _ in warm] == [
@@ -90,6 +93,8 @@ def test_epochs_share_base_product_choices_and_report_the_ratio(monkeypatch, tmp
     assert [name for name, *_ in timed] == ["base", "new", "base", "new"] * 2
     assert seconds["new"]["P3"] == [1e-3, 1e-3]
     assert "epochs P1: new / base 0.500" in out.getvalue()
+    # the children's kernel caches (the AVX2 setting renames the folder) are removed after
+    assert len(fake.caches) == 1 and not any(cache.exists() for cache in fake.caches)
 
 
 def test_the_command_needs_rounds_of_something(capsys):
