@@ -80,8 +80,8 @@ def pairs(rounds: int) -> list[tuple[tuple[str, str], dict]]:
     return plan
 
 
-def _environment(cache: Path, setting: str | None, **extra) -> dict:
-    env = dict(os.environ, NUMBA_CACHE_DIR=str(cache), **extra)
+def _environment(cache: Path, setting: str | None) -> dict:
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(cache))
     env.pop("PYTHONPATH", None)  # the version's folder decides which nbnet is imported
     return cpu.environment(setting, env) if setting else env
 
@@ -107,7 +107,8 @@ def compare_compile(sides: dict, rounds: int, setting: str | None, solver: str =
                     out=sys.stdout) -> dict:
     """Seconds of each round's cold first fits (see the module docstring) by version and
     dtype; prints each round and the mean difference new − base."""
-    usable = sorted(os.sched_getaffinity(0))
+    # the cores this process may use (Linux; elsewhere the pairs run one after the other)
+    usable = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
     seconds = {name: {dtype: [] for dtype in DTYPES} for name in sides}
     for round_, (order, cores) in enumerate(pairs(rounds), 1):
         with tempfile.TemporaryDirectory(prefix="nbnet-ab-cache-") as caches:
