@@ -135,9 +135,10 @@ def compare_compile(sides: dict, rounds: int, setting: str | None, solver: str =
 
 
 def _share_choices(source: str, target: str) -> None:
-    """Copy the product choices of the kernel cache folder ``source`` into ``target``."""
+    """Copy the product choices of the kernel cache folder ``source`` into ``target`` (one
+    folder where the versions' kernels are the same: they share the choices already)."""
     choices = Path(source) / "products.json"
-    if choices.exists():
+    if choices.exists() and Path(source) != Path(target):
         shutil.copyfile(choices, Path(target) / "products.json")
 
 

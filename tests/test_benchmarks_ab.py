@@ -105,3 +105,9 @@ def test_the_command_needs_rounds_of_something(capsys):
     assert (args.base, args.epochs, args.compile, args.only, args.cpu, args.solver) == (
         "HEAD~1", 3, 0, "P1", "avx2", "adam")
     assert ab.parse_args(["HEAD", "--compile", "2", "--solver", "lbfgs"]).solver == "lbfgs"
+
+
+def test_versions_with_the_same_kernels_share_one_cache_folder(tmp_path):
+    (tmp_path / "products.json").write_text("{}")
+    ab._share_choices(str(tmp_path), str(tmp_path))  # nothing to copy, no error
+    assert (tmp_path / "products.json").read_text() == "{}"
