@@ -24,7 +24,6 @@ ratio new / base (epochs), with the CPU the machine reports.
 """
 
 import argparse
-import json
 import os
 import shutil
 import subprocess
@@ -36,7 +35,7 @@ from statistics import mean, median
 from typing import NamedTuple
 
 from . import cpu
-from .measure import ROOT
+from .measure import ROOT, child_output
 from .report import _cpu
 
 WORKLOADS = ("P1", "P3", "P2-f32")
@@ -95,12 +94,9 @@ def start(version: Version, args: list[str], env: dict, core: int | None = None)
 
 
 def result(process) -> dict:
-    """The JSON line that a started child printed last."""
+    """The JSON line that a started child printed last (see :func:`start`)."""
     out, err = process.communicate()
-    if process.returncode != 0:
-        raise RuntimeError(f"benchmarks.child {' '.join(process.args[3:])} failed:\n"
-                           f"{err[-3000:]}")
-    return json.loads(out.strip().splitlines()[-1])
+    return child_output(process.args[3:], process.returncode, out, err)
 
 
 def compare_compile(sides: dict, rounds: int, setting: str | None, solver: str = "adam",

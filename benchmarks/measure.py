@@ -172,9 +172,15 @@ def child(*args: str, cache_dir: str | None = None) -> dict:
         env["NUMBA_CACHE_DIR"] = cache_dir
     proc = subprocess.run([sys.executable, "-m", "benchmarks.child", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise RuntimeError(f"benchmarks.child {' '.join(args)} failed:\n{proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return child_output(args, proc.returncode, proc.stdout, proc.stderr)
+
+
+def child_output(args, returncode: int, stdout: str, stderr: str) -> dict:
+    """The JSON line that ``python -m benchmarks.child ARGS`` printed last; raises
+    RuntimeError with the end of its stderr if it failed."""
+    if returncode != 0:
+        raise RuntimeError(f"benchmarks.child {' '.join(args)} failed:\n{stderr[-3000:]}")
+    return json.loads(stdout.strip().splitlines()[-1])
 
 
 def peak_memory(key: str, library: str, scale: str) -> dict:
